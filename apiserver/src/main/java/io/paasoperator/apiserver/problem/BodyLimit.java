@@ -1,0 +1,34 @@
+package io.paasoperator.apiserver.problem;
+
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Response;
+import jakarta.inject.Singleton;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/** Refuses an oversized body before it is read, with a message saying the limit. */
+@Singleton
+public class BodyLimit {
+
+    private final long maxBodyBytes;
+
+    public BodyLimit(@ConfigProperty(name = "paas.api.max-body-bytes") long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @ServerRequestFilter(preMatching = true)
+    public Optional<Response> checkDeclaredLength(ContainerRequestContext request) {
+        if (request.getLength() > maxBodyBytes) {
+            return Optional.of(ProblemMappers.respond(ProblemException.tooLarge(maxBodyBytes).toProblem()));
+        }
+        return Optional.empty();
+    }
+
+    /** The same limit for a body sent without a length (chunked), checked once it is read. */
+    public void checkReadLength(String body) {
+        if (body != null && body.length() > maxBodyBytes) {
+            throw ProblemException.tooLarge(maxBodyBytes);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.paasoperator.apiserver.problem;
+
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.List;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Turns every failure into a problem+json response. Stack traces go to the log, never to a client. */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response refused(ProblemException e) {
+        return respond(e.toProblem());
+    }
+
+    @ServerExceptionMapper
+    public Response noRoute(NotFoundException e, UriInfo uri) {
+        return respond(new Problem("Not Found", 404, "no such route: /" + uri.getPath().replaceFirst("^/", ""), List.of()));
+    }
+
+    @ServerExceptionMapper
+    public Response wrongMethod(NotAllowedException e) {
+        String allowed = String.join(", ", e.getResponse().getAllowedMethods());
+        Response response = respond(new Problem("Method Not Allowed", 405,
+                "this route does not take that method; it takes " + allowed, List.of()));
+        return Response.fromResponse(response).header(HttpHeaders.ALLOW, allowed).build();
+    }
+
+    @ServerExceptionMapper
+    public Response framework(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            return unexpected(e);
+        }
+        Response.StatusType type = Response.Status.fromStatusCode(status);
+        String title = type != null ? type.getReasonPhrase() : "Error";
+        return respond(new Problem(title, status, title.toLowerCase() + ": the request was not understood", List.of()));
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e) {
+        String incident = UUID.randomUUID().toString();
+        LOG.errorf(e, "request failed, incident %s", incident);
+        return respond(new Problem("Internal Server Error", 500,
+                "the server could not complete the request; nothing was changed unless a later read shows it was."
+                        + " Incident " + incident + " is in the server log.", List.of()));
+    }
+
+    public static Response respond(Problem problem) {
+        return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
+    }
+}

@@ -1,0 +1,204 @@
+package io.paasoperator.apiserver.resource;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import io.paasoperator.apiserver.problem.ProblemException;
+import io.paasoperator.contract.AppSpec;
+import io.paasoperator.contract.CheckReport;
+import io.paasoperator.contract.ResourceKind;
+import jakarta.inject.Singleton;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads request bodies the way the seed writes them: trailing commas are fine and {@code "// …"} keys are comments,
+ * dropped at every level. Everything else is strict: unknown fields and wrong types are refused, naming the field.
+ */
+@Singleton
+public class RequestReader {
+
+    static final int MAX_CHECK_MESSAGE = 4096;
+    private static final String COMMENT_PREFIX = "//";
+
+    /** The top level of a create body, once {@code app.status} and {@code type} are taken out. */
+    record CreateBody(String name, List<HostSpec> host, AppSpec app) {
+    }
+
+    record StatusBody(String expect, String realtime) {
+    }
+
+    /** A create body as typed values, not yet validated. {@code status} is null when absent. */
+    public record RawCreate(CreateBody body, StatusBody status) {
+    }
+
+    private final JsonMapper mapper;
+
+    public RequestReader() {
+        JsonFactory factory = JsonFactory.builder()
+                .enable(JsonReadFeature.ALLOW_TRAILING_COMMA)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(32).maxNumberLength(64).maxStringLength(1 << 20).build())
+                .build();
+        mapper = JsonMapper.builder(factory)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .build();
+        // A number where a string belongs is a mistake worth naming, not something to convert silently.
+        mapper.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+    }
+
+    public RawCreate readCreate(String body, ResourceKind kind) {
+        ObjectNode root = readObject(body);
+        JsonNode type = root.remove("type");
+        if (type != null && !(type.isTextual() && type.asText().equals(kind.wire()))) {
+            throw ProblemException.invalidField("type", "is set by the URL; this one creates a '" + kind.wire() + "'");
+        }
+        JsonNode status = null;
+        if (root.get("app") instanceof ObjectNode app) {
+            status = app.remove("status");
+        }
+        CreateBody createBody = convert(root, CreateBody.class, "");
+        StatusBody statusBody = status == null || status.isNull() ? null : convert(status, StatusBody.class, "app.status");
+        return new RawCreate(createBody, statusBody);
+    }
+
+    /** A health report. Unknown fields are ignored (agents may send more), and a numeric code is read as text. */
+    public CheckReport readCheckReport(String body) {
+        ObjectNode root = readObject(body);
+        JsonNode code = root.get("code");
+        if (code == null || code.isNull()) {
+            throw ProblemException.invalidField("code", "is required: \"0\" for healthy, anything else for not");
+        }
+        if (!(code.isTextual() || code.isIntegralNumber())) {
+            throw ProblemException.invalidField("code", "must be a string such as \"0\"");
+        }
+        JsonNode msg = root.get("msg");
+        String message = msg == null || msg.isNull() ? "" : msg.isTextual() ? msg.asText() : msg.toString();
+        if (message.length() > MAX_CHECK_MESSAGE) {
+            message = message.substring(0, MAX_CHECK_MESSAGE);
+        }
+        return new CheckReport(code.asText(), message);
+    }
+
+    private ObjectNode readObject(String body) {
+        if (body == null || body.isBlank()) {
+            throw ProblemException.badRequest("a JSON object is required as the request body");
+        }
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("malformed JSON" + where(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()));
+        }
+        if (!(root instanceof ObjectNode object)) {
+            throw ProblemException.badRequest("the request body must be a JSON object");
+        }
+        dropComments(object);
+        return object;
+    }
+
+    /** Removes {@code "// …"} keys at every level: the seed's examples use them as comments. */
+    static void dropComments(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                if (field.getKey().startsWith(COMMENT_PREFIX)) {
+                    fields.remove();
+                } else {
+                    dropComments(field.getValue());
+                }
+            }
+        } else if (node != null && node.isArray()) {
+            node.forEach(RequestReader::dropComments);
+        }
+    }
+
+    private <T> T convert(JsonNode node, Class<T> type, String prefix) {
+        try {
+            return mapper.treeToValue(node, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw ProblemException.invalidField(path(prefix, e), "is not a known field; known here: " + known(e.getKnownPropertyIds()));
+        } catch (MismatchedInputException e) {
+            throw ProblemException.invalidField(path(prefix, e), "must be " + describe(e.getTargetType()));
+        } catch (JsonMappingException e) {
+            throw ProblemException.invalidField(path(prefix, e), "has a value of the wrong type or out of range");
+        } catch (JsonParseException e) {
+            throw ProblemException.badRequest("unreadable value: " + firstLine(e.getOriginalMessage()));
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("unreadable request: " + firstLine(e.getOriginalMessage()));
+        }
+    }
+
+    private static String path(String prefix, JsonMappingException e) {
+        StringBuilder path = new StringBuilder(prefix);
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (!path.isEmpty()) {
+                    path.append('.');
+                }
+                path.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return path.isEmpty() ? "(body)" : path.toString();
+    }
+
+    private static String describe(Class<?> type) {
+        if (type == null) {
+            return "of another type";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a whole number";
+        }
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "an array";
+        }
+        return "an object";
+    }
+
+    private static String known(Collection<Object> ids) {
+        return ids == null ? "" : ids.stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
+    }
+
+    private static String where(JsonLocation location) {
+        return location == null || location.getLineNr() < 0 ? ""
+                : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable input";
+        }
+        String line = message.lines().findFirst().orElse("");
+        return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+    }
+}

@@ -1,0 +1,157 @@
+package io.paasoperator.apiserver.resource;
+
+import io.paasoperator.apiserver.history.ResourceEvent;
+import io.paasoperator.apiserver.problem.ProblemException;
+import io.paasoperator.apiserver.reconcile.StateMachine;
+import io.paasoperator.contract.CheckReport;
+import io.paasoperator.contract.ExpectedState;
+import io.paasoperator.contract.RealtimeState;
+import io.paasoperator.contract.ResourceKind;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.panache.common.Parameters;
+import io.smallrye.mutiny.Uni;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.OptimisticLockException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.hibernate.StaleStateException;
+
+/**
+ * Stores resources. Every write is one transaction holding the change and its history, and a compare-and-set on the
+ * row's version: a write based on a stale read is retried on fresh data, so concurrent writers never lose an update.
+ */
+@ApplicationScoped
+public class ResourceStore {
+
+    /** The seed's format for {@code metadata.CreateAt}, in the server's time zone. */
+    static final DateTimeFormatter CREATE_AT_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    /** Conflicting writers each retry at once on fresh data; this bounds a pathological storm, not normal contention. */
+    static final int MAX_WRITE_ATTEMPTS = 50;
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final ResourceDocuments documents;
+    private final Clock clock = Clock.systemDefaultZone();
+
+    public ResourceStore(ResourceDocuments documents) {
+        this.documents = documents;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public Uni<ResourceRecord> create(ResourceKind kind, CreateRequest request) {
+        Instant now = clock.instant();
+        Map<String, String> metadata = new LinkedHashMap<>(request.app().metadata() == null ? Map.of() : request.app().metadata());
+        metadata.put(SpecValidator.CREATE_AT, CREATE_AT_FORMAT.format(ZonedDateTime.ofInstant(now, clock.getZone())));
+        ResourceRecord record = ResourceRecord.create(kind, request.name(),
+                documents.storeApp(request.app().withMetadata(metadata)), documents.storeHosts(request.hosts()),
+                request.expect(), request.realtime(), now);
+        return Panache.withTransaction(() -> record.<ResourceRecord>persist()
+                        .call(saved -> ResourceEvent.persist(saved.drainEvents())))
+                .onFailure(ResourceStore::isUniqueViolation)
+                .transform(e -> ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists"));
+    }
+
+    public Uni<ResourceRecord> get(ResourceKind kind, String name) {
+        return Panache.withSession(() -> find(kind, name));
+    }
+
+    /** One page ordered by name, after {@code after} when given, filtered by state when given. */
+    public Uni<List<ResourceRecord>> list(ResourceKind kind, ExpectedState expect, RealtimeState realtime, String after, int limit) {
+        StringBuilder query = new StringBuilder("kind = :kind");
+        Parameters params = Parameters.with("kind", kind);
+        if (expect != null) {
+            query.append(" and expect = :expect");
+            params.and("expect", expect);
+        }
+        if (realtime != null) {
+            query.append(" and realtime = :realtime");
+            params.and("realtime", realtime);
+        }
+        if (after != null) {
+            query.append(" and name > :after");
+            params.and("after", after);
+        }
+        query.append(" order by name");
+        return Panache.withSession(() -> ResourceRecord.<ResourceRecord>find(query.toString(), params)
+                .range(0, limit - 1).list());
+    }
+
+    public Uni<ResourceRecord> setExpect(ResourceKind kind, String name, ExpectedState expect) {
+        return update(kind, name, record -> record.changeExpect(expect, ResourceEvent.BY_API, clock.instant()));
+    }
+
+    public Uni<ResourceRecord> requestRestart(ResourceKind kind, String name) {
+        return update(kind, name, record -> {
+            if (record.expect != ExpectedState.RUNNING) {
+                throw ProblemException.conflict("restart needs expect 'running', and '" + name + "' expects '"
+                        + record.expect.wire() + "': PUT running first");
+            }
+            record.requestRestart(clock.instant());
+        });
+    }
+
+    /** Applies an agent's health report by the rules of SPEC.md §4. */
+    public Uni<ResourceRecord> report(ResourceKind kind, String name, CheckReport report) {
+        return update(kind, name, record -> {
+            Instant now = clock.instant();
+            record.recordCheck(report.code(), report.msg(), now);
+            RealtimeState next = StateMachine.onHealthReport(record.expect, record.realtime, report.healthy());
+            record.changeRealtime(next, ResourceEvent.BY_HEALTH_REPORT, report.msg(), now);
+        });
+    }
+
+    /** Deletes the record (never the application on its hosts). Emits true when something was deleted. */
+    public Uni<Boolean> delete(ResourceKind kind, String name) {
+        return Panache.withTransaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
+                        .firstResult()
+                        .chain(record -> record == null ? Uni.createFrom().item(false)
+                                : record.delete().chain(() -> record.deletedEvent(clock.instant()).persist()).replaceWith(true)))
+                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+    }
+
+    /**
+     * Reads, changes and writes one resource in a transaction, with its history. On a version conflict the whole
+     * transaction runs again on fresh data (at once, on the same event loop: a delayed retry would leave its context).
+     */
+    private Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
+        return Panache.withTransaction(() -> find(kind, name)
+                        .invoke(change)
+                        .call(record -> ResourceEvent.persist(record.drainEvents())))
+                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+    }
+
+    private static Uni<ResourceRecord> find(ResourceKind kind, String name) {
+        return ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name).firstResult()
+                .onItem().ifNull().failWith(() -> ProblemException.notFound(kind.wire() + " '" + name + "' does not exist"));
+    }
+
+    static boolean isWriteConflict(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StaleStateException || t instanceof OptimisticLockException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean isUniqueViolation(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())) {
+                return true;
+            }
+            if (t instanceof org.hibernate.exception.ConstraintViolationException cve && UNIQUE_VIOLATION.equals(cve.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
