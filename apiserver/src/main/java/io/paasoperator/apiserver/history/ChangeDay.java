@@ -24,7 +24,11 @@ public final class ChangeDay {
     public static LocalDate parse(String id, LocalDate today) {
         try {
             if (id.matches("\\d{4}")) {
-                return MonthDay.parse(id, MONTH_DAY).atYear(today.getYear());
+                MonthDay monthDay = MonthDay.parse(id, MONTH_DAY);
+                if (!monthDay.isValidYear(today.getYear())) { // atYear would quietly move 0229 to 0228
+                    throw new DateTimeException("no such day this year");
+                }
+                return monthDay.atYear(today.getYear());
             }
             if (id.matches("\\d{8}")) {
                 return LocalDate.parse(id, BASIC);

@@ -1,6 +1,7 @@
 package io.paasoperator.apiserver.history;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -8,6 +9,7 @@ import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
+import java.util.List;
 
 /** One line of a resource's history: a state change, a restart request, a deletion. Written with the change itself. */
 @Entity
@@ -52,6 +54,11 @@ public class ResourceEvent extends PanacheEntityBase {
     public String cause;
 
     public String message;
+
+    /** Persists a unit of work's events; none is fine (Panache's own persist refuses an empty list). */
+    public static Uni<Void> persistAll(List<ResourceEvent> events) {
+        return events.isEmpty() ? Uni.createFrom().voidItem() : persist(events);
+    }
 
     public static ResourceEvent of(String kind, String name, Instant at, String type, String oldValue, String newValue,
             String cause, String message) {

@@ -3,7 +3,7 @@ package io.paasoperator.apiserver.problem;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
@@ -27,11 +27,9 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response wrongMethod(NotAllowedException e) {
-        String allowed = String.join(", ", e.getResponse().getAllowedMethods());
-        Response response = respond(new Problem("Method Not Allowed", 405,
-                "this route does not take that method; it takes " + allowed, List.of()));
-        return Response.fromResponse(response).header(HttpHeaders.ALLOW, allowed).build();
+    public Response wrongMethod(NotAllowedException e, Request request, UriInfo uri) {
+        return respond(new Problem("Method Not Allowed", 405, "/" + uri.getPath().replaceFirst("^/", "")
+                + " does not take " + request.getMethod() + "; see /q/openapi for the methods each route takes", List.of()));
     }
 
     @ServerExceptionMapper

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,15 +48,20 @@ public class ResourceStore {
         return clock;
     }
 
+    /** The current time at the precision PostgreSQL keeps, so that what a write answers equals what a read returns. */
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
     public Uni<ResourceRecord> create(ResourceKind kind, CreateRequest request) {
-        Instant now = clock.instant();
+        Instant now = now();
         Map<String, String> metadata = new LinkedHashMap<>(request.app().metadata() == null ? Map.of() : request.app().metadata());
         metadata.put(SpecValidator.CREATE_AT, CREATE_AT_FORMAT.format(ZonedDateTime.ofInstant(now, clock.getZone())));
         ResourceRecord record = ResourceRecord.create(kind, request.name(),
                 documents.storeApp(request.app().withMetadata(metadata)), documents.storeHosts(request.hosts()),
                 request.expect(), request.realtime(), now);
         return Panache.withTransaction(() -> record.<ResourceRecord>persist()
-                        .call(saved -> ResourceEvent.persist(saved.drainEvents())))
+                        .call(saved -> ResourceEvent.persistAll(saved.drainEvents())))
                 .onFailure(ResourceStore::isUniqueViolation)
                 .transform(e -> ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists"));
     }
@@ -86,7 +92,7 @@ public class ResourceStore {
     }
 
     public Uni<ResourceRecord> setExpect(ResourceKind kind, String name, ExpectedState expect) {
-        return update(kind, name, record -> record.changeExpect(expect, ResourceEvent.BY_API, clock.instant()));
+        return update(kind, name, record -> record.changeExpect(expect, ResourceEvent.BY_API, now()));
     }
 
     public Uni<ResourceRecord> requestRestart(ResourceKind kind, String name) {
@@ -95,14 +101,14 @@ public class ResourceStore {
                 throw ProblemException.conflict("restart needs expect 'running', and '" + name + "' expects '"
                         + record.expect.wire() + "': PUT running first");
             }
-            record.requestRestart(clock.instant());
+            record.requestRestart(now());
         });
     }
 
     /** Applies an agent's health report by the rules of SPEC.md §4. */
     public Uni<ResourceRecord> report(ResourceKind kind, String name, CheckReport report) {
         return update(kind, name, record -> {
-            Instant now = clock.instant();
+            Instant now = now();
             record.recordCheck(report.code(), report.msg(), now);
             RealtimeState next = StateMachine.onHealthReport(record.expect, record.realtime, report.healthy());
             record.changeRealtime(next, ResourceEvent.BY_HEALTH_REPORT, report.msg(), now);
@@ -114,7 +120,7 @@ public class ResourceStore {
         return Panache.withTransaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
                         .firstResult()
                         .chain(record -> record == null ? Uni.createFrom().item(false)
-                                : record.delete().chain(() -> record.deletedEvent(clock.instant()).persist()).replaceWith(true)))
+                                : record.delete().chain(() -> record.deletedEvent(now()).persist()).replaceWith(true)))
                 .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
     }
 
@@ -125,7 +131,7 @@ public class ResourceStore {
     private Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
         return Panache.withTransaction(() -> find(kind, name)
                         .invoke(change)
-                        .call(record -> ResourceEvent.persist(record.drainEvents())))
+                        .call(record -> ResourceEvent.persistAll(record.drainEvents())))
                 .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
     }
 

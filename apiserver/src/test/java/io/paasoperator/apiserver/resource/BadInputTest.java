@@ -1,0 +1,171 @@
+package io.paasoperator.apiserver.resource;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.paasoperator.apiserver.testing.PostgresResource;
+import io.paasoperator.apiserver.testing.Seeds;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every way a body can be wrong gets a 4xx problem naming what to fix, and leaves the store as it was. */
+@QuarkusTest
+@WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
+class BadInputTest {
+
+    private static final String CREATE = "/apis/v1alpha1/database/create";
+    private static final String VALID = Seeds.minimalBody("NAME", "not-installed", "not-installed");
+
+    /** A valid body with one piece replaced, and the field the answer must name. */
+    static Stream<Arguments> invalidFields() {
+        return Stream.of(
+                Arguments.of(VALID.replace("\"name\": \"NAME\",", ""), "name"),
+                Arguments.of(VALID.replace("\"NAME\"", "\"-bad-\""), "name"),
+                Arguments.of(VALID.replace("\"NAME\"", "\"create\""), "name"),
+                Arguments.of(VALID.replace("\"NAME\"", "\"" + "a".repeat(254) + "\""), "name"),
+                Arguments.of(VALID.replace("\"NAME\"", "\"a b\""), "name"),
+                Arguments.of(VALID.replace("\"NAME\"", "42"), "name"),
+                Arguments.of(VALID.replace("\"127.0.0.2\"", "\"999.1.1.1\""), "host[0].ip"),
+                Arguments.of(VALID.replace("\"127.0.0.2\"", "\"db.example\""), "host[0].ip"),
+                Arguments.of(VALID.replace("\"ip\": \"127.0.0.2\", ", ""), "host[0].ip"),
+                Arguments.of(VALID.replace("\"ip\": \"127.0.0.2\"", "\"ip\": \"127.0.0.2\", \"ssh_port\": 70000"), "host[0].ssh_port"),
+                Arguments.of(VALID.replace("\"ip\": \"127.0.0.2\"", "\"ip\": \"127.0.0.2\", \"ssh_port\": \"22\""), "host[0].ssh_port"),
+                Arguments.of(VALID.replace("\"ip\": \"127.0.0.2\"", "\"ip\": \"127.0.0.2\", \"agent_port\": 1e999"), "host[0].agent_port"),
+                Arguments.of(VALID.replace("\"ip\": \"127.0.0.2\"", "\"ip\": \"127.0.0.2\", \"agent_port\": 99999999999999999999"), "host[0].agent_port"),
+                Arguments.of(VALID.replace("[{\"ip\"", "[{\"ip\": \"127.0.0.3\"}, {\"ip\""), "host[0].auth"),
+                Arguments.of(VALID.replace("\"paas\"", "\"root;rm\""), "host[0].auth[0].username"),
+                Arguments.of(VALID.replace("\"password\": \"pw-NAME\"", "\"password\": \"\""), "host[0].auth[0].password"),
+                Arguments.of(VALID.replace("\"host\": [", "\"host\": {\"x\": ").replace("]}],", "]}},"), "host"),
+                Arguments.of(VALID.replace("\"host\": [{\"ip\": \"127.0.0.2\", \"auth\": [{\"username\": \"paas\", \"password\": \"pw-NAME\"}]}],", ""), "host"),
+                Arguments.of(VALID.replace("\"http://127.0.0.1:8000/repo/\"", "\"ftp://127.0.0.1/repo/\""), "app.repo_url"),
+                Arguments.of(VALID.replace("\"http://127.0.0.1:8000/repo/\"", "\"http://user:secret@127.0.0.1/repo/\""), "app.repo_url"),
+                Arguments.of(VALID.replace("\"http://127.0.0.1:8000/repo/\"", "\"http:// bad\""), "app.repo_url"),
+                Arguments.of(VALID.replace("\"install.sh\"", "\"../install.sh\""), "app.install"),
+                Arguments.of(VALID.replace("\"install.sh\"", "\"/bin/sh\""), "app.install"),
+                Arguments.of(VALID.replace("\"install.sh\"", "\"x;reboot\""), "app.install"),
+                Arguments.of(VALID.replace("\"install\": \"install.sh\", ", ""), "app.install"),
+                Arguments.of(VALID.replace("\"start.sh\"", "[\"start.sh\"]"), "app.start"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"package\": \"..\","), "app.package"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"metadata\": {\"BAD KEY\": \"v\"},"), "app.metadata"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"metadata\": {\"APP_HOME\": \"/\"},"), "app.metadata.APP_HOME"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"metadata\": {\"PORT\": 3306},"), "app.metadata.PORT"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"metadata\": {\"X\": \"" + "v".repeat(9000) + "\"},"), "app.metadata.X"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"checksums\": {\"other.sh\": \"sha256:00\"},"), "app.checksums.other.sh"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"checksums\": {\"install.sh\": \"md5:00\"},"), "app.checksums.install.sh"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"timeouts\": {\"install\": 0},"), "app.timeouts.install"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"timeouts\": {\"dance\": 5},"), "app.timeouts.dance"),
+                Arguments.of(VALID.replace("\"expect\": \"not-installed\"", "\"expect\": \"restart\""), "app.status.expect"),
+                Arguments.of(VALID.replace("\"realtime\": \"not-installed\"", "\"realtime\": \"sleeping\""), "app.status.realtime"),
+                Arguments.of(VALID.replace("\"name\": \"NAME\",", "\"name\": \"NAME\", \"colour\": \"red\","), "colour"),
+                Arguments.of(VALID.replace("\"install\":", "\"instal\": \"x.sh\", \"install\":"), "app.instal"),
+                Arguments.of(VALID.replace("\"name\": \"NAME\",", "\"name\": \"NAME\", \"type\": \"middleware\","), "type"),
+                Arguments.of(VALID.replace("\"app\": {", "\"app\": 7, \"x\": {"), "app"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("invalidFields")
+    void invalidFieldIs400NamingIt(String body, String field) {
+        long before = count();
+        String answer = given().body(body).post(CREATE).then()
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("status", equalTo(400))
+                .body("errors.field", hasItem(field))
+                .extract().asString();
+        assertFalse(answer.contains("pw-NAME"), "a password was echoed: " + answer);
+        assertEquals(before, count(), "a refused create wrote something");
+    }
+
+    static Stream<String> malformedBodies() {
+        return Stream.of("", "   ", "{", "}", "[]", "null", "42", "\"text\"", "{\"name\": }", "{\"name\": \"x\"} trailing",
+                "{'name': 'x'}", "{\"name\": \"a\", \"name\": \"b\"}", "\u0000\u0001", "{\"name\": \"x\u0000\"",
+                "[".repeat(100) + "]".repeat(100), "{\"a\":".repeat(100) + "1" + "}".repeat(100),
+                VALID.substring(0, VALID.length() / 2));
+    }
+
+    @ParameterizedTest
+    @MethodSource("malformedBodies")
+    void malformedJsonIs400(String body) {
+        long before = count();
+        given().body(body).post(CREATE).then().statusCode(400).contentType("application/problem+json")
+                .body("detail", org.hamcrest.Matchers.notNullValue());
+        assertEquals(before, count());
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413WithAProblem() throws Exception {
+        long before = count();
+        // Declare a 5 MiB body and send none of it: the server must answer from the headers alone, without reading it.
+        try (Socket socket = new Socket("localhost", RestAssured.port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST " + CREATE + " HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + 5 * 1024 * 1024 + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            StringBuilder received = new StringBuilder();
+            byte[] buffer = new byte[1024];
+            while (!received.toString().endsWith("}")) { // the problem document closes the answer
+                int n = socket.getInputStream().read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                received.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+            }
+            String answer = received.toString();
+            assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            assertTrue(answer.toLowerCase().contains("content-type: application/problem+json"), answer);
+            assertTrue(answer.contains("262144 bytes"), answer);
+        }
+        assertEquals(before, count());
+    }
+
+    @Test
+    void manyErrorsAreReportedAtOnce() {
+        String body = VALID.replace("\"NAME\"", "\"-x\"").replace("\"127.0.0.2\"", "\"nope\"").replace("\"install.sh\"", "\"../i\"");
+        given().body(body).post(CREATE).then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.hasItems("name", "host[0].ip", "app.install"));
+    }
+
+    @Test
+    void badHealthReportsAre400AndChangeNothing() {
+        String name = Seeds.uniqueName("report");
+        given().body(Seeds.minimalBody(name, "running", "running")).post(CREATE).then().statusCode(201);
+        String check = "/apis/v1alpha1/database/" + name + "/check";
+        given().body("").put(check).then().statusCode(400);
+        given().body("{\"msg\":\"no code\"}").put(check).then().statusCode(400).body("errors[0].field", equalTo("code"));
+        given().body("{\"code\":[0]}").put(check).then().statusCode(400).body("errors[0].field", equalTo("code"));
+        given().body("{\"code\":\"0\"").put(check).then().statusCode(400);
+        given().get("/apis/v1alpha1/database/" + name).then()
+                .body("app.status.realtime", equalTo("running"))
+                .body("detail.version", equalTo(0));
+    }
+
+    private static long count() {
+        // The list walks every page; cheaper than a side door into the database, and it is what a client sees.
+        long total = 0;
+        String next = null;
+        do {
+            var request = given().queryParam("limit", 1000);
+            if (next != null) {
+                request.queryParam("continue", next);
+            }
+            var page = request.get("/apis/v1alpha1/database").then().statusCode(200).extract().jsonPath();
+            total += page.getList("items").size();
+            next = page.getString("continue");
+        } while (next != null);
+        return total;
+    }
+}
