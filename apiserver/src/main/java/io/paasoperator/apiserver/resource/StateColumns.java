@@ -3,6 +3,7 @@ package io.paasoperator.apiserver.resource;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
+import io.paasoperator.contract.WireValue;
 import jakarta.persistence.AttributeConverter;
 import jakarta.persistence.Converter;
 
@@ -12,42 +13,42 @@ final class StateColumns {
     private StateColumns() {
     }
 
-    @Converter
-    public static class Kind implements AttributeConverter<ResourceKind, String> {
+    abstract static class WireColumn<E extends Enum<E> & WireValue> implements AttributeConverter<E, String> {
+        private final Class<E> type;
+
+        WireColumn(Class<E> type) {
+            this.type = type;
+        }
+
         @Override
-        public String convertToDatabaseColumn(ResourceKind value) {
+        public String convertToDatabaseColumn(E value) {
             return value == null ? null : value.wire();
         }
 
         @Override
-        public ResourceKind convertToEntityAttribute(String column) {
-            return column == null ? null : ResourceKind.fromWire(column);
+        public E convertToEntityAttribute(String column) {
+            return column == null ? null : WireValue.require(type, column);
         }
     }
 
     @Converter
-    public static class Expected implements AttributeConverter<ExpectedState, String> {
-        @Override
-        public String convertToDatabaseColumn(ExpectedState value) {
-            return value == null ? null : value.wire();
-        }
-
-        @Override
-        public ExpectedState convertToEntityAttribute(String column) {
-            return column == null ? null : ExpectedState.fromWire(column);
+    public static class Kind extends WireColumn<ResourceKind> {
+        public Kind() {
+            super(ResourceKind.class);
         }
     }
 
     @Converter
-    public static class Realtime implements AttributeConverter<RealtimeState, String> {
-        @Override
-        public String convertToDatabaseColumn(RealtimeState value) {
-            return value == null ? null : value.wire();
+    public static class Expected extends WireColumn<ExpectedState> {
+        public Expected() {
+            super(ExpectedState.class);
         }
+    }
 
-        @Override
-        public RealtimeState convertToEntityAttribute(String column) {
-            return column == null ? null : RealtimeState.fromWire(column);
+    @Converter
+    public static class Realtime extends WireColumn<RealtimeState> {
+        public Realtime() {
+            super(RealtimeState.class);
         }
     }
 }
