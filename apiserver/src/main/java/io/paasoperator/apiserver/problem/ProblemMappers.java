@@ -1,5 +1,7 @@
 package io.paasoperator.apiserver.problem;
 
+import io.paasoperator.contract.Problem;
+import io.paasoperator.contract.ProblemException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;

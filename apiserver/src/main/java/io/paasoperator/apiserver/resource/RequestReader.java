@@ -1,12 +1,8 @@
 package io.paasoperator.apiserver.resource;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,15 +14,14 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
-import io.paasoperator.apiserver.problem.ProblemException;
+import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.CheckReport;
 import io.paasoperator.contract.ResourceKind;
+import io.paasoperator.contract.SeedJson;
 import jakarta.inject.Singleton;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -37,7 +32,6 @@ import java.util.stream.Collectors;
 public class RequestReader {
 
     static final int MAX_CHECK_MESSAGE = 4096;
-    private static final String COMMENT_PREFIX = "//";
 
     /** The top level of a create body, once {@code app.status} and {@code type} are taken out. */
     record CreateBody(String name, List<HostSpec> host, AppSpec app) {
@@ -53,13 +47,7 @@ public class RequestReader {
     private final JsonMapper mapper;
 
     public RequestReader() {
-        JsonFactory factory = JsonFactory.builder()
-                .enable(JsonReadFeature.ALLOW_TRAILING_COMMA)
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .streamReadConstraints(StreamReadConstraints.builder()
-                        .maxNestingDepth(32).maxNumberLength(64).maxStringLength(1 << 20).build())
-                .build();
-        mapper = JsonMapper.builder(factory)
+        mapper = SeedJson.mapperBuilder()
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
@@ -117,25 +105,8 @@ public class RequestReader {
         if (!(root instanceof ObjectNode object)) {
             throw ProblemException.badRequest("the request body must be a JSON object");
         }
-        dropComments(object);
+        SeedJson.dropComments(object);
         return object;
-    }
-
-    /** Removes {@code "// …"} keys at every level: the seed's examples use them as comments. */
-    static void dropComments(JsonNode node) {
-        if (node instanceof ObjectNode object) {
-            Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
-                if (field.getKey().startsWith(COMMENT_PREFIX)) {
-                    fields.remove();
-                } else {
-                    dropComments(field.getValue());
-                }
-            }
-        } else if (node != null && node.isArray()) {
-            node.forEach(RequestReader::dropComments);
-        }
     }
 
     private <T> T convert(JsonNode node, Class<T> type, String prefix) {

@@ -3,12 +3,13 @@ package io.paasoperator.apiserver.resource;
 import io.paasoperator.apiserver.history.ChangeDay;
 import io.paasoperator.apiserver.history.History;
 import io.paasoperator.apiserver.problem.BodyLimit;
-import io.paasoperator.apiserver.problem.ProblemException;
+import io.paasoperator.contract.ProblemException;
 import io.paasoperator.apiserver.resource.ResourceViews.DeleteResult;
 import io.paasoperator.apiserver.resource.ResourceViews.EventView;
 import io.paasoperator.apiserver.resource.ResourceViews.ResourcePage;
 import io.paasoperator.apiserver.resource.ResourceViews.ResourceView;
 import io.paasoperator.apiserver.resource.ResourceViews.StatusView;
+import io.paasoperator.contract.AppSpecRules;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
@@ -168,12 +169,12 @@ public class ResourceApi {
 
     private static ResourceKind kind(String path) {
         return WireValue.parse(ResourceKind.class, path).orElseThrow(() -> ProblemException.notFound(
-                "no such kind '" + path + "': the kinds are " + SpecValidator.wireWords(ResourceKind.class)));
+                "no such kind '" + path + "': the kinds are " + AppSpecRules.wireWords(ResourceKind.class)));
     }
 
     private static <E extends Enum<E> & WireValue> E state(Class<E> type, String text, String field) {
         return WireValue.parse(type, text).orElseThrow(() -> ProblemException.invalidField(field,
-                "must be one of " + SpecValidator.wireWords(type)));
+                "must be one of " + AppSpecRules.wireWords(type)));
     }
 
     private static int pageSize(String limit) {

@@ -1,7 +1,7 @@
 package io.paasoperator.apiserver.resource;
 
 import io.paasoperator.apiserver.history.ResourceEvent;
-import io.paasoperator.apiserver.problem.ProblemException;
+import io.paasoperator.contract.ProblemException;
 import io.paasoperator.apiserver.reconcile.StateMachine;
 import io.paasoperator.contract.CheckReport;
 import io.paasoperator.contract.ExpectedState;

@@ -1,16 +1,13 @@
 package io.paasoperator.apiserver.resource;
 
-import io.paasoperator.apiserver.problem.Problem.FieldError;
-import io.paasoperator.apiserver.problem.ProblemException;
-import io.paasoperator.contract.Action;
-import io.paasoperator.contract.AppSpec;
+import io.paasoperator.contract.Problem.FieldError;
+import io.paasoperator.contract.ProblemException;
+import io.paasoperator.contract.AppSpecRules;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.NamingRules;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.WireValue;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,10 +26,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @jakarta.inject.Singleton
 public class SpecValidator {
 
-    static final int MAX_URL = 2048;
     static final int MAX_PASSWORD = 1024;
-    static final int MAX_METADATA_VALUE = 8192;
-    static final int MAX_TIMEOUT_SECONDS = 86_400;
     /** The key the apiserver writes into metadata at create time (seed). */
     public static final String CREATE_AT = "CreateAt";
 
@@ -40,8 +34,6 @@ public class SpecValidator {
             "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
     private static final Pattern USERNAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,31}");
-    private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-fA-F]{64}");
-    private static final Set<String> URL_SCHEMES = Set.of("http", "https", "file");
 
     private final int maxHosts;
     private final int maxMetadataEntries;
@@ -65,7 +57,7 @@ public class SpecValidator {
         if (body.app() == null) {
             errors.add(new FieldError("app", "is required"));
         } else {
-            validateApp(body.app(), "app", errors);
+            AppSpecRules.check(body.app(), "app", maxMetadataEntries, errors);
         }
         ExpectedState expect = ExpectedState.NOT_INSTALLED;
         RealtimeState realtime = RealtimeState.NOT_INSTALLED;
@@ -77,51 +69,6 @@ public class SpecValidator {
             throw ProblemException.invalid(errors);
         }
         return new CreateRequest(body.name(), hosts, body.app(), expect, realtime);
-    }
-
-    /** Checks an app spec on its own (also for updates of a stored resource's spec). */
-    public void validateApp(AppSpec app, String field, List<FieldError> errors) {
-        validateRepoUrl(app.repoUrl(), field + ".repo_url", errors);
-        Set<String> files = new HashSet<>();
-        for (Action action : Action.values()) {
-            String script = app.scriptFor(action);
-            String scriptField = field + "." + action.wire();
-            if (script == null) {
-                if (action != Action.RESTART) { // without a restart script, restart is stop then start
-                    errors.add(new FieldError(scriptField, "is required: the file name of the " + action.wire() + " script"));
-                }
-            } else if (!NamingRules.isPlainFileName(script)) {
-                errors.add(new FieldError(scriptField, plainFileMessage()));
-            } else {
-                files.add(script);
-            }
-        }
-        if (app.packageFile() != null) {
-            if (NamingRules.isPlainFileName(app.packageFile())) {
-                files.add(app.packageFile());
-            } else {
-                errors.add(new FieldError(field + ".package", plainFileMessage()));
-            }
-        }
-        validateMetadata(app.metadata(), field + ".metadata", errors);
-        if (app.checksums() != null) {
-            app.checksums().forEach((file, sum) -> {
-                if (!files.contains(file)) {
-                    errors.add(new FieldError(field + ".checksums." + file, "names no script or package of this app"));
-                } else if (sum == null || !SHA256.matcher(sum).matches()) {
-                    errors.add(new FieldError(field + ".checksums." + file, "must be sha256:<64 hex digits>"));
-                }
-            });
-        }
-        if (app.timeouts() != null) {
-            app.timeouts().forEach((action, seconds) -> {
-                if (WireValue.parse(Action.class, action).isEmpty()) {
-                    errors.add(new FieldError(field + ".timeouts." + action, "is not an action; actions: " + wireWords(Action.class)));
-                } else if (seconds == null || seconds < 1 || seconds > MAX_TIMEOUT_SECONDS) {
-                    errors.add(new FieldError(field + ".timeouts." + action, "must be 1 to " + MAX_TIMEOUT_SECONDS + " seconds"));
-                }
-            });
-        }
     }
 
     private List<HostSpec> validateHosts(List<HostSpec> hosts, List<FieldError> errors) {
@@ -181,52 +128,6 @@ public class SpecValidator {
         }
     }
 
-    private static void validateRepoUrl(String url, String field, List<FieldError> errors) {
-        if (url == null || url.isBlank()) {
-            errors.add(new FieldError(field, "is required"));
-            return;
-        }
-        if (url.length() > MAX_URL) {
-            errors.add(new FieldError(field, "is longer than " + MAX_URL + " characters"));
-            return;
-        }
-        try {
-            URI uri = new URI(url);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
-            if (!URL_SCHEMES.contains(scheme)) {
-                errors.add(new FieldError(field, "must be an http, https or file URL"));
-            } else if (!scheme.equals("file") && (uri.getHost() == null || uri.getHost().isEmpty())) {
-                errors.add(new FieldError(field, "must name a host"));
-            } else if (uri.getUserInfo() != null) {
-                errors.add(new FieldError(field, "must not carry credentials: they would travel to every host in clear"));
-            }
-        } catch (URISyntaxException e) {
-            errors.add(new FieldError(field, "is not a valid URL: " + e.getReason()));
-        }
-    }
-
-    private void validateMetadata(Map<String, String> metadata, String field, List<FieldError> errors) {
-        if (metadata == null) {
-            return;
-        }
-        if (metadata.size() > maxMetadataEntries) {
-            errors.add(new FieldError(field, "has " + metadata.size() + " entries; at most " + maxMetadataEntries + " are allowed"));
-            return;
-        }
-        metadata.forEach((key, value) -> {
-            String at = field + "." + key;
-            if (!NamingRules.isEnvironmentName(key)) {
-                errors.add(new FieldError(field, "key '" + abbreviate(key) + "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)"));
-            } else if (NamingRules.AGENT_ENVIRONMENT.contains(key)) {
-                errors.add(new FieldError(at, "is set by the agent for every script; choose another name"));
-            } else if (value == null) {
-                errors.add(new FieldError(at, "must be a string"));
-            } else if (value.length() > MAX_METADATA_VALUE || value.indexOf('\0') >= 0) {
-                errors.add(new FieldError(at, "must be at most " + MAX_METADATA_VALUE + " characters, with no NUL"));
-            }
-        });
-    }
-
     /** An address literal: never resolved, so no DNS lookup can block or leak. */
     static boolean isIpLiteral(String ip) {
         if (IPV4.matcher(ip).matches()) {
@@ -254,20 +155,10 @@ public class SpecValidator {
             return absent;
         }
         return WireValue.parse(type, text).orElseGet(() -> {
-            errors.add(new FieldError(field, "must be one of " + wireWords(type)));
+            errors.add(new FieldError(field, "must be one of " + AppSpecRules.wireWords(type)));
             return absent;
         });
     }
 
-    static <E extends Enum<E> & WireValue> String wireWords(Class<E> type) {
-        return Arrays.stream(type.getEnumConstants()).map(WireValue::wire).collect(Collectors.joining(", "));
-    }
 
-    private static String plainFileMessage() {
-        return "must be a plain file name (letters, digits, '.', '_', '+', '-'; no '/', no '..')";
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() > 40 ? text.substring(0, 40) + "…" : text;
-    }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.paasoperator.apiserver.problem.ProblemException;
+import io.paasoperator.contract.ProblemException;
 import io.paasoperator.apiserver.testing.Seeds;
 import io.paasoperator.contract.CheckReport;
 import io.paasoperator.contract.ResourceKind;
@@ -56,7 +56,7 @@ class RequestReaderTest {
     void commentKeysInsideArraysAreDroppedToo() {
         var node = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         node.putArray("a").addObject().put("// note", "x").put("k", "v");
-        RequestReader.dropComments(node);
+        io.paasoperator.contract.SeedJson.dropComments(node);
         assertNull(node.get("a").get(0).get("// note"));
         assertEquals("v", node.get("a").get(0).get("k").asText());
     }

@@ -1,4 +1,4 @@
-package io.paasoperator.apiserver.problem;
+package io.paasoperator.contract;
 
 import java.util.List;
 import java.util.stream.Collectors;

@@ -1,4 +1,4 @@
-package io.paasoperator.apiserver.problem;
+package io.paasoperator.contract;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;

@@ -1,0 +1,46 @@
+package io.paasoperator.agent;
+
+import io.paasoperator.contract.Action;
+import io.smallrye.config.ConfigMapping;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** The agent's settings; each is also an environment variable (agent.home is AGENT_HOME, and so on). */
+@ConfigMapping(prefix = "agent")
+public interface AgentConfig {
+
+    /** Applications' directories and the agent's records of them. */
+    Optional<Path> home();
+
+    /** The secret the apiserver gave this host: calls must carry it as a bearer token. */
+    Optional<String> secret();
+
+    /** Accept calls without a secret: for local trials only. */
+    boolean insecure();
+
+    /** Default time between two health checks of an application. */
+    Duration checkInterval();
+
+    /** How long a timed-out script's processes get between SIGTERM and SIGKILL. */
+    Duration killGrace();
+
+    long logMaxBytes();
+
+    int logKeep();
+
+    /** Default time limit per action (install, start, …), overridable per resource. */
+    Map<String, Duration> timeout();
+
+    default Duration timeoutFor(Action action, Map<String, Integer> overrides) {
+        Integer seconds = overrides == null ? null : overrides.get(action.wire());
+        return seconds != null ? Duration.ofSeconds(seconds) : timeout().getOrDefault(action.wire(), Duration.ofMinutes(5));
+    }
+
+    default Path resolvedHome() {
+        return home().orElseGet(() -> "root".equals(System.getProperty("user.name"))
+                ? Path.of("/var/lib/paas-agent")
+                : Path.of(System.getProperty("user.home"), ".paas-agent"));
+    }
+}

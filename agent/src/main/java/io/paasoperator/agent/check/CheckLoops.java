@@ -1,0 +1,160 @@
+package io.paasoperator.agent.check;
+
+import io.paasoperator.agent.AgentConfig;
+import io.paasoperator.agent.state.AppRecord;
+import io.paasoperator.agent.state.AppRegistry;
+import io.paasoperator.contract.CheckReport;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * One health-check loop per installed application. A tick only schedules: each check runs on a thread of its own, so
+ * a slow or hung check never delays another application's. A check still running when its next tick comes is not
+ * started twice, and none runs while an action holds the application. Reports the apiserver could not take are
+ * retried with exponential backoff (a newer report supersedes an older one).
+ */
+@Singleton
+public class CheckLoops {
+
+    private static final Logger LOG = Logger.getLogger(CheckLoops.class);
+    static final Duration MAX_DELIVERY_BACKOFF = Duration.ofMinutes(1);
+
+    private final AppRegistry registry;
+    private final HealthCheck healthCheck;
+    private final ReportSender sender;
+    private final Duration defaultInterval;
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("check-ticker"));
+    private final ExecutorService checkers = Executors.newCachedThreadPool(daemon("check"));
+    private final Map<String, Loop> loops = new ConcurrentHashMap<>();
+
+    public CheckLoops(AppRegistry registry, HealthCheck healthCheck, ReportSender sender, AgentConfig config) {
+        this.registry = registry;
+        this.healthCheck = healthCheck;
+        this.sender = sender;
+        this.defaultInterval = config.checkInterval();
+    }
+
+    /** Starts (or restarts, with new settings) the loop of an installed application. */
+    public void start(AppRecord record) {
+        String key = record.key();
+        Integer seconds = record.request().checkInterval();
+        Duration interval = seconds != null && seconds > 0 ? Duration.ofSeconds(seconds) : defaultInterval;
+        Loop loop = new Loop(key);
+        Loop previous = loops.put(key, loop);
+        if (previous != null) {
+            previous.cancel();
+        }
+        loop.future = ticker.scheduleWithFixedDelay(() -> tick(loop), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public void stop(String key) {
+        Loop loop = loops.remove(key);
+        if (loop != null) {
+            loop.cancel();
+        }
+    }
+
+    /** Checks now rather than at the next tick: after a start, the apiserver wants to know soon. */
+    public void checkSoon(String key) {
+        Loop loop = loops.get(key);
+        if (loop != null) {
+            ticker.execute(() -> tick(loop));
+        }
+    }
+
+    public boolean running(String key) {
+        return loops.containsKey(key);
+    }
+
+    private void tick(Loop loop) {
+        if (loops.get(loop.key) != loop || registry.busy(loop.key) || Instant.now().isBefore(loop.nextDeliveryAt)
+                || !loop.checking.compareAndSet(false, true)) {
+            return;
+        }
+        checkers.execute(() -> {
+            try {
+                Optional<AppRecord> record = registry.get(loop.key);
+                if (record.isEmpty() || !record.get().installed()) {
+                    return;
+                }
+                CheckReport report = healthCheck.run(record.get());
+                if (loops.get(loop.key) != loop) {
+                    return; // uninstalled or forgotten while the check ran
+                }
+                AppRecord updated = registry.update(loop.key, record.get(), r -> r.withCheck(report));
+                deliver(loop, updated, report);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "health check of %s failed", loop.key);
+            } finally {
+                loop.checking.set(false);
+            }
+        });
+    }
+
+    private void deliver(Loop loop, AppRecord record, CheckReport report) throws InterruptedException {
+        Optional<URI> target = sender.target(record.request());
+        if (target.isEmpty()) {
+            return; // nowhere to report: the result is still kept in the record
+        }
+        if (sender.send(target.get(), report)) {
+            loop.failures = 0;
+            loop.nextDeliveryAt = Instant.EPOCH;
+        } else {
+            loop.failures++;
+            long backoffMs = Math.min(MAX_DELIVERY_BACKOFF.toMillis(), 1000L << Math.min(loop.failures, 16));
+            loop.nextDeliveryAt = Instant.now().plusMillis(backoffMs);
+            if (loop.failures == 1 || loop.failures % 10 == 0) {
+                LOG.warnf("health report for %s not delivered to %s (%d failures in a row); retrying with backoff",
+                        loop.key, target.get(), loop.failures);
+            }
+        }
+    }
+
+    @PreDestroy
+    void shutdown() {
+        ticker.shutdownNow();
+        checkers.shutdownNow();
+    }
+
+    private static final class Loop {
+        final String key;
+        final AtomicBoolean checking = new AtomicBoolean();
+        volatile ScheduledFuture<?> future;
+        volatile int failures;
+        volatile Instant nextDeliveryAt = Instant.EPOCH;
+
+        Loop(String key) {
+            this.key = key;
+        }
+
+        void cancel() {
+            ScheduledFuture<?> scheduled = future;
+            if (scheduled != null) {
+                scheduled.cancel(false);
+            }
+        }
+    }
+
+    static java.util.concurrent.ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

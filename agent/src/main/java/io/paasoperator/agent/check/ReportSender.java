@@ -1,0 +1,67 @@
+package io.paasoperator.agent.check;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.agent.AgentConfig;
+import io.paasoperator.contract.AgentRequest;
+import io.paasoperator.contract.CheckReport;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Sends a health report to the apiserver: {@code PUT {operator}/apis/v1alpha1/{type}/{name}/check}. */
+@Singleton
+public class ReportSender {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT)
+            .version(HttpClient.Version.HTTP_1_1).build();
+    private final ObjectMapper json;
+    private final Optional<String> fallbackOperator;
+    private final Optional<String> secret;
+
+    public ReportSender(ObjectMapper json, AgentConfig config,
+            @ConfigProperty(name = "operator.url") Optional<String> fallbackOperator) {
+        this.json = json;
+        this.fallbackOperator = fallbackOperator;
+        this.secret = config.secret();
+    }
+
+    /** Where reports for this application go: the request's operator address, else OPERATOR_URL. */
+    public Optional<URI> target(AgentRequest request) {
+        String base;
+        if (request.operatorIp() != null && !request.operatorIp().isBlank()) {
+            String host = request.operatorIp().contains(":") ? "[" + request.operatorIp() + "]" : request.operatorIp();
+            String port = request.operatorPort() == null || request.operatorPort().isBlank() ? "3334" : request.operatorPort();
+            base = "http://" + host + ":" + port;
+        } else if (fallbackOperator.isPresent()) {
+            base = fallbackOperator.get().replaceAll("/+$", "");
+        } else {
+            return Optional.empty();
+        }
+        return Optional.of(URI.create(base + "/apis/v1alpha1/" + request.type().wire() + "/" + request.name() + "/check"));
+    }
+
+    /** Delivers one report; false (never an exception) when the apiserver could not take it. */
+    public boolean send(URI target, CheckReport report) throws InterruptedException {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(TIMEOUT)
+                    .header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(report)));
+            secret.ifPresent(s -> request.header("Authorization", "Bearer " + s));
+            int status = http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            return status >= 200 && status < 300;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        } catch (IOException unreachable) {
+            return false;
+        }
+    }
+}

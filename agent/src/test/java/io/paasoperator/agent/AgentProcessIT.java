@@ -1,0 +1,278 @@
+package io.paasoperator.agent;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.paasoperator.agent.testing.AgentProcess;
+import io.paasoperator.agent.testing.ReportReceiver;
+import io.paasoperator.agent.testing.ScriptRepository;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged agent as real processes on 127.0.0.2 and 127.0.0.3, fetching real scripts from a real HTTP repository,
+ * running a real web server, and reporting to a real HTTP endpoint.
+ */
+class AgentProcessIT {
+
+    private static final String SECRET = "agent-secret-" + ThreadLocalRandom.current().nextLong(1_000_000_000L);
+
+    @TempDir
+    static Path work;
+
+    static ScriptRepository repo;
+    static ReportReceiver receiver;
+    static AgentProcess host2;
+
+    @BeforeAll
+    static void startHost() throws Exception {
+        repo = ScriptRepository.serve(Files.createDirectories(work.resolve("repo")));
+        receiver = new ReportReceiver();
+        host2 = AgentProcess.start("127.0.0.2", work.resolve("host2"), SECRET, Map.of(), "agent-127.0.0.2.log");
+    }
+
+    @AfterAll
+    static void stopHost() throws Exception {
+        host2.close();
+        receiver.close();
+        repo.close();
+    }
+
+    private static Map<String, Object> webapp(String name, int webPort) {
+        return AgentProcess.request(name, "middleware", repo.url("webapp"), "webapp",
+                Map.of("WEB_BIND", "127.0.0.2", "WEB_PORT", String.valueOf(webPort)), receiver.port());
+    }
+
+    private static Map<String, Object> lab(String name, Map<String, String> metadata) {
+        return AgentProcess.request(name, "database", repo.url("lab"), "lab", metadata, receiver.port());
+    }
+
+    @Test
+    void aRealWebServerThroughItsWholeLifecycle() throws Exception {
+        int webPort = AgentProcess.freePort("127.0.0.2");
+        Map<String, Object> app = webapp("site-a", webPort);
+
+        JsonNode install = host2.runToEnd("install", app);
+        assertEquals("succeeded", install.get("state").asText(), install.toString());
+        assertEquals(0, install.get("exit_code").asInt());
+        assertTrue(install.get("output_tail").asText().contains("installed site-a"), install.toString());
+        Path appHome = host2.home.resolve("apps/middleware/site-a");
+        assertTrue(Files.isRegularFile(appHome.resolve("www/index.html")));
+
+        assertEquals("succeeded", host2.runToEnd("start", app).get("state").asText());
+        assertTrue(fetch("http://127.0.0.2:" + webPort + "/index.html").contains("paas-operator test site"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> receiver.reportsFor("site-a").stream()
+                .anyMatch(r -> r.code().equals("0") && r.msg().equals("serving index.html")));
+        assertEquals("Bearer " + SECRET, receiver.reportsFor("site-a").get(0).authorization());
+
+        JsonNode probe = host2.post("/check", app).body();
+        assertTrue(probe.get("installed").asBoolean());
+        assertEquals("0", probe.at("/last_check/code").asText());
+
+        long pidBefore = Long.parseLong(Files.readString(appHome.resolve("server.pid")).trim());
+        assertEquals("succeeded", host2.runToEnd("restart", app).get("state").asText());
+        long pidAfter = Long.parseLong(Files.readString(appHome.resolve("server.pid")).trim());
+        assertNotEquals(pidBefore, pidAfter, "restart should replace the server process");
+
+        assertEquals("succeeded", host2.runToEnd("stop", app).get("state").asText());
+        assertFalse(listening("127.0.0.2", webPort));
+        int before = receiver.reportsFor("site-a").size();
+        await().atMost(Duration.ofSeconds(20)).until(() -> receiver.reportsFor("site-a").stream().skip(before)
+                .anyMatch(r -> r.code().equals("1") && r.msg().contains("nothing answers")));
+
+        assertEquals("succeeded", host2.runToEnd("uninstall", app).get("state").asText());
+        assertFalse(Files.exists(appHome), "uninstall left the application's directory behind");
+        JsonNode status = host2.get("/apps/middleware/site-a").body();
+        assertFalse(status.get("installed").asBoolean());
+        int afterUninstall = receiver.reportsFor("site-a").size();
+        Thread.sleep(3000);
+        assertEquals(afterUninstall, receiver.reportsFor("site-a").size(), "checks went on after uninstall");
+    }
+
+    @Test
+    void aTimeoutKillsTheScriptAndEveryChild() throws Exception {
+        String token = "3600." + ThreadLocalRandom.current().nextInt(100_000, 999_999);
+        Map<String, Object> app = lab("hang", Map.of("INSTALL_MODE", "hang", "HANG_TOKEN", token));
+        app.put("timeouts", Map.of("install", 2));
+        var accepted = host2.post("/install", app);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !sleepers(token).isEmpty());
+        assertTrue(sleepers(token).size() >= 3, "the script should have started its children: " + sleepers(token));
+        JsonNode operation = host2.awaitOperation(accepted.body().get("id").asText());
+        assertEquals("timed-out", operation.get("state").asText(), operation.toString());
+        assertTrue(operation.get("reason").asText().contains("killed"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sleepers(token).isEmpty());
+    }
+
+    @Test
+    void aChecksumMismatchFailsTheInstallBeforeAnyScriptRuns() throws Exception {
+        Map<String, Object> app = lab("tampered", Map.of());
+        app.put("checksums", Map.of("install.sh", "sha256:" + "0".repeat(64)));
+        JsonNode operation = host2.runToEnd("install", app);
+        assertEquals("failed", operation.get("state").asText());
+        assertTrue(operation.get("reason").asText().contains("checksum"), operation.toString());
+        assertFalse(Files.exists(host2.home.resolve("apps/database/tampered/installed-marker")));
+        assertFalse(Files.exists(host2.home.resolve("apps/database/tampered/install.sh")), "a bad file was moved in");
+
+        app.put("checksums", Map.of("install.sh", "sha256:" + sha256(repo.file("lab", "install.sh"))));
+        assertEquals("succeeded", host2.runToEnd("install", app).get("state").asText());
+        assertTrue(Files.exists(host2.home.resolve("apps/database/tampered/installed-marker")));
+    }
+
+    @Test
+    void aFailingScriptReportsItsExitCodeAndOutput() throws Exception {
+        JsonNode operation = host2.runToEnd("install", lab("broken", Map.of("INSTALL_MODE", "fail")));
+        assertEquals("failed", operation.get("state").asText());
+        assertEquals(3, operation.get("exit_code").asInt());
+        assertTrue(operation.get("output_tail").asText().contains("boom: cannot install"), operation.toString());
+        assertTrue(operation.get("reason").asText().contains("exited 3"));
+        assertEquals(409, host2.post("/start", lab("broken", Map.of())).status(), "start of an app that is not installed");
+    }
+
+    @Test
+    void checksThatSayNothingOrFailAreUnhealthyWithAReason() throws Exception {
+        Map<String, Object> garbage = lab("garbage", Map.of("CHECK_MODE", "garbage"));
+        assertEquals("succeeded", host2.runToEnd("install", garbage).get("state").asText());
+        assertEquals("succeeded", host2.runToEnd("start", garbage).get("state").asText());
+        JsonNode verdict = host2.post("/check", garbage).body().get("last_check");
+        assertEquals("1", verdict.get("code").asText());
+        assertTrue(verdict.get("msg").asText().contains("no {\"code\",\"msg\"} verdict"), verdict.toString());
+        assertTrue(verdict.get("msg").asText().contains("all good, probably"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> receiver.reportsFor("garbage").stream()
+                .anyMatch(r -> r.code().equals("1") && r.msg().contains("verdict")));
+
+        Map<String, Object> failing = lab("garbage", Map.of("CHECK_MODE", "fail"));
+        JsonNode failed = host2.post("/check", failing).body().get("last_check");
+        assertEquals("1", failed.get("code").asText(), "exit 2 is unhealthy even though it printed code 0");
+        assertTrue(failed.get("msg").asText().contains("exited 2"), failed.toString());
+    }
+
+    @Test
+    void aSecondActionWhileOneRunsIsRefusedClearly() throws Exception {
+        Map<String, Object> slow = lab("busy", Map.of("INSTALL_MODE", "slow", "INSTALL_SECONDS", "3"));
+        var first = host2.post("/install", slow);
+        assertEquals(202, first.status());
+        var second = host2.post("/uninstall", slow);
+        assertEquals(409, second.status());
+        assertTrue(second.body().get("detail").asText().contains(first.body().get("id").asText()), second.body().toString());
+        assertEquals("succeeded", host2.awaitOperation(first.body().get("id").asText()).get("state").asText());
+        // Other applications were never held up.
+        assertEquals("succeeded", host2.runToEnd("install", lab("neighbour", Map.of())).get("state").asText());
+    }
+
+    @Test
+    void badRequestsAreRefusedAndRunNothing() throws Exception {
+        Map<String, Object> traversal = lab("evil", Map.of());
+        traversal.put("install", "../../bin/sh");
+        var answer = host2.post("/install", traversal);
+        assertEquals(400, answer.status());
+        assertEquals("install", answer.body().at("/errors/0/field").asText());
+        Map<String, Object> badEnv = lab("evil", Map.of("NOT VALID", "x"));
+        assertEquals(400, host2.post("/install", badEnv).status());
+        assertEquals(404, host2.post("/dance", lab("evil", Map.of())).status());
+        assertEquals(400, host2.send("POST", "/install", "{\"name\": ", SECRET).status());
+        assertEquals(404, host2.get("/operations/nope").status());
+        assertEquals(401, host2.send("POST", "/install", "{}", null).status(), "no secret");
+        assertEquals(401, host2.send("POST", "/install", "{}", "wrong").status(), "wrong secret");
+        assertFalse(Files.exists(host2.home.resolve("apps/database/evil")));
+    }
+
+    @Test
+    void twoHostsOnTwoAddressesKeepTheirOwnApplications() throws Exception {
+        try (AgentProcess host3 = AgentProcess.start("127.0.0.3", work.resolve("host3"), null,
+                Map.of("AGENT_INSECURE", "true"), "agent-127.0.0.3.log")) {
+            assertEquals("succeeded", host3.runToEnd("install", lab("on-three", Map.of())).get("state").asText());
+            assertEquals("succeeded", host2.runToEnd("install", lab("on-two", Map.of())).get("state").asText());
+            assertEquals(200, host3.get("/apps/database/on-three").status());
+            assertEquals(404, host3.get("/apps/database/on-two").status());
+            assertEquals(404, host2.get("/apps/database/on-three").status());
+        }
+    }
+
+    @Test
+    void aKilledAgentResumesWithoutDisturbingItsApplications() throws Exception {
+        Path home = work.resolve("crash-host");
+        try (AgentProcess agent = AgentProcess.start("127.0.0.4", home, null, Map.of("AGENT_INSECURE", "true"), "agent-crash.log")) {
+            int webPort = AgentProcess.freePort("127.0.0.4");
+            Map<String, Object> site = AgentProcess.request("site-c", "middleware", repo.url("webapp"), "webapp",
+                    Map.of("WEB_BIND", "127.0.0.4", "WEB_PORT", String.valueOf(webPort)), receiver.port());
+            assertEquals("succeeded", agent.runToEnd("install", site).get("state").asText());
+            assertEquals("succeeded", agent.runToEnd("start", site).get("state").asText());
+            long serverPid = Long.parseLong(Files.readString(home.resolve("apps/middleware/site-c/server.pid")).trim());
+
+            String operation = agent.post("/install", lab("mid-run", Map.of("INSTALL_MODE", "slow", "INSTALL_SECONDS", "30")))
+                    .body().get("id").asText();
+            agent.kill();
+            assertTrue(ProcessHandle.of(serverPid).map(ProcessHandle::isAlive).orElse(false), "the web server died with the agent");
+
+            agent.restart();
+            JsonNode interrupted = agent.get("/operations/" + operation).body();
+            assertEquals("interrupted", interrupted.get("state").asText(), interrupted.toString());
+            assertTrue(interrupted.get("reason").asText().contains("agent stopped"));
+            assertTrue(fetch("http://127.0.0.4:" + webPort + "/index.html").contains("test site"));
+            int before = receiver.reportsFor("site-c").size();
+            await().atMost(Duration.ofSeconds(20)).until(() -> receiver.reportsFor("site-c").stream().skip(before)
+                    .anyMatch(r -> r.code().equals("0")));
+            assertEquals("succeeded", agent.runToEnd("uninstall", site).get("state").asText());
+            assertFalse(listening("127.0.0.4", webPort));
+        }
+    }
+
+    @Test
+    void theAgentRefusesToStartWithoutASecret() throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", AgentProcess.JAR.toAbsolutePath().toString());
+        builder.environment().keySet().removeIf(k -> k.startsWith("AGENT_"));
+        builder.environment().put("AGENT_BIND", "127.0.0.5");
+        builder.environment().put("AGENT_PORT", String.valueOf(AgentProcess.freePort("127.0.0.5")));
+        builder.environment().put("AGENT_HOME", work.resolve("no-secret").toString());
+        Process process = builder.redirectErrorStream(true).start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "it should exit");
+        String output = new String(process.getInputStream().readAllBytes());
+        assertNotEquals(0, process.exitValue());
+        assertTrue(output.contains("AGENT_SECRET is not set"), output);
+    }
+
+    private static List<ProcessHandle> sleepers(String token) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(args -> List.of(args).contains(token)).orElse(false))
+                .toList();
+    }
+
+    private static String fetch(String url) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.body();
+    }
+
+    private static boolean listening(String ip, int port) {
+        try (Socket ignored = new Socket(ip, port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+}

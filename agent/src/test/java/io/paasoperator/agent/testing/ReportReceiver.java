@@ -1,0 +1,54 @@
+package io.paasoperator.agent.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+
+/** Stands where the apiserver would: takes {@code PUT /apis/v1alpha1/{type}/{name}/check} and keeps what arrived. */
+public final class ReportReceiver implements AutoCloseable {
+
+    /** One delivered report. */
+    public record Report(String type, String name, String code, String msg, String authorization) {
+    }
+
+    private final HttpServer server;
+    private final List<Report> reports = new CopyOnWriteArrayList<>();
+
+    public ReportReceiver() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        ObjectMapper json = new ObjectMapper();
+        server.createContext("/apis/v1alpha1/", exchange -> {
+            String[] parts = exchange.getRequestURI().getPath().split("/");
+            // /apis/v1alpha1/{type}/{name}/check
+            if (parts.length == 6 && parts[5].equals("check") && exchange.getRequestMethod().equals("PUT")) {
+                JsonNode body = json.readTree(exchange.getRequestBody());
+                reports.add(new Report(parts[3], parts[4], body.path("code").asText(), body.path("msg").asText(),
+                        exchange.getRequestHeaders().getFirst("Authorization")));
+                exchange.sendResponseHeaders(202, -1);
+            } else {
+                exchange.sendResponseHeaders(404, -1);
+            }
+            exchange.close();
+        });
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public List<Report> reportsFor(String name) {
+        return reports.stream().filter(r -> r.name().equals(name)).toList();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+rm -f installed-marker running-marker
+echo "uninstalled"
