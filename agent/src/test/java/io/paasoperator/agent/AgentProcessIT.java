@@ -57,9 +57,11 @@ class AgentProcessIT {
         repo.close();
     }
 
+    private static final String APP_PASSWORD = "pw-" + ThreadLocalRandom.current().nextLong(1_000_000_000L);
+
     private static Map<String, Object> webapp(String name, int webPort) {
         return AgentProcess.request(name, "middleware", repo.url("webapp"), "webapp",
-                Map.of("WEB_BIND", "127.0.0.2", "WEB_PORT", String.valueOf(webPort)), receiver.port());
+                Map.of("WEB_BIND", "127.0.0.2", "WEB_PORT", String.valueOf(webPort), "APP_PASSWD", APP_PASSWORD), receiver.port());
     }
 
     private static Map<String, Object> lab(String name, Map<String, String> metadata) {
@@ -76,6 +78,9 @@ class AgentProcessIT {
         assertEquals(0, install.get("exit_code").asInt());
         assertTrue(install.get("output_tail").asText().contains("installed site-a"), install.toString());
         Path appHome = host2.home.resolve("apps/middleware/site-a");
+        String installId = install.get("id").asText();
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.resultsFor("site-a").stream()
+                .anyMatch(r -> r.id().equals(installId) && r.operation().get("state").asText().equals("succeeded")));
         assertTrue(Files.isRegularFile(appHome.resolve("www/index.html")));
 
         assertEquals("succeeded", host2.runToEnd("start", app).get("state").asText());
@@ -99,8 +104,18 @@ class AgentProcessIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> receiver.reportsFor("site-a").stream().skip(before)
                 .anyMatch(r -> r.code().equals("1") && r.msg().contains("nothing answers")));
 
+        Path record = host2.home.resolve("agent/middleware/site-a/state.json");
+        assertTrue(Files.readString(record).contains(APP_PASSWORD), "the record keeps metadata for the check loop");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(record)));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(host2.home.resolve("agent"))));
+
         assertEquals("succeeded", host2.runToEnd("uninstall", app).get("state").asText());
         assertFalse(Files.exists(appHome), "uninstall left the application's directory behind");
+        assertFalse(Files.readString(Path.of("target/it-logs/agent-127.0.0.2.log")).contains(APP_PASSWORD),
+                "a metadata value reached the agent's log");
+        assertFalse(Files.readString(Path.of("target/it-logs/agent-127.0.0.2.log")).contains(SECRET),
+                "the agent's secret reached its log");
         JsonNode status = host2.get("/apps/middleware/site-a").body();
         assertFalse(status.get("installed").asBoolean());
         int afterUninstall = receiver.reportsFor("site-a").size();
@@ -152,6 +167,11 @@ class AgentProcessIT {
         Map<String, Object> garbage = lab("garbage", Map.of("CHECK_MODE", "garbage"));
         assertEquals("succeeded", host2.runToEnd("install", garbage).get("state").asText());
         assertEquals("succeeded", host2.runToEnd("start", garbage).get("state").asText());
+        String env = Files.readString(host2.home.resolve("apps/database/garbage/started-env"));
+        assertTrue(env.contains("APP_NAME=garbage") && env.contains("APP_TYPE=database") && env.contains("CHECK_MODE=garbage"), env);
+        assertTrue(env.contains("APP_HOME=" + host2.home.resolve("apps/database/garbage")), env);
+        assertTrue(env.contains("REPO_URL=" + repo.url("lab")), env);
+        assertFalse(env.contains(SECRET), "the agent's secret reached a script");
         JsonNode verdict = host2.post("/check", garbage).body().get("last_check");
         assertEquals("1", verdict.get("code").asText());
         assertTrue(verdict.get("msg").asText().contains("no {\"code\",\"msg\"} verdict"), verdict.toString());

@@ -4,6 +4,7 @@ import io.paasoperator.agent.AgentConfig;
 import io.paasoperator.agent.check.CheckLoops;
 import io.paasoperator.agent.check.CheckOutput;
 import io.paasoperator.agent.check.HealthCheck;
+import io.paasoperator.agent.check.OperatorClient;
 import io.paasoperator.agent.script.RepoDownloader;
 import io.paasoperator.agent.script.ScriptCall;
 import io.paasoperator.agent.script.ScriptResult;
@@ -50,6 +51,7 @@ import org.jboss.logging.Logger;
 public class ActionService {
 
     private static final Logger LOG = Logger.getLogger(ActionService.class);
+    static final int RESULT_DELIVERY_ATTEMPTS = 8;
 
     private final AppRegistry registry;
     private final StateStore store;
@@ -58,6 +60,12 @@ public class ActionService {
     private final HealthCheck healthCheck;
     private final CheckLoops loops;
     private final AgentConfig config;
+    private final OperatorClient operator;
+    private final ExecutorService results = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "result-delivery");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final ExecutorService workers = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "action");
         thread.setDaemon(true);
@@ -65,7 +73,7 @@ public class ActionService {
     });
 
     public ActionService(AppRegistry registry, StateStore store, ScriptRunner runner, RepoDownloader downloader,
-            HealthCheck healthCheck, CheckLoops loops, AgentConfig config) {
+            HealthCheck healthCheck, CheckLoops loops, AgentConfig config, OperatorClient operator) {
         this.registry = registry;
         this.store = store;
         this.runner = runner;
@@ -73,6 +81,7 @@ public class ActionService {
         this.healthCheck = healthCheck;
         this.loops = loops;
         this.config = config;
+        this.operator = operator;
         resume();
     }
 
@@ -155,7 +164,31 @@ public class ActionService {
         if (installed) {
             loops.start(record); // after install, a restarted loop; after start or restart, a check right away
         }
+        results.execute(() -> deliverResult(request, result));
         LOG.infof("%s: %s %s in %d ms", key, action.wire(), result.state().wire(), result.durationMs());
+    }
+
+    /**
+     * Pushes a finished operation to the apiserver, retrying with backoff for a while. If it never gets through, the
+     * result is still here: the apiserver asks for it by id.
+     */
+    private void deliverResult(AgentRequest request, Operation result) {
+        Optional<java.net.URI> target = operator.resultTarget(request, result);
+        if (target.isEmpty()) {
+            return;
+        }
+        try {
+            for (int attempt = 0; attempt < RESULT_DELIVERY_ATTEMPTS; attempt++) {
+                if (operator.put(target.get(), result)) {
+                    return;
+                }
+                Thread.sleep(Math.min(30_000L, 500L << attempt));
+            }
+            LOG.warnf("result of operation %s not delivered to %s; it stays available at /operations/%s",
+                    result.id(), target.get(), result.id());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private ScriptResult runScript(AgentRequest request, Action action, Path appHome, Operation operation)
@@ -262,5 +295,6 @@ public class ActionService {
     @PreDestroy
     void shutdown() {
         workers.shutdownNow();
+        results.shutdownNow();
     }
 }

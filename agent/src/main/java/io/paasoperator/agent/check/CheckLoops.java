@@ -34,16 +34,16 @@ public class CheckLoops {
 
     private final AppRegistry registry;
     private final HealthCheck healthCheck;
-    private final ReportSender sender;
+    private final OperatorClient operator;
     private final Duration defaultInterval;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("check-ticker"));
     private final ExecutorService checkers = Executors.newCachedThreadPool(daemon("check"));
     private final Map<String, Loop> loops = new ConcurrentHashMap<>();
 
-    public CheckLoops(AppRegistry registry, HealthCheck healthCheck, ReportSender sender, AgentConfig config) {
+    public CheckLoops(AppRegistry registry, HealthCheck healthCheck, OperatorClient operator, AgentConfig config) {
         this.registry = registry;
         this.healthCheck = healthCheck;
-        this.sender = sender;
+        this.operator = operator;
         this.defaultInterval = config.checkInterval();
     }
 
@@ -107,11 +107,11 @@ public class CheckLoops {
     }
 
     private void deliver(Loop loop, AppRecord record, CheckReport report) throws InterruptedException {
-        Optional<URI> target = sender.target(record.request());
+        Optional<URI> target = operator.checkTarget(record.request());
         if (target.isEmpty()) {
             return; // nowhere to report: the result is still kept in the record
         }
-        if (sender.send(target.get(), report)) {
+        if (operator.put(target.get(), report)) {
             loop.failures = 0;
             loop.nextDeliveryAt = Instant.EPOCH;
         } else {

@@ -9,15 +9,20 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 
-/** Stands where the apiserver would: takes {@code PUT /apis/v1alpha1/{type}/{name}/check} and keeps what arrived. */
+/** Stands where the apiserver would: takes health reports and action results, and keeps what arrived. */
 public final class ReportReceiver implements AutoCloseable {
 
     /** One delivered report. */
     public record Report(String type, String name, String code, String msg, String authorization) {
     }
 
+    /** One delivered action result. */
+    public record Result(String type, String name, String id, JsonNode operation) {
+    }
+
     private final HttpServer server;
     private final List<Report> reports = new CopyOnWriteArrayList<>();
+    private final List<Result> results = new CopyOnWriteArrayList<>();
 
     public ReportReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -30,6 +35,9 @@ public final class ReportReceiver implements AutoCloseable {
                 JsonNode body = json.readTree(exchange.getRequestBody());
                 reports.add(new Report(parts[3], parts[4], body.path("code").asText(), body.path("msg").asText(),
                         exchange.getRequestHeaders().getFirst("Authorization")));
+                exchange.sendResponseHeaders(202, -1);
+            } else if (parts.length == 7 && parts[5].equals("operations") && exchange.getRequestMethod().equals("PUT")) {
+                results.add(new Result(parts[3], parts[4], parts[6], json.readTree(exchange.getRequestBody())));
                 exchange.sendResponseHeaders(202, -1);
             } else {
                 exchange.sendResponseHeaders(404, -1);
@@ -45,6 +53,10 @@ public final class ReportReceiver implements AutoCloseable {
 
     public List<Report> reportsFor(String name) {
         return reports.stream().filter(r -> r.name().equals(name)).toList();
+    }
+
+    public List<Result> resultsFor(String name) {
+        return results.stream().filter(r -> r.name().equals(name)).toList();
     }
 
     @Override

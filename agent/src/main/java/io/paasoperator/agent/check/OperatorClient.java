@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.agent.AgentConfig;
 import io.paasoperator.contract.AgentRequest;
-import io.paasoperator.contract.CheckReport;
+import io.paasoperator.contract.Operation;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.net.URI;
@@ -15,9 +15,12 @@ import java.time.Duration;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** Sends a health report to the apiserver: {@code PUT {operator}/apis/v1alpha1/{type}/{name}/check}. */
+/**
+ * What the agent tells the apiserver: health reports ({@code PUT …/{type}/{name}/check}) and the results of actions
+ * ({@code PUT …/{type}/{name}/operations/{id}}), so that the apiserver learns an outcome without asking.
+ */
 @Singleton
-public class ReportSender {
+public class OperatorClient {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
@@ -27,7 +30,7 @@ public class ReportSender {
     private final Optional<String> fallbackOperator;
     private final Optional<String> secret;
 
-    public ReportSender(ObjectMapper json, AgentConfig config,
+    public OperatorClient(ObjectMapper json, AgentConfig config,
             @ConfigProperty(name = "operator.url") Optional<String> fallbackOperator) {
         this.json = json;
         this.fallbackOperator = fallbackOperator;
@@ -35,7 +38,15 @@ public class ReportSender {
     }
 
     /** Where reports for this application go: the request's operator address, else OPERATOR_URL. */
-    public Optional<URI> target(AgentRequest request) {
+    public Optional<URI> checkTarget(AgentRequest request) {
+        return base(request).map(b -> URI.create(b + "/check"));
+    }
+
+    public Optional<URI> resultTarget(AgentRequest request, Operation operation) {
+        return base(request).map(b -> URI.create(b + "/operations/" + operation.id()));
+    }
+
+    private Optional<String> base(AgentRequest request) {
         String base;
         if (request.operatorIp() != null && !request.operatorIp().isBlank()) {
             String host = request.operatorIp().contains(":") ? "[" + request.operatorIp() + "]" : request.operatorIp();
@@ -46,15 +57,15 @@ public class ReportSender {
         } else {
             return Optional.empty();
         }
-        return Optional.of(URI.create(base + "/apis/v1alpha1/" + request.type().wire() + "/" + request.name() + "/check"));
+        return Optional.of(base + "/apis/v1alpha1/" + request.type().wire() + "/" + request.name());
     }
 
-    /** Delivers one report; false (never an exception) when the apiserver could not take it. */
-    public boolean send(URI target, CheckReport report) throws InterruptedException {
+    /** Delivers one document; false (never an exception) when the apiserver could not take it. */
+    public boolean put(URI target, Object document) throws InterruptedException {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(TIMEOUT)
                     .header("Content-Type", "application/json")
-                    .PUT(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(report)));
+                    .PUT(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(document)));
             secret.ifPresent(s -> request.header("Authorization", "Bearer " + s));
             int status = http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
             return status >= 200 && status < 300;
