@@ -30,12 +30,11 @@ public interface AgentConfig {
 
     int logKeep();
 
-    /** Default time limit per action (install, start, …), overridable per resource. */
+    /** Time limit per action (install, start, …) where it differs from {@link Action#defaultTimeout()}; a resource may override it. */
     Map<String, Duration> timeout();
 
     default Duration timeoutFor(Action action, Map<String, Integer> overrides) {
-        Integer seconds = overrides == null ? null : overrides.get(action.wire());
-        return seconds != null ? Duration.ofSeconds(seconds) : timeout().getOrDefault(action.wire(), Duration.ofMinutes(5));
+        return action.timeout(overrides, timeout().getOrDefault(action.wire(), action.defaultTimeout()));
     }
 
     default Path resolvedHome() {

@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.history;
 
+import io.paasoperator.contract.Operation;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
@@ -22,10 +23,13 @@ public class ResourceEvent extends PanacheEntityBase {
     public static final String CREATED = "created";
     public static final String RESTART = "restart";
     public static final String DELETED = "deleted";
+    public static final String ACTION = "action";
 
     /** Who caused it. */
     public static final String BY_API = "api";
     public static final String BY_HEALTH_REPORT = "health-report";
+    public static final String BY_RECONCILER = "reconciler";
+    public static final String BY_AGENT = "agent";
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
@@ -55,9 +59,33 @@ public class ResourceEvent extends PanacheEntityBase {
 
     public String message;
 
+    @Column(name = "operation_id")
+    public String operationId;
+
+    @Column(name = "exit_code")
+    public Integer exitCode;
+
+    @Column(name = "duration_ms")
+    public Long durationMs;
+
+    @Column(name = "output_tail")
+    public String outputTail;
+
     /** Persists a unit of work's events; none is fine (Panache's own persist refuses an empty list). */
     public static Uni<Void> persistAll(List<ResourceEvent> events) {
         return events.isEmpty() ? Uni.createFrom().voidItem() : persist(events);
+    }
+
+    /** An action's result: what ran, how it ended, how long it took, and the end of its output. */
+    public static ResourceEvent action(String kind, String name, Instant at, Operation operation) {
+        String outcome = operation.action().wire() + " " + operation.state().wire();
+        ResourceEvent event = of(kind, name, at, ACTION, null, operation.state().wire(), BY_AGENT,
+                operation.reason() != null ? outcome + ": " + operation.reason() : outcome);
+        event.operationId = operation.id();
+        event.exitCode = operation.exitCode();
+        event.durationMs = operation.durationMs();
+        event.outputTail = operation.outputTail();
+        return event;
     }
 
     public static ResourceEvent of(String kind, String name, Instant at, String type, String oldValue, String newValue,

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.CheckReport;
+import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.ResourceKind;
 import io.paasoperator.contract.SeedJson;
 import jakarta.inject.Singleton;
@@ -45,6 +46,8 @@ public class RequestReader {
     }
 
     private final JsonMapper mapper;
+    private final JsonMapper lenient = SeedJson.mapperBuilder().findAndAddModules()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     public RequestReader() {
         mapper = SeedJson.mapperBuilder()
@@ -90,6 +93,21 @@ public class RequestReader {
             message = message.substring(0, MAX_CHECK_MESSAGE);
         }
         return new CheckReport(code.asText(), message);
+    }
+
+    /** An action's result pushed by an agent. Unknown fields are ignored: the agent may be newer. */
+    public Operation readOperation(String body) {
+        ObjectNode root = readObject(body);
+        try {
+            Operation operation = lenient.treeToValue(root, Operation.class);
+            if (operation.id() == null || operation.action() == null || operation.state() == null
+                    || operation.startedAt() == null) {
+                throw ProblemException.badRequest("an operation needs id, action, state and started_at");
+            }
+            return operation;
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw ProblemException.badRequest("not an operation: " + firstLine(e.getMessage()));
+        }
     }
 
     private ObjectNode readObject(String body) {

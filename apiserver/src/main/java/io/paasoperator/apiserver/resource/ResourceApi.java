@@ -1,8 +1,10 @@
 package io.paasoperator.apiserver.resource;
 
+import io.paasoperator.apiserver.agentclient.AgentClient;
 import io.paasoperator.apiserver.history.ChangeDay;
 import io.paasoperator.apiserver.history.History;
 import io.paasoperator.apiserver.problem.BodyLimit;
+import io.paasoperator.apiserver.reconcile.Reconciler;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.apiserver.resource.ResourceViews.DeleteResult;
 import io.paasoperator.apiserver.resource.ResourceViews.EventView;
@@ -27,6 +29,7 @@ import java.net.URI;
 import java.time.LocalDate;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -40,6 +43,8 @@ import org.jboss.resteasy.reactive.RestResponse;
 @Consumes(MediaType.WILDCARD)
 public class ResourceApi {
 
+    private static final Logger LOG = Logger.getLogger(ResourceApi.class);
+
     static final int DEFAULT_PAGE = 100;
     static final int MAX_PAGE = 1000;
 
@@ -49,15 +54,19 @@ public class ResourceApi {
     private final SpecValidator validator;
     private final ResourceDocuments documents;
     private final BodyLimit bodyLimit;
+    private final Reconciler reconciler;
+    private final AgentClient agents;
 
     public ResourceApi(ResourceStore store, History history, RequestReader reader, SpecValidator validator,
-            ResourceDocuments documents, BodyLimit bodyLimit) {
+            ResourceDocuments documents, BodyLimit bodyLimit, Reconciler reconciler, AgentClient agents) {
         this.store = store;
         this.history = history;
         this.reader = reader;
         this.validator = validator;
         this.documents = documents;
         this.bodyLimit = bodyLimit;
+        this.reconciler = reconciler;
+        this.agents = agents;
     }
 
     @POST
@@ -67,7 +76,7 @@ public class ResourceApi {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
         CreateRequest request = validator.validate(reader.readCreate(body, resourceKind));
-        return store.create(resourceKind, request).map(record -> RestResponse.ResponseBuilder.<ResourceView>
+        return store.create(resourceKind, request).invoke(this::wake).map(record -> RestResponse.ResponseBuilder.<ResourceView>
                 created(URI.create("/apis/v1alpha1/" + resourceKind.wire() + "/" + record.name))
                 .entity(documents.view(record)).build());
     }
@@ -106,14 +115,14 @@ public class ResourceApi {
     @Path("{name}/{target: running|stopped|not-installed}")
     @Operation(summary = "Set the expected state; answered once it is stored")
     public Uni<RestResponse<StatusView>> expect(@RestPath String kind, @RestPath String name, @RestPath String target) {
-        return store.setExpect(kind(kind), name, ExpectedState.fromWire(target)).map(ResourceApi::accepted);
+        return store.setExpect(kind(kind), name, ExpectedState.fromWire(target)).invoke(this::wake).map(ResourceApi::accepted);
     }
 
     @PUT
     @Path("{name}/restart")
     @Operation(summary = "Restart a resource whose expect is running; expect stays unchanged")
     public Uni<RestResponse<StatusView>> restart(@RestPath String kind, @RestPath String name) {
-        return store.requestRestart(kind(kind), name).map(ResourceApi::accepted);
+        return store.requestRestart(kind(kind), name).invoke(this::wake).map(ResourceApi::accepted);
     }
 
     @PUT
@@ -122,7 +131,7 @@ public class ResourceApi {
     public Uni<RestResponse<StatusView>> check(@RestPath String kind, @RestPath String name, String body) {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
-        return store.report(resourceKind, name, reader.readCheckReport(body)).map(ResourceApi::accepted);
+        return store.report(resourceKind, name, reader.readCheckReport(body)).invoke(this::wake).map(ResourceApi::accepted);
     }
 
     @DELETE
@@ -130,9 +139,26 @@ public class ResourceApi {
     @Operation(summary = "Stop managing a resource (its application stays on the hosts); 200 whether or not it existed")
     public Uni<DeleteResult> delete(@RestPath String kind, @RestPath String name) {
         ResourceKind resourceKind = kind(kind);
-        return store.delete(resourceKind, name).map(deleted -> new DeleteResult(name, deleted
-                ? "deleted " + resourceKind.wire() + " '" + name + "'"
-                : resourceKind.wire() + " '" + name + "' does not exist; nothing to delete"));
+        return store.delete(resourceKind, name).map(deleted -> {
+            if (deleted == null) {
+                return new DeleteResult(name, resourceKind.wire() + " '" + name + "' does not exist; nothing to delete");
+            }
+            forgetOnHosts(deleted);
+            return new DeleteResult(name, "deleted " + resourceKind.wire() + " '" + name + "'");
+        });
+    }
+
+    @PUT
+    @Path("{name}/operations/{id}")
+    @Operation(summary = "An action's result, pushed by the agent that ran it")
+    public Uni<RestResponse<Void>> result(@RestPath String kind, @RestPath String name, @RestPath String id, String body) {
+        ResourceKind resourceKind = kind(kind);
+        bodyLimit.checkReadLength(body);
+        io.paasoperator.contract.Operation operation = reader.readOperation(body);
+        if (!id.equals(operation.id())) {
+            throw ProblemException.invalidField("id", "the body is operation " + operation.id() + ", the URL names " + id);
+        }
+        return reconciler.applyResult(resourceKind, name, operation).replaceWith(RestResponse.accepted());
     }
 
     @GET
@@ -161,6 +187,19 @@ public class ResourceApi {
             }
             return events.stream().map(EventView::of).toList();
         });
+    }
+
+    private void wake(ResourceRecord record) {
+        reconciler.wake(record.kind, record.name);
+    }
+
+    /** Tells each host's agent to stop managing the application; a host that does not answer is only logged. */
+    private void forgetOnHosts(ResourceRecord deleted) {
+        for (HostSpec host : documents.hosts(deleted)) {
+            agents.forget(host.withDefaults(), deleted.kind.wire(), deleted.name).subscribe().with(ok -> { },
+                    e -> LOG.infof("agent at %s not told to forget %s/%s: %s", host.ip(), deleted.kind.wire(), deleted.name,
+                            e.getMessage()));
+        }
     }
 
     private static RestResponse<StatusView> accepted(ResourceRecord record) {

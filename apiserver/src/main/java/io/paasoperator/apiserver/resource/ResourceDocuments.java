@@ -44,8 +44,10 @@ public class ResourceDocuments {
         var status = new ResourceViews.Status(record.expect, record.realtime);
         var lastCheck = record.checkAt == null ? null
                 : new ResourceViews.LastCheck(record.checkCode, record.checkMsg, record.checkAt);
+        var inFlight = record.inFlightAction == null ? null : new ResourceViews.InFlight(record.inFlightAction,
+                record.inFlightHost, record.inFlightOperation, record.inFlightSince, record.inFlightDeadline);
         var detail = new ResourceViews.Detail(record.version, record.createdAt, record.updatedAt, record.realtimeSince,
-                record.restartRequested, lastCheck);
+                record.restartRequested, lastCheck, inFlight, record.failureCount, record.lastError, record.nextRetryAt);
         List<HostSpec> hosts = hosts(record).stream().map(HostSpec::redacted).toList();
         return new ResourceViews.ResourceView(record.name, record.kind.wire(), hosts,
                 new ResourceViews.AppView(app(record), status), detail);

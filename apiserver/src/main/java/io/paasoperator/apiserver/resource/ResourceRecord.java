@@ -1,7 +1,11 @@
 package io.paasoperator.apiserver.resource;
 
 import io.paasoperator.apiserver.history.ResourceEvent;
+import io.paasoperator.apiserver.reconcile.ResourceSnapshot;
+import io.paasoperator.apiserver.reconcile.StateMachine;
+import io.paasoperator.contract.Action;
 import io.paasoperator.contract.ExpectedState;
+import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
@@ -68,6 +72,39 @@ public class ResourceRecord extends PanacheEntityBase {
     @Column(name = "check_at")
     public Instant checkAt;
 
+    /** The action sent to an agent whose result has not arrived; written before the agent is called. */
+    @Convert(converter = StateColumns.ActionColumn.class)
+    @Column(name = "in_flight_action")
+    public Action inFlightAction;
+
+    /** The agent's operation id, once the agent has accepted the action. */
+    @Column(name = "in_flight_operation")
+    public String inFlightOperation;
+
+    @Column(name = "in_flight_host")
+    public String inFlightHost;
+
+    @Column(name = "in_flight_since")
+    public Instant inFlightSince;
+
+    /** Past this, an action whose result has not arrived is failed: no transitional state lasts for ever. */
+    @Column(name = "in_flight_deadline")
+    public Instant inFlightDeadline;
+
+    /** The action whose failure left realtime failed (a failed install is retried as install). */
+    @Convert(converter = StateColumns.ActionColumn.class)
+    @Column(name = "failed_action")
+    public Action failedAction;
+
+    @Column(name = "failure_count", nullable = false)
+    public int failureCount;
+
+    @Column(name = "last_error")
+    public String lastError;
+
+    @Column(name = "next_retry_at")
+    public Instant nextRetryAt;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 
@@ -80,7 +117,7 @@ public class ResourceRecord extends PanacheEntityBase {
 
     /** Pending history for this unit of work; persisted by the store with the change. */
     @Transient
-    private List<ResourceEvent> pendingEvents = new ArrayList<>();
+    private List<ResourceEvent> events = new ArrayList<>();
 
     public static ResourceRecord create(ResourceKind kind, String name, String appSpec, String hosts,
             ExpectedState expect, RealtimeState realtime, Instant now) {
@@ -100,9 +137,14 @@ public class ResourceRecord extends PanacheEntityBase {
         return record;
     }
 
-    /** Sets the expected state. A new expectation drops a pending restart: the user asked for something else. */
+    /**
+     * Sets the expected state. A new expectation drops a pending restart (the user asked for something else) and
+     * resets the backoff: a user asking again deserves an attempt now.
+     */
     public void changeExpect(ExpectedState next, String cause, Instant now) {
         restartRequested = false;
+        failureCount = 0;
+        nextRetryAt = null;
         updatedAt = now;
         if (next != expect) {
             event(ResourceEvent.EXPECT, expect.wire(), next.wire(), cause, null, now);
@@ -131,18 +173,97 @@ public class ResourceRecord extends PanacheEntityBase {
         checkAt = now;
     }
 
+    /** What the state machine looks at. */
+    public ResourceSnapshot snapshot(boolean hasRestartScript) {
+        return new ResourceSnapshot(expect, realtime, realtimeSince, restartRequested, inFlightAction, failedAction,
+                nextRetryAt, checkAt, hasRestartScript);
+    }
+
+    /** Claims the resource for {@code action} on {@code host}: stored before the agent is called (crash safety). */
+    public void beginAction(Action action, String host, Instant now, Instant deadline) {
+        inFlightAction = action;
+        inFlightHost = host;
+        inFlightSince = now;
+        inFlightDeadline = deadline;
+        inFlightOperation = null;
+        changeRealtime(StateMachine.during(action), ResourceEvent.BY_RECONCILER, action.wire() + " sent to " + host, now);
+    }
+
+    public void attachOperation(String operationId) {
+        inFlightOperation = operationId;
+    }
+
+    /** Applies the result of the action in flight. */
+    public void finishAction(Operation operation, Instant now, Instant retryAt) {
+        Action action = inFlightAction;
+        clearInFlight();
+        events.add(ResourceEvent.action(kind.wire(), name, now, operation));
+        StateMachine.Outcome outcome = StateMachine.afterAction(action, operation.succeeded());
+        if (operation.succeeded()) {
+            failureCount = 0;
+            failedAction = null;
+            lastError = null;
+            nextRetryAt = null;
+            if (outcome.restartDone()) {
+                restartRequested = false;
+            }
+            changeRealtime(outcome.realtime(), ResourceEvent.BY_AGENT, action.wire() + " succeeded", now);
+        } else {
+            String reason = operation.reason() != null ? operation.reason() : action.wire() + " " + operation.state().wire();
+            fail(action, reason, now, retryAt);
+        }
+    }
+
+    /** A step that could not be carried out (agent unreachable or refusing, no result in time): back off and retry. */
+    public void fail(Action action, String reason, Instant now, Instant retryAt) {
+        clearInFlight();
+        failedAction = action;
+        failureCount++;
+        lastError = reason;
+        nextRetryAt = retryAt;
+        updatedAt = now;
+        changeRealtime(RealtimeState.FAILED, ResourceEvent.BY_RECONCILER, reason, now);
+    }
+
+    /** A probe that could not reach the agent: the state stays unknown; try again later. */
+    public void probeFailed(String reason, Instant now, Instant retryAt) {
+        failureCount++;
+        lastError = reason;
+        nextRetryAt = retryAt;
+        updatedAt = now;
+    }
+
+    /** The action's fate is unknown and the agent never took it (the apiserver stopped first): find out afresh. */
+    public void abandonAction(String reason, Instant now) {
+        clearInFlight();
+        changeRealtime(RealtimeState.UNKNOWN, ResourceEvent.BY_RECONCILER, reason, now);
+    }
+
+    /** Records an agent's late or stray result, which no longer decides anything. */
+    public void recordStrayResult(Operation operation, Instant now) {
+        events.add(ResourceEvent.action(kind.wire(), name, now, operation));
+    }
+
+    private void clearInFlight() {
+        inFlightAction = null;
+        inFlightOperation = null;
+        inFlightHost = null;
+        inFlightSince = null;
+        inFlightDeadline = null;
+    }
+
     public ResourceEvent deletedEvent(Instant now) {
         return ResourceEvent.of(kind.wire(), name, now, ResourceEvent.DELETED, null, null, ResourceEvent.BY_API, null);
     }
 
     /** The history this unit of work produced, handed over once to be persisted. */
     public List<ResourceEvent> drainEvents() {
-        List<ResourceEvent> events = List.copyOf(pendingEvents);
-        pendingEvents.clear();
-        return events;
+        List<ResourceEvent> drained = List.copyOf(events);
+        events.clear();
+        return drained;
     }
 
     private void event(String type, String oldValue, String newValue, String cause, String message, Instant now) {
-        pendingEvents.add(ResourceEvent.of(kind.wire(), name, now, type, oldValue, newValue, cause, message));
+        events.add(ResourceEvent.of(kind.wire(), name, now, type, oldValue, newValue, cause, message));
     }
 }

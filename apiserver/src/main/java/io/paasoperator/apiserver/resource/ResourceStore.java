@@ -115,20 +115,53 @@ public class ResourceStore {
         });
     }
 
-    /** Deletes the record (never the application on its hosts). Emits true when something was deleted. */
-    public Uni<Boolean> delete(ResourceKind kind, String name) {
+    /** Deletes the record (never the application on its hosts). Emits the deleted record, or null when there was none. */
+    public Uni<ResourceRecord> delete(ResourceKind kind, String name) {
         return Panache.withTransaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
                         .firstResult()
-                        .chain(record -> record == null ? Uni.createFrom().item(false)
-                                : record.delete().chain(() -> record.deletedEvent(now()).persist()).replaceWith(true)))
+                        .chain(record -> record == null ? Uni.createFrom().<ResourceRecord>nullItem()
+                                : record.delete().chain(() -> record.deletedEvent(now()).persist()).replaceWith(record)))
                 .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+    }
+
+    /**
+     * Changes the resource only if it is still at {@code expectedVersion}, the version a decision was based on;
+     * otherwise fails with {@link StaleDecision}, and the caller decides afresh.
+     */
+    public Uni<ResourceRecord> updateIf(ResourceKind kind, String name, long expectedVersion, Consumer<ResourceRecord> change) {
+        return update(kind, name, record -> {
+            if (record.version != expectedVersion) {
+                throw new StaleDecision();
+            }
+            change.accept(record);
+        });
+    }
+
+    /** Every resource's kind and name, for a resync. */
+    public Uni<List<Object[]>> keys() {
+        return Panache.withSession(() -> Panache.getSession().chain(session -> session
+                .createSelectionQuery("select r.kind, r.name from ResourceRecord r", Object[].class).getResultList()));
+    }
+
+    /** How many resources are in each realtime state. */
+    public Uni<List<Object[]>> countByRealtime() {
+        return Panache.withSession(() -> Panache.getSession().chain(session -> session
+                .createSelectionQuery("select r.realtime, count(r) from ResourceRecord r group by r.realtime", Object[].class)
+                .getResultList()));
+    }
+
+    /** The resource changed since the decision was made: decide again on what it is now. */
+    public static final class StaleDecision extends RuntimeException {
+        StaleDecision() {
+            super("the resource changed since the decision", null, false, false);
+        }
     }
 
     /**
      * Reads, changes and writes one resource in a transaction, with its history. On a version conflict the whole
      * transaction runs again on fresh data (at once, on the same event loop: a delayed retry would leave its context).
      */
-    private Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
+    public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
         return Panache.withTransaction(() -> find(kind, name)
                         .invoke(change)
                         .call(record -> ResourceEvent.persistAll(record.drainEvents())))

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.paasoperator.apiserver.history.ResourceEvent;
+import io.paasoperator.contract.Action;
 import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
@@ -33,6 +34,12 @@ public final class ResourceViews {
     public record LastCheck(String code, String msg, Instant at) {
     }
 
+    /** The action in flight, if any. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record InFlight(Action action, String host, @JsonProperty("operation_id") String operationId, Instant since,
+            Instant deadline) {
+    }
+
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Detail(
             long version,
@@ -40,7 +47,11 @@ public final class ResourceViews {
             @JsonProperty("updated_at") Instant updatedAt,
             @JsonProperty("realtime_since") Instant realtimeSince,
             @JsonProperty("restart_pending") boolean restartPending,
-            @JsonProperty("last_check") LastCheck lastCheck) {
+            @JsonProperty("last_check") LastCheck lastCheck,
+            @JsonProperty("in_flight") InFlight inFlight,
+            @JsonProperty("failure_count") int failureCount,
+            @JsonProperty("last_error") String lastError,
+            @JsonProperty("next_retry_at") Instant nextRetryAt) {
     }
 
     /** The full object. Passwords read {@value HostSpec#HIDDEN_PASSWORD}. */
@@ -56,9 +67,12 @@ public final class ResourceViews {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record EventView(Instant at, String type, String from, String to, String cause, String message) {
+    public record EventView(Instant at, String type, String from, String to, String cause, String message,
+            @JsonProperty("operation_id") String operationId, @JsonProperty("exit_code") Integer exitCode,
+            @JsonProperty("duration_ms") Long durationMs, @JsonProperty("output_tail") String outputTail) {
         static EventView of(ResourceEvent event) {
-            return new EventView(event.at, event.type, event.oldValue, event.newValue, event.cause, event.message);
+            return new EventView(event.at, event.type, event.oldValue, event.newValue, event.cause, event.message,
+                    event.operationId, event.exitCode, event.durationMs, event.outputTail);
         }
     }
 }

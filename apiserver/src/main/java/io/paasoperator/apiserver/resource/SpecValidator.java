@@ -77,7 +77,8 @@ public class SpecValidator {
             return List.of();
         }
         if (hosts.size() > maxHosts) {
-            errors.add(new FieldError("host", "has " + hosts.size() + " entries; at most " + maxHosts + " are allowed"));
+            errors.add(new FieldError("host", "lists " + hosts.size() + " hosts; this apiserver manages a resource on at most "
+                    + maxHosts));
             return List.of();
         }
         Set<String> seen = new HashSet<>();

@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.resource;
 
+import io.paasoperator.contract.Action;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
@@ -42,6 +43,13 @@ final class StateColumns {
     public static class Expected extends WireColumn<ExpectedState> {
         public Expected() {
             super(ExpectedState.class);
+        }
+    }
+
+    @Converter
+    public static class ActionColumn extends WireColumn<Action> {
+        public ActionColumn() {
+            super(Action.class);
         }
     }
 

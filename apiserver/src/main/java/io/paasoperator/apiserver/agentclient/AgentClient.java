@@ -1,0 +1,133 @@
+package io.paasoperator.apiserver.agentclient;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.apiserver.resource.HostSpec;
+import io.paasoperator.contract.Action;
+import io.paasoperator.contract.AgentRequest;
+import io.paasoperator.contract.AppStatus;
+import io.paasoperator.contract.Operation;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.ext.web.client.HttpRequest;
+import io.vertx.mutiny.ext.web.client.HttpResponse;
+import io.vertx.mutiny.ext.web.client.WebClient;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * Calls a host's agent (SPEC.md §5) without blocking: the Vert.x web client, on the event loop. Every failure becomes
+ * an {@link AgentCallException} whose message a person can act on ("no agent answers at 10.0.0.5:3335").
+ */
+@Singleton
+public class AgentClient {
+
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
+    private final WebClient client;
+    private final ObjectMapper json;
+
+    public AgentClient(Vertx vertx, ObjectMapper json) {
+        this.client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(3000).setKeepAlive(true)
+                .setMaxPoolSize(4).setUserAgent("paas-operator-apiserver"));
+        this.json = json;
+    }
+
+    /** Asks the agent to run {@code action}; answers with the operation it started. */
+    public Uni<Operation> submit(HostSpec host, Action action, AgentRequest request) {
+        return send(host, client.post(host.agentPort(), host.ip(), "/" + action.wire()), request, CALL_TIMEOUT,
+                action.wire(), 202, body -> read(body, Operation.class));
+    }
+
+    /** An operation by id; null when the agent does not know it (never received, or forgotten). */
+    public Uni<Operation> operation(HostSpec host, String id) {
+        return send(host, client.get(host.agentPort(), host.ip(), "/operations/" + id), null, CALL_TIMEOUT,
+                "operation " + id, 200, body -> read(body, Operation.class))
+                .onFailure(NotKnown.class).recoverWithNull();
+    }
+
+    /** Runs the check now: whether the application is installed and healthy. */
+    public Uni<AppStatus> probe(HostSpec host, AgentRequest request, Duration checkTimeout) {
+        return send(host, client.post(host.agentPort(), host.ip(), "/check"), request, checkTimeout.plus(CALL_TIMEOUT),
+                "check", 200, body -> read(body, AppStatus.class));
+    }
+
+    /** What the agent knows of an application; null when nothing. */
+    public Uni<AppStatus> status(HostSpec host, String type, String name) {
+        return send(host, client.get(host.agentPort(), host.ip(), "/apps/" + type + "/" + name), null, CALL_TIMEOUT,
+                "status", 200, body -> read(body, AppStatus.class))
+                .onFailure(NotKnown.class).recoverWithNull();
+    }
+
+    /** Tells the agent to stop managing an application (its files and processes stay). */
+    public Uni<Void> forget(HostSpec host, String type, String name) {
+        return send(host, client.delete(host.agentPort(), host.ip(), "/apps/" + type + "/" + name), null, CALL_TIMEOUT,
+                "forget", 200, body -> null).replaceWithVoid().onFailure(NotKnown.class).recoverWithNull();
+    }
+
+    private <T> Uni<T> send(HostSpec host, HttpRequest<Buffer> request, Object body, Duration timeout, String what,
+            int expected, Function<Buffer, T> reader) {
+        request.timeout(timeout.toMillis());
+        Uni<HttpResponse<Buffer>> call = body == null ? request.send()
+                : request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(write(body)));
+        String where = host.ip() + ":" + host.agentPort();
+        return call.onFailure().transform(e -> new AgentCallException("no agent answers at " + where + " ("
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")"))
+                .map(response -> {
+                    if (response.statusCode() == expected) {
+                        return reader.apply(response.body());
+                    }
+                    if (response.statusCode() == 404) {
+                        throw new NotKnown();
+                    }
+                    throw new AgentCallException("the agent at " + where + " refused " + what + ": "
+                            + response.statusCode() + " " + detail(response.body()));
+                });
+    }
+
+    private String write(Object body) {
+        try {
+            return json.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private <T> T read(Buffer body, Class<T> type) {
+        try {
+            return json.readValue(body.toString(), type);
+        } catch (JsonProcessingException e) {
+            throw new AgentCallException("the agent answered something unreadable as " + type.getSimpleName());
+        }
+    }
+
+    private String detail(Buffer body) {
+        if (body == null) {
+            return "";
+        }
+        try {
+            JsonNode problem = json.readTree(body.toString());
+            return problem.path("detail").asText(body.toString());
+        } catch (JsonProcessingException e) {
+            return body.toString().length() > 200 ? body.toString().substring(0, 200) : body.toString();
+        }
+    }
+
+    /** The agent answered 404: it does not know what was asked about. */
+    static final class NotKnown extends RuntimeException {
+        NotKnown() {
+            super("not known to the agent", null, false, false);
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        client.close();
+    }
+
+}

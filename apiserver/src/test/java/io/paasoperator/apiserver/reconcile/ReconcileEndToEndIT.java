@@ -1,0 +1,335 @@
+package io.paasoperator.apiserver.reconcile;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.apiserver.localdb.LocalPostgres;
+import io.paasoperator.apiserver.testing.ApiserverProcess;
+import io.paasoperator.apiserver.testing.FileRepository;
+import io.paasoperator.apiserver.testing.HostAgent;
+import io.paasoperator.apiserver.testing.ServiceFront;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The whole system on one machine: the packaged apiserver on a real PostgreSQL, agents as real processes on 127.0.0.2
+ * and 127.0.0.3, the example script sets served over HTTP, and real software — a PostgreSQL cluster and a Redis — driven
+ * through every state by the REST API alone.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReconcileEndToEndIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration CONVERGE = Duration.ofSeconds(120);
+    private static final String PG_PASSWORD = "pg-" + ThreadLocalRandom.current().nextLong(1_000_000_000L);
+
+    static Path work;
+    static LocalPostgres database;
+    static FileRepository repo;
+    static HostAgent host2;
+    static HostAgent host3;
+    static ApiserverProcess apiserver;
+    static ServiceFront service;
+    static Map<String, String> apiserverEnv;
+
+    @BeforeAll
+    static void startTheSystem() throws Exception {
+        // World-traversable: a root agent runs PostgreSQL as the postgres account, which must reach its directory.
+        work = Files.createTempDirectory("paas-e2e-");
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        database = LocalPostgres.start(Path.of("target").toAbsolutePath().resolve("e2e-db-" + ProcessHandle.current().pid()));
+        Path repoRoot = Files.createDirectories(work.resolve("repo"));
+        copyTree(Path.of("..", "examples", "repo"), repoRoot);
+        copyResource("repo/counter", repoRoot.resolve("counter"), "install.sh", "start.sh", "stop.sh", "check.sh", "uninstall.sh");
+        repo = new FileRepository(repoRoot);
+        host2 = HostAgent.start("127.0.0.2", traversable(work.resolve("host2")));
+        host3 = HostAgent.start("127.0.0.3", traversable(work.resolve("host3")));
+        int port = ApiserverProcess.freePort();
+        service = new ServiceFront(); // agents report through it, as through a Kubernetes Service
+        service.addBackend(port);
+        apiserverEnv = new HashMap<>(ApiserverProcess.externalDatabase(database));
+        apiserverEnv.put("OPERATOR_IP", "127.0.0.1");
+        apiserverEnv.put("OPERATOR_PORT", String.valueOf(service.port()));
+        apiserverEnv.put("PAAS_RECONCILE_RESYNC", "2s");
+        apiserverEnv.put("PAAS_RECONCILE_CHECK_INTERVAL", "1s");
+        apiserver = ApiserverProcess.start(work.resolve("apiserver-a"), port, apiserverEnv, "e2e-apiserver-a.log");
+    }
+
+    @AfterAll
+    static void stopTheSystem() throws Exception {
+        for (AutoCloseable part : new AutoCloseable[] {apiserver, host2, host3, service, repo, database}) {
+            if (part != null) {
+                part.close();
+            }
+        }
+        stopLeftoverServers();
+    }
+
+    @Test
+    @Order(1)
+    void aDatabaseAndAMiddlewareLiveThroughEveryState() throws Exception {
+        int pgPort = freePort("127.0.0.2");
+        int redisPort = freePort("127.0.0.3");
+        create("database", "pg-e2e", host2, "postgresql/15/", Map.of("PG_PORT", String.valueOf(pgPort),
+                "PG_BIND", "127.0.0.2", "PG_PASSWORD", PG_PASSWORD));
+        create("middleware", "redis-e2e", host3, "redis/7", Map.of("REDIS_PORT", String.valueOf(redisPort),
+                "REDIS_BIND", "127.0.0.3"));
+
+        put("database", "pg-e2e", "running");
+        put("middleware", "redis-e2e", "running");
+        awaitRealtime("database", "pg-e2e", "running");
+        awaitRealtime("middleware", "redis-e2e", "running");
+        assertEquals(1, selectOne(pgPort));
+        assertEquals("+PONG", ping(redisPort));
+
+        // Restart: a new server process, expect unchanged.
+        long pgPid = postmasterPid();
+        assertEquals(202, put("database", "pg-e2e", "restart").statusCode());
+        await().atMost(CONVERGE).until(() -> postmasterPid() != pgPid && realtime("database", "pg-e2e").equals("running"));
+        assertEquals("running", status("database", "pg-e2e").at("/app/status/expect").asText());
+        assertEquals(1, selectOne(pgPort));
+
+        // Stopped: the port closes. Running again: it answers again.
+        put("middleware", "redis-e2e", "stopped");
+        awaitRealtime("middleware", "redis-e2e", "stopped");
+        assertFalse(listening("127.0.0.3", redisPort));
+        put("middleware", "redis-e2e", "running");
+        awaitRealtime("middleware", "redis-e2e", "running");
+        assertEquals("+PONG", ping(redisPort));
+
+        // Killed behind the agent's back: reported failed, then healed.
+        long redisPid = Long.parseLong(Files.readString(host3.appHome("middleware", "redis-e2e").resolve("redis.pid")).trim());
+        ProcessHandle.of(redisPid).ifPresent(ProcessHandle::destroyForcibly);
+        await().atMost(CONVERGE).until(() -> events("middleware", "redis-e2e").stream()
+                .anyMatch(e -> e.path("to").asText().equals("failed") && e.path("cause").asText().equals("health-report")));
+        awaitRealtime("middleware", "redis-e2e", "running");
+        assertEquals("+PONG", ping(redisPort));
+
+        // The history shows what ran, with exit code and duration.
+        JsonNode install = events("database", "pg-e2e").stream()
+                .filter(e -> e.path("type").asText().equals("action") && e.path("message").asText().startsWith("install"))
+                .findFirst().orElseThrow();
+        assertEquals(0, install.get("exit_code").asInt());
+        assertTrue(install.get("duration_ms").asLong() > 0);
+        assertTrue(install.get("output_tail").asText().contains("PostgreSQL cluster created"), install.toString());
+
+        // Not installed: the directories, and the database's data, are gone.
+        put("database", "pg-e2e", "not-installed");
+        put("middleware", "redis-e2e", "not-installed");
+        awaitRealtime("database", "pg-e2e", "not-installed");
+        awaitRealtime("middleware", "redis-e2e", "not-installed");
+        assertFalse(Files.exists(host2.appHome("database", "pg-e2e")));
+        assertFalse(Files.exists(host3.appHome("middleware", "redis-e2e")));
+        assertFalse(listening("127.0.0.2", pgPort));
+
+        String today = LocalDate.now().format(DateTimeFormatter.ofPattern("MMdd"));
+        assertTrue(list(apiserver.send("GET", "/apis/v1alpha1/database/status/changed/" + today, null)).contains("pg-e2e"));
+        assertTrue(list(apiserver.send("GET", "/apis/v1alpha1/middleware/status/changed/" + today, null)).contains("redis-e2e"));
+    }
+
+    @Test
+    @Order(2)
+    void anApiserverKilledMidInstallConvergesAndRunsTheScriptOnce() throws Exception {
+        create("database", "counter-restart", host2, "counter", Map.of("INSTALL_SECONDS", "5"));
+        put("database", "counter-restart", "running");
+        awaitRealtime("database", "counter-restart", "installing");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !status("database", "counter-restart").at("/detail/in_flight/operation_id").isMissingNode());
+        apiserver.kill();
+        apiserver.restart();
+        awaitRealtime("database", "counter-restart", "running");
+        assertEquals(1, Files.readAllLines(host2.appHome("database", "counter-restart").resolve("install-count")).size(),
+                "the install script must run once, whatever the apiserver went through");
+    }
+
+    @Test
+    @Order(3)
+    void aSecondReplicaFinishesWhatADeadOneStarted() throws Exception {
+        int portB = ApiserverProcess.freePort();
+        service.addBackend(portB);
+        try (ApiserverProcess replicaB = ApiserverProcess.start(work.resolve("apiserver-b"), portB, apiserverEnv,
+                "e2e-apiserver-b.log")) {
+            create("middleware", "counter-replicas", host3, "counter", Map.of("INSTALL_SECONDS", "5"));
+            put("middleware", "counter-replicas", "running");
+            awaitRealtime("middleware", "counter-replicas", "installing");
+            apiserver.kill();
+            await().atMost(CONVERGE).until(() -> realtimeVia(replicaB, "middleware", "counter-replicas").equals("running"));
+            assertEquals(1, Files.readAllLines(host3.appHome("middleware", "counter-replicas").resolve("install-count")).size());
+        } finally {
+            apiserver.restart();
+        }
+    }
+
+    /** A test that failed half-way may leave a server running: stop whatever the example scripts started. */
+    private static void stopLeftoverServers() throws IOException {
+        if (work == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(work)) {
+            for (Path pidFile : files.filter(p -> p.endsWith("postmaster.pid") || p.endsWith("redis.pid")).toList()) {
+                String pid = Files.readAllLines(pidFile).get(0).trim();
+                ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroy);
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("could not stop leftover servers: " + e);
+        }
+    }
+
+    // ---- the REST API, as automation would use it -----------------------------------------------
+
+    private static void create(String kind, String name, HostAgent host, String repoPath, Map<String, String> metadata)
+            throws Exception {
+        Map<String, Object> body = Map.of(
+                "name", name,
+                "host", List.of(Map.of("ip", host.ip, "agent_port", host.port,
+                        "auth", List.of(Map.of("username", "paas", "password", "not-used-yet")))),
+                "app", Map.of("repo_url", repo.url(repoPath), "install", "install.sh", "start", "start.sh",
+                        "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh",
+                        "metadata", metadata));
+        Map<String, Object> app = new HashMap<>(castMap(body.get("app")));
+        if (Files.exists(host.home.getParent().resolve("repo").resolve(repoPath).resolve("restart.sh"))) {
+            app.put("restart", "restart.sh");
+        }
+        Map<String, Object> withRestart = new HashMap<>(body);
+        withRestart.put("app", app);
+        HttpResponse<String> answer = apiserver.send("POST", "/apis/v1alpha1/" + kind + "/create", JSON.writeValueAsString(withRestart));
+        assertEquals(201, answer.statusCode(), answer.body());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object map) {
+        return (Map<String, Object>) map;
+    }
+
+    private static HttpResponse<String> put(String kind, String name, String target) throws Exception {
+        HttpResponse<String> answer = apiserver.send("PUT", "/apis/v1alpha1/" + kind + "/" + name + "/" + target, "");
+        assertEquals(202, answer.statusCode(), answer.body());
+        return answer;
+    }
+
+    private static JsonNode status(String kind, String name) throws Exception {
+        return JSON.readTree(apiserver.send("GET", "/apis/v1alpha1/" + kind + "/" + name, null).body());
+    }
+
+    private static String realtime(String kind, String name) throws Exception {
+        return realtimeVia(apiserver, kind, name);
+    }
+
+    private static String realtimeVia(ApiserverProcess replica, String kind, String name) throws Exception {
+        return JSON.readTree(replica.send("GET", "/apis/v1alpha1/" + kind + "/" + name + "/status", null).body())
+                .at("/status/realtime").asText();
+    }
+
+    private static void awaitRealtime(String kind, String name, String state) {
+        await().atMost(CONVERGE).pollInterval(Duration.ofMillis(200))
+                .alias(kind + "/" + name + " reaching " + state)
+                .until(() -> realtime(kind, name).equals(state));
+    }
+
+    private static List<JsonNode> events(String kind, String name) throws Exception {
+        JsonNode events = JSON.readTree(apiserver.send("GET", "/apis/v1alpha1/" + kind + "/" + name + "/events?limit=1000", null).body());
+        return Stream.iterate(0, i -> i < events.size(), i -> i + 1).map(events::get).toList();
+    }
+
+    private static List<String> list(HttpResponse<String> answer) throws Exception {
+        assertEquals(200, answer.statusCode());
+        return JSON.readerForListOf(String.class).readValue(answer.body());
+    }
+
+    // ---- the real software, checked directly -------------------------------------------------
+
+    private static int selectOne(int port) throws Exception {
+        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.2:" + port + "/postgres",
+                "postgres", PG_PASSWORD); ResultSet row = connection.createStatement().executeQuery("select 1")) {
+            row.next();
+            return row.getInt(1);
+        }
+    }
+
+    private static long postmasterPid() throws IOException {
+        Path pidFile = host2.appHome("database", "pg-e2e").resolve("data/postmaster.pid");
+        return Files.exists(pidFile) ? Long.parseLong(Files.readAllLines(pidFile).get(0).trim()) : -1;
+    }
+
+    private static String ping(int port) throws IOException {
+        try (Socket socket = new Socket("127.0.0.3", port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
+    private static boolean listening(String ip, int port) {
+        try (Socket ignored = new Socket(ip, port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePort(String ip) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(ip))) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static Path traversable(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static void copyResource(String dir, Path to, String... names) throws IOException {
+        Files.createDirectories(to);
+        for (String name : names) {
+            try (InputStream in = ReconcileEndToEndIT.class.getResourceAsStream("/" + dir + "/" + name)) {
+                Files.copy(in, to.resolve(name));
+            }
+        }
+    }
+}

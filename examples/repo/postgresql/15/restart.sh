@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+. ./pg.env
+$RUN_AS "$PG_BIN/pg_ctl" -D "$APP_HOME/data" -l "$APP_HOME/postgres.log" -m fast -w -t 60 restart

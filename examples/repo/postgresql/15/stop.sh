@@ -1,0 +1,9 @@
+#!/bin/sh
+# Stops the cluster (fast shutdown); stopping a stopped cluster is fine.
+set -eu
+. ./pg.env
+if $RUN_AS "$PG_BIN/pg_ctl" -D "$APP_HOME/data" status >/dev/null 2>&1; then
+  $RUN_AS "$PG_BIN/pg_ctl" -D "$APP_HOME/data" -m fast -w -t 60 stop
+else
+  echo "not running"
+fi

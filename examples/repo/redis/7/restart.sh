@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+./stop.sh
+./start.sh
