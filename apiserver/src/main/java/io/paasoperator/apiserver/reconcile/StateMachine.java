@@ -120,13 +120,21 @@ public final class StateMachine {
      * until a healthy check confirms it: a script's exit code says it launched, not that it serves.
      */
     public static Outcome afterAction(Action action, boolean succeeded) {
+        return afterAction(action, succeeded, during(action));
+    }
+
+    /**
+     * As {@link #afterAction(Action, boolean)}, given the realtime state when the result arrives: if a healthy report
+     * came first and already made a started application {@code running}, the older news of the start does not undo it.
+     */
+    public static Outcome afterAction(Action action, boolean succeeded, RealtimeState current) {
         if (!succeeded) {
             return new Outcome(FAILED, false);
         }
         return switch (action) {
             case INSTALL, STOP -> new Outcome(STOPPED, false);
-            case START -> new Outcome(STARTING, true);
-            case RESTART -> new Outcome(RESTARTING, true);
+            case START -> new Outcome(current == RUNNING ? RUNNING : STARTING, true);
+            case RESTART -> new Outcome(current == RUNNING ? RUNNING : RESTARTING, true);
             case UNINSTALL -> new Outcome(NOT_INSTALLED, false);
             case CHECK -> throw new IllegalArgumentException("a check's result is a probe or a report, see onProbe/onHealthReport");
         };

@@ -198,7 +198,7 @@ public class ResourceRecord extends PanacheEntityBase {
         Action action = inFlightAction;
         clearInFlight();
         events.add(ResourceEvent.action(kind.wire(), name, now, operation));
-        StateMachine.Outcome outcome = StateMachine.afterAction(action, operation.succeeded());
+        StateMachine.Outcome outcome = StateMachine.afterAction(action, operation.succeeded(), realtime);
         if (operation.succeeded()) {
             failureCount = 0;
             failedAction = null;

@@ -8,11 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.paasoperator.apiserver.localdb.LocalPostgres;
 import io.paasoperator.apiserver.testing.ApiserverProcess;
-import io.paasoperator.apiserver.testing.FileRepository;
 import io.paasoperator.apiserver.testing.HostAgent;
-import io.paasoperator.apiserver.testing.ServiceFront;
+import io.paasoperator.apiserver.testing.LocalSystem;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,46 +54,24 @@ class ReconcileEndToEndIT {
     private static final Duration CONVERGE = Duration.ofSeconds(120);
     private static final String PG_PASSWORD = "pg-" + ThreadLocalRandom.current().nextLong(1_000_000_000L);
 
-    static Path work;
-    static LocalPostgres database;
-    static FileRepository repo;
+    static LocalSystem system;
+    static ApiserverProcess apiserver;
     static HostAgent host2;
     static HostAgent host3;
-    static ApiserverProcess apiserver;
-    static ServiceFront service;
-    static Map<String, String> apiserverEnv;
 
     @BeforeAll
     static void startTheSystem() throws Exception {
-        // World-traversable: a root agent runs PostgreSQL as the postgres account, which must reach its directory.
-        work = Files.createTempDirectory("paas-e2e-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        database = LocalPostgres.start(Path.of("target").toAbsolutePath().resolve("e2e-db-" + ProcessHandle.current().pid()));
-        Path repoRoot = Files.createDirectories(work.resolve("repo"));
-        copyTree(Path.of("..", "examples", "repo"), repoRoot);
-        copyResource("repo/counter", repoRoot.resolve("counter"), "install.sh", "start.sh", "stop.sh", "check.sh", "uninstall.sh");
-        repo = new FileRepository(repoRoot);
-        host2 = HostAgent.start("127.0.0.2", traversable(work.resolve("host2")));
-        host3 = HostAgent.start("127.0.0.3", traversable(work.resolve("host3")));
-        int port = ApiserverProcess.freePort();
-        service = new ServiceFront(); // agents report through it, as through a Kubernetes Service
-        service.addBackend(port);
-        apiserverEnv = new HashMap<>(ApiserverProcess.externalDatabase(database));
-        apiserverEnv.put("OPERATOR_IP", "127.0.0.1");
-        apiserverEnv.put("OPERATOR_PORT", String.valueOf(service.port()));
-        apiserverEnv.put("PAAS_RECONCILE_RESYNC", "2s");
-        apiserverEnv.put("PAAS_RECONCILE_CHECK_INTERVAL", "1s");
-        apiserver = ApiserverProcess.start(work.resolve("apiserver-a"), port, apiserverEnv, "e2e-apiserver-a.log");
+        system = LocalSystem.start("e2e");
+        apiserver = system.apiserver;
+        host2 = system.host2;
+        host3 = system.host3;
     }
 
     @AfterAll
     static void stopTheSystem() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {apiserver, host2, host3, service, repo, database}) {
-            if (part != null) {
-                part.close();
-            }
+        if (system != null) {
+            system.close();
         }
-        stopLeftoverServers();
     }
 
     @Test
@@ -177,10 +153,7 @@ class ReconcileEndToEndIT {
     @Test
     @Order(3)
     void aSecondReplicaFinishesWhatADeadOneStarted() throws Exception {
-        int portB = ApiserverProcess.freePort();
-        service.addBackend(portB);
-        try (ApiserverProcess replicaB = ApiserverProcess.start(work.resolve("apiserver-b"), portB, apiserverEnv,
-                "e2e-apiserver-b.log")) {
+        try (ApiserverProcess replicaB = system.startReplica("e2e-apiserver-b.log")) {
             create("middleware", "counter-replicas", host3, "counter", Map.of("INSTALL_SECONDS", "5"));
             put("middleware", "counter-replicas", "running");
             awaitRealtime("middleware", "counter-replicas", "installing");
@@ -192,51 +165,15 @@ class ReconcileEndToEndIT {
         }
     }
 
-    /** A test that failed half-way may leave a server running: stop whatever the example scripts started. */
-    private static void stopLeftoverServers() throws IOException {
-        if (work == null) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(work)) {
-            for (Path pidFile : files.filter(p -> p.endsWith("postmaster.pid") || p.endsWith("redis.pid")).toList()) {
-                String pid = Files.readAllLines(pidFile).get(0).trim();
-                ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroy);
-            }
-        } catch (IOException | RuntimeException e) {
-            System.err.println("could not stop leftover servers: " + e);
-        }
-    }
-
     // ---- the REST API, as automation would use it -----------------------------------------------
 
     private static void create(String kind, String name, HostAgent host, String repoPath, Map<String, String> metadata)
             throws Exception {
-        Map<String, Object> body = Map.of(
-                "name", name,
-                "host", List.of(Map.of("ip", host.ip, "agent_port", host.port,
-                        "auth", List.of(Map.of("username", "paas", "password", "not-used-yet")))),
-                "app", Map.of("repo_url", repo.url(repoPath), "install", "install.sh", "start", "start.sh",
-                        "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh",
-                        "metadata", metadata));
-        Map<String, Object> app = new HashMap<>(castMap(body.get("app")));
-        if (Files.exists(host.home.getParent().resolve("repo").resolve(repoPath).resolve("restart.sh"))) {
-            app.put("restart", "restart.sh");
-        }
-        Map<String, Object> withRestart = new HashMap<>(body);
-        withRestart.put("app", app);
-        HttpResponse<String> answer = apiserver.send("POST", "/apis/v1alpha1/" + kind + "/create", JSON.writeValueAsString(withRestart));
-        assertEquals(201, answer.statusCode(), answer.body());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> castMap(Object map) {
-        return (Map<String, Object>) map;
+        system.create(kind, name, host, repoPath, metadata);
     }
 
     private static HttpResponse<String> put(String kind, String name, String target) throws Exception {
-        HttpResponse<String> answer = apiserver.send("PUT", "/apis/v1alpha1/" + kind + "/" + name + "/" + target, "");
-        assertEquals(202, answer.statusCode(), answer.body());
-        return answer;
+        return system.put(kind, name, target);
     }
 
     private static JsonNode status(String kind, String name) throws Exception {
@@ -248,8 +185,7 @@ class ReconcileEndToEndIT {
     }
 
     private static String realtimeVia(ApiserverProcess replica, String kind, String name) throws Exception {
-        return JSON.readTree(replica.send("GET", "/apis/v1alpha1/" + kind + "/" + name + "/status", null).body())
-                .at("/status/realtime").asText();
+        return system.realtime(replica, kind, name);
     }
 
     private static void awaitRealtime(String kind, String name, String state) {
@@ -305,31 +241,4 @@ class ReconcileEndToEndIT {
         }
     }
 
-    private static Path traversable(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return dir;
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path source : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-    }
-
-    private static void copyResource(String dir, Path to, String... names) throws IOException {
-        Files.createDirectories(to);
-        for (String name : names) {
-            try (InputStream in = ReconcileEndToEndIT.class.getResourceAsStream("/" + dir + "/" + name)) {
-                Files.copy(in, to.resolve(name));
-            }
-        }
-    }
 }

@@ -196,6 +196,14 @@ class StateMachineTest {
     }
 
     @Test
+    void aResultOlderThanAHealthyReportDoesNotUndoIt() {
+        assertEquals(RealtimeState.RUNNING, StateMachine.afterAction(Action.START, true, RealtimeState.RUNNING).realtime());
+        assertEquals(RealtimeState.RUNNING, StateMachine.afterAction(Action.RESTART, true, RealtimeState.RUNNING).realtime());
+        assertEquals(RealtimeState.STARTING, StateMachine.afterAction(Action.START, true, RealtimeState.STARTING).realtime());
+        assertEquals(RealtimeState.FAILED, StateMachine.afterAction(Action.START, false, RealtimeState.RUNNING).realtime());
+    }
+
+    @Test
     void probes() {
         assertEquals(RealtimeState.NOT_INSTALLED, StateMachine.onProbe(ExpectedState.RUNNING, false, false));
         assertEquals(RealtimeState.RUNNING, StateMachine.onProbe(ExpectedState.STOPPED, true, true));

@@ -1,0 +1,153 @@
+package io.paasoperator.apiserver.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.apiserver.localdb.LocalPostgres;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The whole system on one machine: a PostgreSQL for the apiserver, a repository of script sets over HTTP (the
+ * project's examples plus the tests' own), agents as real processes on 127.0.0.2 and 127.0.0.3, and the packaged
+ * apiserver behind a {@link ServiceFront}, as behind a Kubernetes Service.
+ */
+public final class LocalSystem implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public final Path work;
+    public final LocalPostgres database;
+    public final FileRepository repo;
+    public final HostAgent host2;
+    public final HostAgent host3;
+    public final ServiceFront service;
+    public final Map<String, String> apiserverEnv;
+    public final ApiserverProcess apiserver;
+
+    private LocalSystem(Path work, LocalPostgres database, FileRepository repo, HostAgent host2, HostAgent host3,
+            ServiceFront service, Map<String, String> apiserverEnv, ApiserverProcess apiserver) {
+        this.work = work;
+        this.database = database;
+        this.repo = repo;
+        this.host2 = host2;
+        this.host3 = host3;
+        this.service = service;
+        this.apiserverEnv = apiserverEnv;
+        this.apiserver = apiserver;
+    }
+
+    public static LocalSystem start(String name) throws Exception {
+        // World-traversable: a root agent runs PostgreSQL as the postgres account, which must reach its directory.
+        Path work = traversable(Files.createTempDirectory("paas-" + name + "-"));
+        LocalPostgres database = LocalPostgres.start(Path.of("target").toAbsolutePath().resolve(name + "-db-" + ProcessHandle.current().pid()));
+        Path repoRoot = Files.createDirectories(work.resolve("repo"));
+        copyTree(Path.of("..", "examples", "repo"), repoRoot);
+        copyResource("repo/counter", repoRoot.resolve("counter"), "install.sh", "start.sh", "stop.sh", "check.sh", "uninstall.sh");
+        FileRepository repo = new FileRepository(repoRoot);
+        HostAgent host2 = HostAgent.start("127.0.0.2", traversable(work.resolve("host2")));
+        HostAgent host3 = HostAgent.start("127.0.0.3", traversable(work.resolve("host3")));
+        int port = ApiserverProcess.freePort();
+        ServiceFront service = new ServiceFront();
+        service.addBackend(port);
+        Map<String, String> env = new HashMap<>(ApiserverProcess.externalDatabase(database));
+        env.put("OPERATOR_IP", "127.0.0.1");
+        env.put("OPERATOR_PORT", String.valueOf(service.port()));
+        env.put("PAAS_RECONCILE_RESYNC", "2s");
+        env.put("PAAS_RECONCILE_CHECK_INTERVAL", "1s");
+        ApiserverProcess apiserver = ApiserverProcess.start(work.resolve("apiserver-a"), port, env, name + "-apiserver-a.log");
+        return new LocalSystem(work, database, repo, host2, host3, service, env, apiserver);
+    }
+
+    /** Another replica on the same database, behind the same front. */
+    public ApiserverProcess startReplica(String logName) throws Exception {
+        int port = ApiserverProcess.freePort();
+        service.addBackend(port);
+        return ApiserverProcess.start(work.resolve("apiserver-" + port), port, apiserverEnv, logName);
+    }
+
+    /** Creates a resource through the REST API, with the script set at {@code repoPath} on {@code host}. */
+    public void create(String kind, String name, HostAgent host, String repoPath, Map<String, String> metadata) throws Exception {
+        Map<String, Object> app = new HashMap<>(Map.of("repo_url", repo.url(repoPath), "install", "install.sh",
+                "start", "start.sh", "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh", "metadata", metadata));
+        if (Files.exists(work.resolve("repo").resolve(repoPath).resolve("restart.sh"))) {
+            app.put("restart", "restart.sh");
+        }
+        Map<String, Object> body = Map.of("name", name, "app", app, "host", List.of(Map.of("ip", host.ip,
+                "agent_port", host.port, "auth", List.of(Map.of("username", "paas", "password", "not-used-yet")))));
+        HttpResponse<String> answer = apiserver.send("POST", "/apis/v1alpha1/" + kind + "/create", JSON.writeValueAsString(body));
+        assertEquals(201, answer.statusCode(), answer.body());
+    }
+
+    public HttpResponse<String> put(String kind, String name, String target) throws Exception {
+        HttpResponse<String> answer = apiserver.send("PUT", "/apis/v1alpha1/" + kind + "/" + name + "/" + target, "");
+        assertEquals(202, answer.statusCode(), answer.body());
+        return answer;
+    }
+
+    public JsonNode get(ApiserverProcess replica, String path) throws Exception {
+        return JSON.readTree(replica.send("GET", path, null).body());
+    }
+
+    public String realtime(ApiserverProcess replica, String kind, String name) throws Exception {
+        return get(replica, "/apis/v1alpha1/" + kind + "/" + name + "/status").at("/status/realtime").asText();
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable part : new AutoCloseable[] {apiserver, host2, host3, service, repo, database}) {
+            part.close();
+        }
+        stopLeftoverServers();
+    }
+
+    /** A test that failed half-way may leave a server running: stop whatever the example scripts started. */
+    private void stopLeftoverServers() {
+        try (Stream<Path> files = Files.walk(work)) {
+            for (Path pidFile : files.filter(p -> p.endsWith("postmaster.pid") || p.endsWith("redis.pid")).toList()) {
+                String pid = Files.readAllLines(pidFile).get(0).trim();
+                ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroy);
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("could not stop leftover servers: " + e);
+        }
+    }
+
+    private static Path traversable(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static void copyResource(String dir, Path to, String... names) throws IOException {
+        Files.createDirectories(to);
+        for (String name : names) {
+            try (InputStream in = LocalSystem.class.getResourceAsStream("/" + dir + "/" + name)) {
+                Files.copy(in, to.resolve(name));
+            }
+        }
+    }
+}
