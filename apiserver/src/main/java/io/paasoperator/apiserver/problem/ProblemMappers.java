@@ -37,21 +37,14 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response framework(WebApplicationException e) {
         int status = e.getResponse().getStatus();
-        if (status >= 500) {
-            return unexpected(e);
-        }
-        Response.StatusType type = Response.Status.fromStatusCode(status);
-        String title = type != null ? type.getReasonPhrase() : "Error";
-        return respond(new Problem(title, status, title.toLowerCase() + ": the request was not understood", List.of()));
+        return status >= 500 ? unexpected(e) : respond(Problem.ofStatus(status));
     }
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
         String incident = UUID.randomUUID().toString();
         LOG.errorf(e, "request failed, incident %s", incident);
-        return respond(new Problem("Internal Server Error", 500,
-                "the server could not complete the request; nothing was changed unless a later read shows it was."
-                        + " Incident " + incident + " is in the server log.", List.of()));
+        return respond(Problem.internal(incident));
     }
 
     public static Response respond(Problem problem) {
