@@ -22,6 +22,7 @@ import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -173,7 +174,7 @@ public class ActionService {
      * result is still here: the apiserver asks for it by id.
      */
     private void deliverResult(AgentRequest request, Operation result) {
-        Optional<java.net.URI> target = operator.resultTarget(request, result);
+        Optional<URI> target = operator.resultTarget(request, result);
         if (target.isEmpty()) {
             return;
         }

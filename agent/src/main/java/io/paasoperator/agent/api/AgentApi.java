@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.paasoperator.agent.action.ActionService;
 import io.paasoperator.contract.Action;
 import io.paasoperator.contract.AgentRequest;
@@ -15,6 +16,7 @@ import io.paasoperator.contract.NamingRules;
 import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.Problem.FieldError;
 import io.paasoperator.contract.ProblemException;
+import io.paasoperator.contract.ResourceKind;
 import io.paasoperator.contract.SeedJson;
 import io.paasoperator.contract.WireValue;
 import jakarta.ws.rs.Consumes;
@@ -25,6 +27,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -105,7 +108,7 @@ public class AgentApi {
             }
             // The seed sends operator_port as a string; a number means the same.
             if (tree.path("operator_port").isIntegralNumber()) {
-                ((com.fasterxml.jackson.databind.node.ObjectNode) tree).put("operator_port", tree.get("operator_port").asText());
+                ((ObjectNode) tree).put("operator_port", tree.get("operator_port").asText());
             }
             request = json.treeToValue(tree, AgentRequest.class);
         } catch (MismatchedInputException e) {
@@ -119,10 +122,10 @@ public class AgentApi {
             errors.add(new FieldError("name", "is required: a resource name"));
         }
         if (request.type() == null) {
-            errors.add(new FieldError("type", "is required: " + AppSpecRules.wireWords(io.paasoperator.contract.ResourceKind.class)));
+            errors.add(new FieldError("type", "is required: " + AppSpecRules.wireWords(ResourceKind.class)));
         }
         // Metadata here also carries REPO_URL and PACKAGE (the seed's agent body): they are the agent's to set anyway.
-        Map<String, String> metadata = request.metadata() == null ? Map.of() : new java.util.HashMap<>(request.metadata());
+        Map<String, String> metadata = request.metadata() == null ? Map.of() : new HashMap<>(request.metadata());
         NamingRules.AGENT_ENVIRONMENT.forEach(metadata::remove);
         AppSpecRules.check(request.app().withMetadata(metadata), "", MAX_METADATA_ENTRIES, errors);
         if (!errors.isEmpty()) {

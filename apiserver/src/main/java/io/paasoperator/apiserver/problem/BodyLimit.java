@@ -1,6 +1,5 @@
 package io.paasoperator.apiserver.problem;
 
-import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ProblemException;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;

@@ -1,6 +1,7 @@
 package io.paasoperator.apiserver.reconcile;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.paasoperator.apiserver.agentclient.AgentCallException;
 import io.paasoperator.apiserver.agentclient.AgentClient;
 import io.paasoperator.apiserver.history.ResourceEvent;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -93,11 +95,11 @@ public class Reconciler {
         this.resultGrace = resultGrace;
         this.maxConcurrent = maxConcurrent;
         this.checkInterval = (int) checkInterval.toSeconds();
-        metrics.gaugeCollectionSize("paas.reconcile.queue", java.util.List.of(), queued);
+        metrics.gaugeCollectionSize("paas.reconcile.queue", List.of(), queued);
         for (RealtimeState state : RealtimeState.values()) {
             AtomicLong count = new AtomicLong();
             byRealtime.put(state, count);
-            metrics.gauge("paas.resources", java.util.List.of(io.micrometer.core.instrument.Tag.of("realtime", state.wire())), count);
+            metrics.gauge("paas.resources", List.of(Tag.of("realtime", state.wire())), count);
         }
     }
 

@@ -154,6 +154,7 @@ public class ResourceApi {
     public Uni<RestResponse<Void>> result(@RestPath String kind, @RestPath String name, @RestPath String id, String body) {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
+        // Fully qualified: OpenAPI's @Operation annotation holds the short name in this class.
         io.paasoperator.contract.Operation operation = reader.readOperation(body);
         if (!id.equals(operation.id())) {
             throw ProblemException.invalidField("id", "the body is operation " + operation.id() + ", the URL names " + id);
