@@ -55,6 +55,8 @@ public class Reconciler {
     private static final Logger LOG = Logger.getLogger(Reconciler.class);
     /** How long a claimed action may wait for the agent's operation id before the claim is looked into. */
     static final Duration UNACKNOWLEDGED_CLAIM = Duration.ofSeconds(30);
+    /** How soon a step held back by a busy host tries again (results also wake it sooner). */
+    static final Duration HOST_BUSY_RETRY = Duration.ofMillis(500);
 
     private final ResourceStore store;
     private final ResourceDocuments documents;
@@ -65,6 +67,8 @@ public class Reconciler {
     private final StateMachine.Timing timing;
     private final Duration resultGrace;
     private final int maxConcurrent;
+    /** Actions in flight on one host at most; counted in the database, so the bound holds across replicas. */
+    private final int maxPerHost;
     private final Integer checkInterval;
     /** Off only for tests of the API alone; end-to-end tests run it for real. */
     private final boolean enabled;
@@ -82,6 +86,7 @@ public class Reconciler {
             @ConfigProperty(name = "paas.reconcile.start-grace") Duration startGrace,
             @ConfigProperty(name = "paas.reconcile.result-grace") Duration resultGrace,
             @ConfigProperty(name = "paas.reconcile.max-concurrent") int maxConcurrent,
+            @ConfigProperty(name = "paas.reconcile.max-per-host") int maxPerHost,
             @ConfigProperty(name = "paas.reconcile.check-interval") Duration checkInterval,
             @ConfigProperty(name = "paas.reconcile.enabled") boolean enabled) {
         this.enabled = enabled;
@@ -94,6 +99,7 @@ public class Reconciler {
         this.timing = new StateMachine.Timing(reportSilence, startGrace);
         this.resultGrace = resultGrace;
         this.maxConcurrent = maxConcurrent;
+        this.maxPerHost = maxPerHost;
         this.checkInterval = (int) checkInterval.toSeconds();
         metrics.gaugeCollectionSize("paas.reconcile.queue", List.of(), queued);
         for (RealtimeState state : RealtimeState.values()) {
@@ -214,9 +220,22 @@ public class Reconciler {
         return Uni.createFrom().voidItem(); // converged
     }
 
-    /** Claims the step (stored first), then asks the agent; the operation id is stored when the agent answers. */
+    /**
+     * Claims the step (stored first), then asks the agent; the operation id is stored when the agent answers. A host
+     * already running its share of actions makes the step wait its turn.
+     */
     private Uni<Void> runAction(ResourceRecord record, AppSpec app, Action action, Instant now) {
         HostSpec host = host(record);
+        return store.inFlightOn(host.ip()).chain(busy -> {
+            if (busy >= maxPerHost) {
+                wakeAt(record, now.plus(HOST_BUSY_RETRY));
+                return Uni.createFrom().voidItem();
+            }
+            return claimAndSubmit(record, app, action, host, now);
+        });
+    }
+
+    private Uni<Void> claimAndSubmit(ResourceRecord record, AppSpec app, Action action, HostSpec host, Instant now) {
         Instant deadline = now.plus(action.timeout(app.timeouts(), action.defaultTimeout())).plus(resultGrace);
         return store.updateIf(record.kind, record.name, record.version,
                         r -> r.beginAction(action, host.ip(), now, deadline))

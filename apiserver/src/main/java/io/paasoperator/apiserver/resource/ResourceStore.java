@@ -143,6 +143,11 @@ public class ResourceStore {
                 .createSelectionQuery("select r.kind, r.name from ResourceRecord r", Object[].class).getResultList()));
     }
 
+    /** How many actions are in flight on a host, across every replica. */
+    public Uni<Long> inFlightOn(String host) {
+        return Panache.withSession(() -> ResourceRecord.count("inFlightHost = ?1", host));
+    }
+
     /** How many resources are in each realtime state. */
     public Uni<List<Object[]>> countByRealtime() {
         return Panache.withSession(() -> Panache.getSession().chain(session -> session

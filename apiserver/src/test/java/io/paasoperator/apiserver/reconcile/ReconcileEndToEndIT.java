@@ -126,6 +126,10 @@ class ReconcileEndToEndIT {
         assertFalse(Files.exists(host3.appHome("middleware", "redis-e2e")));
         assertFalse(listening("127.0.0.2", pgPort));
 
+        String metrics = apiserver.send("GET", "/q/metrics", null).body();
+        assertTrue(metrics.contains("paas_actions_total{action=\"install\",outcome=\"succeeded\""), "no action metrics");
+        assertTrue(metrics.contains("paas_action_duration_seconds_count{action=\"restart\""), "no duration metrics");
+
         String today = LocalDate.now().format(DateTimeFormatter.ofPattern("MMdd"));
         assertTrue(list(apiserver.send("GET", "/apis/v1alpha1/database/status/changed/" + today, null)).contains("pg-e2e"));
         assertTrue(list(apiserver.send("GET", "/apis/v1alpha1/middleware/status/changed/" + today, null)).contains("redis-e2e"));
@@ -157,6 +161,63 @@ class ReconcileEndToEndIT {
             assertEquals(1, Files.readAllLines(host3.appHome("middleware", "counter-replicas").resolve("install-count")).size());
         } finally {
             apiserver.restart();
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aHostWithoutAnAgentFailsTheStepWithAReasonAndBacksOff() throws Exception {
+        int nobody = freePort("127.0.0.9");
+        Map<String, Object> body = Map.of("name", "orphan", "host", List.of(Map.of("ip", "127.0.0.9", "agent_port", nobody,
+                        "auth", List.of(Map.of("username", "paas", "password", "x")))),
+                "app", Map.of("repo_url", system.repo.url("counter"), "install", "install.sh", "start", "start.sh",
+                        "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh"));
+        assertEquals(201, apiserver.send("POST", "/apis/v1alpha1/database/create", JSON.writeValueAsString(body)).statusCode());
+        put("database", "orphan", "running");
+        awaitRealtime("database", "orphan", "failed");
+        JsonNode detail = status("database", "orphan").get("detail");
+        assertTrue(detail.get("last_error").asText().contains("no agent answers at 127.0.0.9:" + nobody), detail.toString());
+        assertTrue(detail.get("failure_count").asInt() >= 1);
+        assertTrue(detail.has("next_retry_at"), detail.toString());
+        assertEquals(200, apiserver.send("DELETE", "/apis/v1alpha1/database/orphan", null).statusCode());
+    }
+
+    @Test
+    @Order(5)
+    void quickFlipsConvergeToTheLastExpectation() throws Exception {
+        create("middleware", "flipper", host2, "counter", Map.of("INSTALL_SECONDS", "1"));
+        put("middleware", "flipper", "running");
+        put("middleware", "flipper", "stopped");
+        put("middleware", "flipper", "running");
+        awaitRealtime("middleware", "flipper", "running");
+        assertEquals("running", status("middleware", "flipper").at("/app/status/expect").asText());
+        assertEquals(1, Files.readAllLines(host2.appHome("middleware", "flipper").resolve("install-count")).size());
+        assertTrue(events("middleware", "flipper").stream().noneMatch(e -> e.path("message").asText().startsWith("uninstall")));
+    }
+
+    @Test
+    @Order(6)
+    void aHostRunsNoMoreActionsAtOnceThanItsBound() throws Exception {
+        List<String> names = List.of("bound-1", "bound-2", "bound-3");
+        for (String name : names) {
+            create("middleware", name, host3, "counter", Map.of("INSTALL_SECONDS", "3"));
+        }
+        for (String name : names) {
+            put("middleware", name, "running");
+        }
+        int most = 0;
+        long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+        while (System.nanoTime() < until) {
+            int installing = 0;
+            for (String name : names) {
+                installing += realtime("middleware", name).equals("installing") ? 1 : 0;
+            }
+            most = Math.max(most, installing);
+            Thread.sleep(100);
+        }
+        assertEquals(2, most, "PAAS_RECONCILE_MAX_PER_HOST=2 should allow two installs at once on a host, never three");
+        for (String name : names) {
+            awaitRealtime("middleware", name, "running");
         }
     }
 

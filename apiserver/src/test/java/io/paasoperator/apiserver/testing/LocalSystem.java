@@ -65,6 +65,7 @@ public final class LocalSystem implements AutoCloseable {
         env.put("OPERATOR_PORT", String.valueOf(service.port()));
         env.put("PAAS_RECONCILE_RESYNC", "2s");
         env.put("PAAS_RECONCILE_CHECK_INTERVAL", "1s");
+        env.put("PAAS_RECONCILE_MAX_PER_HOST", "2");
         ApiserverProcess apiserver = ApiserverProcess.start(work.resolve("apiserver-a"), port, env, name + "-apiserver-a.log");
         return new LocalSystem(work, database, repo, host2, host3, service, env, apiserver);
     }
