@@ -7,7 +7,7 @@ set -eu
 
 bin="${PG_BIN:-}"
 if [ -z "$bin" ] && command -v pg_config >/dev/null 2>&1; then bin="$(pg_config --bindir)"; fi
-if [ ! -x "$bin/initdb" ]; then bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"; fi
+if [ ! -x "$bin/initdb" ]; then bin="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)"; fi
 if [ ! -x "$bin/initdb" ]; then
   echo "no PostgreSQL server binaries on this host: install postgresql, or set PG_BIN" >&2
   exit 2

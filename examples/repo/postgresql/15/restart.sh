@@ -1,4 +1,5 @@
 #!/bin/sh
 set -eu
+# shellcheck source=/dev/null  # written by install.sh: PG_BIN and RUN_AS
 . ./pg.env
 $RUN_AS "$PG_BIN/pg_ctl" -D "$APP_HOME/data" -l "$APP_HOME/postgres.log" -m fast -w -t 60 restart

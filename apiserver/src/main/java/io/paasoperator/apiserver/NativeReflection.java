@@ -1,0 +1,24 @@
+package io.paasoperator.apiserver;
+
+import io.paasoperator.apiserver.resource.HostSpec;
+import io.paasoperator.contract.AgentRequest;
+import io.paasoperator.contract.AppSpec;
+import io.paasoperator.contract.AppStatus;
+import io.paasoperator.contract.CheckReport;
+import io.paasoperator.contract.Operation;
+import io.paasoperator.contract.Problem;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * Types the apiserver maps to and from JSON by hand (stored documents, request bodies, agent calls): kept for the
+ * native image. The request shapes of RequestReader are nested records, registered by name.
+ */
+@RegisterForReflection(targets = {AgentRequest.class, AppSpec.class, AppStatus.class, CheckReport.class, Operation.class,
+        Operation.State.class, Problem.class, Problem.FieldError.class, HostSpec.class, HostSpec.Credential.class},
+        classNames = {"io.paasoperator.apiserver.resource.RequestReader$CreateBody",
+                "io.paasoperator.apiserver.resource.RequestReader$StatusBody"})
+final class NativeReflection {
+
+    private NativeReflection() {
+    }
+}
