@@ -16,7 +16,7 @@ public final class ApiserverMain {
     static final String EXTERNAL_DATABASE_ENV = "QUARKUS_DATASOURCE_REACTIVE_URL";
     static final String EXTERNAL_DATABASE_PROPERTY = "quarkus.datasource.reactive.url";
 
-    private ApiserverMain() {
+    ApiserverMain() {
     }
 
     public static void main(String... args) throws IOException {

@@ -10,9 +10,12 @@ import io.paasoperator.apiserver.testing.Seeds;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,14 +30,26 @@ class ApiserverProcessIT {
         Path dataDir = work.resolve("data");
         String name = Seeds.uniqueName("survivor");
 
-        ApiserverProcess apiserver = ApiserverProcess.start(dataDir, ApiserverProcess.freePort(), Map.of(), "zero-config.log");
+        ApiserverProcess apiserver = ApiserverProcess.start(dataDir, ApiserverProcess.freePort(), Map.of(), "zero-config-" + name + ".log");
         try {
+            // No PAAS_API_TOKENS: a token is generated, shown once on the console, and only its hash is kept.
+            assertEquals(401, apiserver.send("GET", "/apis/v1alpha1/database", null).statusCode());
+            Matcher printed = Pattern.compile("Authorization: Bearer (\\S+)").matcher(Files.readString(apiserver.log()));
+            assertTrue(printed.find(), "no token was printed");
+            String token = printed.group(1);
+            apiserver.useToken(token);
+            Path hashFile = dataDir.resolve("api-token.sha256");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(hashFile)));
+            assertFalse(Files.readString(hashFile).contains(token), "the token itself must not be stored");
+
             assertEquals(201, apiserver.send("POST", "/apis/v1alpha1/database/create", Seeds.seedBody("database", name)).statusCode());
             assertEquals(202, apiserver.send("PUT", "/apis/v1alpha1/database/" + name + "/running", "").statusCode());
             apiserver.kill(); // SIGKILL: its PostgreSQL is left orphaned
             assertTrue(Files.exists(dataDir.resolve("postgres/postmaster.pid")), "the killed run left its server behind");
 
             apiserver.restart();
+            Matcher again = Pattern.compile("Authorization: Bearer").matcher(Files.readString(apiserver.log()));
+            assertTrue(again.find() && !again.find(), "the token is printed at the first start only");
             HttpResponse<String> status = apiserver.send("GET", "/apis/v1alpha1/database/" + name + "/status", null);
             assertEquals(200, status.statusCode());
             assertTrue(status.body().contains("\"expect\":\"running\""), status.body());

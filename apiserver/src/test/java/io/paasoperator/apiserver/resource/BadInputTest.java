@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
 import io.quarkus.test.common.TestResourceScope;
@@ -16,6 +17,7 @@ import io.restassured.RestAssured;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -25,6 +27,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 @QuarkusTest
 @WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
 class BadInputTest {
+
+    @BeforeEach
+    void sendTheApiToken() {
+        ApiClientToken.sendWithEveryRequest();
+    }
 
     private static final String CREATE = "/apis/v1alpha1/database/create";
     private static final String VALID = Seeds.minimalBody("NAME", "not-installed", "not-installed");

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
 import io.quarkus.test.common.TestResourceScope;
@@ -22,11 +23,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
 class ConcurrencyTest {
+
+    @BeforeEach
+    void sendTheApiToken() {
+        ApiClientToken.sendWithEveryRequest();
+    }
 
     private static final String API = "/apis/v1alpha1/";
     private static final ExecutorService CLIENTS = Executors.newFixedThreadPool(50);

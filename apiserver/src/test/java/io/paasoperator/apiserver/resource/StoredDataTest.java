@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.paasoperator.apiserver.history.HistoryRetentionProbe;
+import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
 import io.quarkus.test.common.TestResourceScope;
@@ -20,12 +21,18 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Reads the tables directly: what is at rest, and what the retention job leaves. */
 @QuarkusTest
 @WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
 class StoredDataTest {
+
+    @BeforeEach
+    void sendTheApiToken() {
+        ApiClientToken.sendWithEveryRequest();
+    }
 
     @ConfigProperty(name = "quarkus.datasource.jdbc.url")
     String jdbcUrl;

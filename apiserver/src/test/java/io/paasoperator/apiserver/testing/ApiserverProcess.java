@@ -28,12 +28,20 @@ public final class ApiserverProcess implements AutoCloseable {
     private final Map<String, String> env;
     private final Path log;
     private Process process;
+    private String token;
 
     private ApiserverProcess(int port, Path dataDir, Map<String, String> env, Path log) {
         this.port = port;
         this.dataDir = dataDir;
         this.env = env;
         this.log = log;
+        String configured = env.get("PAAS_API_TOKENS");
+        this.token = configured == null ? null : configured.split(",")[0];
+    }
+
+    /** The API token to send (the zero-configuration run prints the one it generates). */
+    public void useToken(String apiToken) {
+        this.token = apiToken;
     }
 
     /** Starts it with {@code PAAS_DATA_DIR=dataDir} and {@code env}, and waits until it is ready. */
@@ -79,11 +87,14 @@ public final class ApiserverProcess implements AutoCloseable {
     }
 
     public HttpResponse<String> send(String method, String path, String body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(20))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json").build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+                .header("Content-Type", "application/json");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** SIGKILL: no shutdown of any kind. */
@@ -105,6 +116,7 @@ public final class ApiserverProcess implements AutoCloseable {
     public static Map<String, String> externalDatabase(LocalPostgres database) {
         Map<String, String> settings = database.datasourceSettings();
         return Map.of(
+                "PAAS_API_TOKENS", "it-token-" + ProcessHandle.current().pid(),
                 "QUARKUS_DATASOURCE_REACTIVE_URL", settings.get("quarkus.datasource.reactive.url"),
                 "QUARKUS_DATASOURCE_JDBC_URL", settings.get("quarkus.datasource.jdbc.url"),
                 "QUARKUS_DATASOURCE_USERNAME", settings.get("quarkus.datasource.username"));
