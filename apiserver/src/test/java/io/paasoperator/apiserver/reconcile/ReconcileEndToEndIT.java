@@ -47,7 +47,7 @@ class ReconcileEndToEndIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONVERGE = Duration.ofSeconds(120);
-    private static final String PG_PASSWORD = "pg-" + ThreadLocalRandom.current().nextLong(1_000_000_000L);
+    private static final String PG_PASSWORD = "pg-secret-" + ThreadLocalRandom.current().nextLong(1_000_000_000L);
 
     static LocalSystem system;
     static ApiserverProcess apiserver;
