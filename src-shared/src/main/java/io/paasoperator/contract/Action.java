@@ -1,5 +1,6 @@
 package io.paasoperator.contract;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Duration;
 import java.util.Map;
 
@@ -11,6 +12,12 @@ public enum Action implements WireValue {
     RESTART(Duration.ofMinutes(10)),
     UNINSTALL(Duration.ofMinutes(10)),
     CHECK(Duration.ofSeconds(30));
+
+    @JsonValue // declared here too: the OpenAPI scanner reads it only from the enum itself
+    @Override
+    public String wire() {
+        return WireValue.super.wire();
+    }
 
     private final Duration defaultTimeout;
 

@@ -2,6 +2,7 @@ package io.paasoperator.contract;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Instant;
 
 /**
@@ -32,6 +33,12 @@ public record Operation(
         TIMED_OUT,
         /** The agent stopped (crash, kill, reboot) while the action ran: its outcome is unknown, never silently lost. */
         INTERRUPTED;
+
+        @JsonValue // declared here too: the OpenAPI scanner reads it only from the enum itself
+        @Override
+        public String wire() {
+            return WireValue.super.wire();
+        }
 
         public boolean finished() {
             return this != RUNNING;

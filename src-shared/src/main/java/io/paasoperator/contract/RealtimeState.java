@@ -1,5 +1,6 @@
 package io.paasoperator.contract;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Set;
 
 /** What an application was last seen to be: a stable state, or one of the transitional ones an action passes through. */
@@ -19,6 +20,12 @@ public enum RealtimeState implements WireValue {
     STOPPING,
     RESTARTING,
     UNINSTALLING;
+
+    @JsonValue // declared here too: the OpenAPI scanner reads it only from the enum itself
+    @Override
+    public String wire() {
+        return WireValue.super.wire();
+    }
 
     public boolean isTransitional() {
         return switch (this) {
