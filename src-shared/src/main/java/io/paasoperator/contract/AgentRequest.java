@@ -31,9 +31,9 @@ public record AgentRequest(
         Map<String, Integer> timeouts,
         @JsonProperty("check_interval") Integer checkInterval) {
 
-    /** The request the apiserver sends for one application. */
+    /** The request the apiserver sends for one application; the app's own check interval wins over the default. */
     public static AgentRequest of(String name, ResourceKind type, String operatorIp, int operatorPort, AppSpec app,
-            Integer checkInterval) {
+            Integer defaultCheckInterval) {
         Map<String, String> metadata = new LinkedHashMap<>(app.metadata() == null ? Map.of() : app.metadata());
         metadata.put("REPO_URL", app.repoUrl());
         if (app.packageFile() != null) {
@@ -41,11 +41,11 @@ public record AgentRequest(
         }
         return new AgentRequest(name, type, operatorIp, String.valueOf(operatorPort), app.repoUrl(), app.install(),
                 app.start(), app.stop(), app.restart(), app.uninstall(), app.check(), app.packageFile(), metadata,
-                app.checksums(), app.timeouts(), checkInterval);
+                app.checksums(), app.timeouts(), app.checkInterval() != null ? app.checkInterval() : defaultCheckInterval);
     }
 
     public AppSpec app() {
         return new AppSpec(repoUrl, install, start, stop, restart, check, uninstall, packageFile, metadata, checksums,
-                timeouts);
+                timeouts, checkInterval);
     }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
  * @param metadata environment handed to every script (may hold passwords: never log values)
  * @param checksums file name to {@code sha256:<hex>}, verified after download
  * @param timeouts action name to seconds, overriding the agent's defaults
+ * @param checkInterval seconds between two health checks, overriding the apiserver's default; null for that default
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AppSpec(
@@ -24,7 +25,8 @@ public record AppSpec(
         @JsonProperty("package") String packageFile,
         Map<String, String> metadata,
         Map<String, String> checksums,
-        Map<String, Integer> timeouts) {
+        Map<String, Integer> timeouts,
+        @JsonProperty("check_interval") Integer checkInterval) {
 
     /** The script that performs {@code action}, or null when the resource has none (only restart is optional). */
     public String scriptFor(Action action) {
@@ -40,6 +42,6 @@ public record AppSpec(
 
     public AppSpec withMetadata(Map<String, String> newMetadata) {
         return new AppSpec(repoUrl, install, start, stop, restart, check, uninstall, packageFile,
-                newMetadata, checksums, timeouts);
+                newMetadata, checksums, timeouts, checkInterval);
     }
 }

@@ -20,6 +20,7 @@ public final class AppSpecRules {
     public static final int MAX_URL = 2048;
     public static final int MAX_METADATA_VALUE = 8192;
     public static final int MAX_TIMEOUT_SECONDS = 86_400;
+    public static final int MAX_CHECK_INTERVAL_SECONDS = 3_600;
 
     private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-fA-F]{64}");
     private static final Set<String> URL_SCHEMES = Set.of("http", "https", "file");
@@ -60,6 +61,9 @@ public final class AppSpecRules {
                     errors.add(new FieldError(field + ".checksums." + file, "must be sha256:<64 hex digits>"));
                 }
             });
+        }
+        if (app.checkInterval() != null && (app.checkInterval() < 1 || app.checkInterval() > MAX_CHECK_INTERVAL_SECONDS)) {
+            errors.add(new FieldError(field + ".check_interval", "must be 1 to " + MAX_CHECK_INTERVAL_SECONDS + " seconds"));
         }
         if (app.timeouts() != null) {
             app.timeouts().forEach((action, seconds) -> {

@@ -75,6 +75,8 @@ class BadInputTest {
                 Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"checksums\": {\"install.sh\": \"md5:00\"},"), "app.checksums.install.sh"),
                 Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"timeouts\": {\"install\": 0},"), "app.timeouts.install"),
                 Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"timeouts\": {\"dance\": 5},"), "app.timeouts.dance"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"check_interval\": 0,"), "app.check_interval"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"check_interval\": \"10\","), "app.check_interval"),
                 Arguments.of(VALID.replace("\"expect\": \"not-installed\"", "\"expect\": \"restart\""), "app.status.expect"),
                 Arguments.of(VALID.replace("\"realtime\": \"not-installed\"", "\"realtime\": \"sleeping\""), "app.status.realtime"),
                 Arguments.of(VALID.replace("\"name\": \"NAME\",", "\"name\": \"NAME\", \"colour\": \"red\","), "colour"),

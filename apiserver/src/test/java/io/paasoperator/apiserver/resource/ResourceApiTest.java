@@ -92,6 +92,15 @@ class ResourceApiTest {
     }
 
     @Test
+    void aResourceMayCarryItsOwnCheckInterval() {
+        String name = Seeds.uniqueName("interval");
+        String body = Seeds.minimalBody(name, "stopped", "stopped").replace("\"install\": \"install.sh\",",
+                "\"install\": \"install.sh\", \"check_interval\": 30,");
+        create("middleware", body).then().statusCode(201).body("app.check_interval", equalTo(30));
+        given().get(API + "middleware/" + name).then().body("app.check_interval", equalTo(30));
+    }
+
+    @Test
     void statusIsTheSeedsShape() {
         String name = created("database", "running", "unknow");
         given().get(API + "database/" + name + "/status").then().statusCode(200)
