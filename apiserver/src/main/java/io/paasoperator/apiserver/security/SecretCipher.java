@@ -13,7 +13,10 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -23,7 +26,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Encrypts host passwords at rest with AES-256-GCM. The key comes from {@code PAAS_SECRET_KEY} (base64, 32 bytes) or,
  * in local mode, from {@code secret.key} in the data directory, generated on first start, readable by its owner only.
- * Stored form: {@code aesgcm:<key id>:<base64 of iv + ciphertext + tag>}; the key id lets a rotated key be told apart.
+ * Stored form: {@code aesgcm:<key id>:<base64 of iv + ciphertext + tag>}; the key id tells which key sealed a value.
+ * To rotate: set the new key as {@code PAAS_SECRET_KEY} and the old one in {@code PAAS_SECRET_KEY_PREVIOUS}
+ * (comma-separated); old values still open, and {@link KeyRotation} re-seals them under the new key at start-up.
  */
 @Singleton
 @Startup // reads or writes the key file at boot, never on an event loop
@@ -37,14 +42,30 @@ public class SecretCipher {
 
     private final SecretKeySpec key;
     private final String keyId;
+    /** Every key that may open a stored value, by id: the current one and the previous ones. */
+    private final Map<String, SecretKeySpec> openers = new HashMap<>();
     private final SecureRandom random = new SecureRandom();
 
     public SecretCipher(@ConfigProperty(name = "paas.secret-key") Optional<String> configuredKey,
+            @ConfigProperty(name = "paas.secret-key-previous") Optional<List<String>> previousKeys,
             @ConfigProperty(name = "paas.data-dir") Path dataDir) {
         byte[] raw = configuredKey.filter(k -> !k.isBlank()).map(SecretCipher::decodeKey)
                 .orElseGet(() -> loadOrCreateKeyFile(dataDir.resolve(KEY_FILE)));
         this.key = new SecretKeySpec(raw, "AES");
         this.keyId = keyIdOf(raw);
+        for (String previous : previousKeys.orElse(List.of())) {
+            if (!previous.isBlank()) {
+                byte[] old = decodeKey(previous);
+                openers.put(keyIdOf(old), new SecretKeySpec(old, "AES"));
+            }
+        }
+        openers.put(keyId, key);
+    }
+
+    /** Whether a stored value was sealed with a key other than the current one. */
+    public boolean sealedWithOlderKey(String stored) {
+        String[] parts = stored.split(":", 3);
+        return parts.length == 3 && stored.startsWith(PREFIX) && !parts[1].equals(keyId);
     }
 
     public String encrypt(String plain) {
@@ -68,14 +89,15 @@ public class SecretCipher {
         if (parts.length != 3 || !stored.startsWith(PREFIX)) {
             throw new IllegalArgumentException("not an encrypted secret");
         }
-        if (!parts[1].equals(keyId)) {
-            throw new IllegalStateException("secret was encrypted with key " + parts[1] + ", but the configured key is "
-                    + keyId + ": configure the key it was written with");
+        SecretKeySpec opener = openers.get(parts[1]);
+        if (opener == null) {
+            throw new IllegalStateException("secret was encrypted with key " + parts[1] + ", which is neither PAAS_SECRET_KEY ("
+                    + keyId + ") nor in PAAS_SECRET_KEY_PREVIOUS: configure the key it was written with");
         }
         try {
             byte[] in = Base64.getDecoder().decode(parts[2]);
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, in, 0, IV_BYTES));
+            cipher.init(Cipher.DECRYPT_MODE, opener, new GCMParameterSpec(TAG_BITS, in, 0, IV_BYTES));
             return new String(cipher.doFinal(in, IV_BYTES, in.length - IV_BYTES), StandardCharsets.UTF_8);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("secret could not be decrypted: it was altered or written with another key", e);

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +22,7 @@ class SecretCipherTest {
 
     @Test
     void roundTripsAndNeverRepeatsACiphertext() {
-        SecretCipher cipher = new SecretCipher(Optional.empty(), dataDir);
+        SecretCipher cipher = new SecretCipher(Optional.empty(), Optional.empty(), dataDir);
         String a = cipher.encrypt("root123");
         String b = cipher.encrypt("root123");
         assertNotEquals(a, b, "a fresh IV each time");
@@ -32,26 +33,44 @@ class SecretCipherTest {
 
     @Test
     void generatedKeyFileIsOwnerOnlyAndReusedAcrossRestarts() throws Exception {
-        String sealed = new SecretCipher(Optional.empty(), dataDir).encrypt("s3cret");
+        String sealed = new SecretCipher(Optional.empty(), Optional.empty(), dataDir).encrypt("s3cret");
         Path keyFile = dataDir.resolve(SecretCipher.KEY_FILE);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)));
-        assertEquals("s3cret", new SecretCipher(Optional.empty(), dataDir).decrypt(sealed));
+        assertEquals("s3cret", new SecretCipher(Optional.empty(), Optional.empty(), dataDir).decrypt(sealed));
     }
 
     @Test
     void aConfiguredKeyWinsAndAWrongKeyIsToldApart() {
         String key = Base64.getEncoder().encodeToString(new byte[32]);
-        SecretCipher configured = new SecretCipher(Optional.of(key), dataDir);
+        SecretCipher configured = new SecretCipher(Optional.of(key), Optional.empty(), dataDir);
         String sealed = configured.encrypt("pw");
         assertFalse(Files.exists(dataDir.resolve(SecretCipher.KEY_FILE)), "no key file when one is configured");
-        SecretCipher other = new SecretCipher(Optional.empty(), dataDir);
+        SecretCipher other = new SecretCipher(Optional.empty(), Optional.empty(), dataDir);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> other.decrypt(sealed));
         assertTrue(e.getMessage().contains("key"));
     }
 
     @Test
+    void aRotatedKeyStillOpensWhatTheOldOneSealed() {
+        String oldKey = Base64.getEncoder().encodeToString(new byte[32]);
+        byte[] fresh = new byte[32];
+        fresh[0] = 1;
+        String newKey = Base64.getEncoder().encodeToString(fresh);
+        String sealedByOld = new SecretCipher(Optional.of(oldKey), Optional.empty(), dataDir).encrypt("pw");
+
+        SecretCipher rotated = new SecretCipher(Optional.of(newKey), Optional.of(List.of(oldKey)), dataDir);
+        assertEquals("pw", rotated.decrypt(sealedByOld));
+        assertTrue(rotated.sealedWithOlderKey(sealedByOld));
+        assertFalse(rotated.sealedWithOlderKey(rotated.encrypt("pw")));
+
+        SecretCipher forgotten = new SecretCipher(Optional.of(newKey), Optional.empty(), dataDir);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> forgotten.decrypt(sealedByOld));
+        assertTrue(e.getMessage().contains("PAAS_SECRET_KEY_PREVIOUS"), e.getMessage());
+    }
+
+    @Test
     void tamperingIsDetected() {
-        SecretCipher cipher = new SecretCipher(Optional.empty(), dataDir);
+        SecretCipher cipher = new SecretCipher(Optional.empty(), Optional.empty(), dataDir);
         String sealed = cipher.encrypt("pw");
         char last = sealed.charAt(sealed.length() - 3);
         String tampered = sealed.substring(0, sealed.length() - 3) + (last == 'A' ? 'B' : 'A') + sealed.substring(sealed.length() - 2);
@@ -60,8 +79,8 @@ class SecretCipherTest {
 
     @Test
     void malformedKeysAreRefusedClearly() {
-        assertThrows(IllegalStateException.class, () -> new SecretCipher(Optional.of("not base64!"), dataDir));
+        assertThrows(IllegalStateException.class, () -> new SecretCipher(Optional.of("not base64!"), Optional.empty(), dataDir));
         assertThrows(IllegalStateException.class,
-                () -> new SecretCipher(Optional.of(Base64.getEncoder().encodeToString(new byte[16])), dataDir));
+                () -> new SecretCipher(Optional.of(Base64.getEncoder().encodeToString(new byte[16])), Optional.empty(), dataDir));
     }
 }

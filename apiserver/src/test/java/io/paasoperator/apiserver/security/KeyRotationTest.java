@@ -1,0 +1,100 @@
+package io.paasoperator.apiserver.security;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.paasoperator.apiserver.testing.ApiClientToken;
+import io.paasoperator.apiserver.testing.PostgresResource;
+import io.paasoperator.apiserver.testing.Seeds;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/** A password sealed under a retired key (the test profile's PAAS_SECRET_KEY_PREVIOUS) is re-sealed under the current one. */
+@QuarkusTest
+@WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
+class KeyRotationTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String jdbcUrl;
+
+    @ConfigProperty(name = "quarkus.datasource.username")
+    String user;
+
+    @ConfigProperty(name = "paas.secret-key-previous")
+    List<String> previousKeys;
+
+    @Inject
+    SecretCipher cipher;
+
+    @Inject
+    KeyRotation rotation;
+
+    @Test
+    void passwordsSealedWithARetiredKeyAreResealedAndStillOpen() throws Throwable {
+        ApiClientToken.sendWithEveryRequest();
+        String name = Seeds.uniqueName("rotated");
+        given().body(Seeds.seedBody("database", name)).post("/apis/v1alpha1/database/create").then().statusCode(201);
+
+        // Seal the stored passwords with the retired key, as a database written before the rotation would hold them.
+        SecretCipher retired = new SecretCipher(Optional.of(previousKeys.get(0)), Optional.empty(), Files.createTempDirectory("k"));
+        JsonNode hosts = JSON.readTree(readHosts(name));
+        for (JsonNode credential : hosts.get(0).get("auth")) {
+            ((ObjectNode) credential).put("password", retired.encrypt(cipher.decrypt(credential.get("password").asText())));
+        }
+        writeHosts(name, hosts.toString());
+        assertTrue(cipher.sealedWithOlderKey(hosts.at("/0/auth/0/password").asText()));
+
+        int changed = VertxContextSupport.subscribeAndAwait(rotation::resealAll);
+        assertTrue(changed >= 1);
+
+        JsonNode resealed = JSON.readTree(readHosts(name));
+        List<String> passwords = new ArrayList<>();
+        for (JsonNode credential : resealed.get(0).get("auth")) {
+            assertFalse(cipher.sealedWithOlderKey(credential.get("password").asText()));
+            passwords.add(cipher.decrypt(credential.get("password").asText()));
+        }
+        assertEquals(List.of("root123", "ssh123"), passwords);
+        assertEquals(0, (int) VertxContextSupport.subscribeAndAwait(rotation::resealAll), "nothing left to re-seal");
+    }
+
+    private String readHosts(String name) throws Exception {
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
+                PreparedStatement query = db.prepareStatement("select hosts from resource where name = ?")) {
+            query.setString(1, name);
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                return row.getString(1);
+            }
+        }
+    }
+
+    private void writeHosts(String name, String hosts) throws Exception {
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
+                PreparedStatement update = db.prepareStatement("update resource set hosts = ?, version = version + 1 where name = ?")) {
+            update.setString(1, hosts);
+            update.setString(2, name);
+            assertEquals(1, update.executeUpdate());
+        }
+    }
+
+}
