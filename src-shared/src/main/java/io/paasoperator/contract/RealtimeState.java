@@ -27,13 +27,6 @@ public enum RealtimeState implements WireValue {
         return WireValue.super.wire();
     }
 
-    public boolean isTransitional() {
-        return switch (this) {
-            case INSTALLING, STARTING, STOPPING, RESTARTING, UNINSTALLING -> true;
-            default -> false;
-        };
-    }
-
     public static RealtimeState fromWire(String text) {
         return WireValue.require(RealtimeState.class, text);
     }

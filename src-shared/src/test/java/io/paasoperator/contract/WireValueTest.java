@@ -35,14 +35,6 @@ class WireValueTest {
     }
 
     @Test
-    void onlyActionStatesAreTransitional() {
-        assertTrue(RealtimeState.INSTALLING.isTransitional());
-        assertTrue(RealtimeState.UNINSTALLING.isTransitional());
-        assertFalse(RealtimeState.FAILED.isTransitional());
-        assertFalse(RealtimeState.UNKNOWN.isTransitional());
-    }
-
-    @Test
     void onlyTheStringZeroIsHealthy() {
         assertTrue(new CheckReport("0", "ok").healthy());
         assertFalse(new CheckReport("1", "down").healthy());

@@ -67,18 +67,6 @@ public class CheckLoops {
         }
     }
 
-    /** Checks now rather than at the next tick: after a start, the apiserver wants to know soon. */
-    public void checkSoon(String key) {
-        Loop loop = loops.get(key);
-        if (loop != null) {
-            ticker.execute(() -> tick(loop));
-        }
-    }
-
-    public boolean running(String key) {
-        return loops.containsKey(key);
-    }
-
     private void tick(Loop loop) {
         if (loops.get(loop.key) != loop || registry.busy(loop.key) || Instant.now().isBefore(loop.nextDeliveryAt)
                 || !loop.checking.compareAndSet(false, true)) {

@@ -57,6 +57,9 @@ public class Reconciler {
     static final Duration UNACKNOWLEDGED_CLAIM = Duration.ofSeconds(30);
     /** How soon a step held back by a busy host tries again (results also wake it sooner). */
     static final Duration HOST_BUSY_RETRY = Duration.ofMillis(500);
+    /** Metric outcomes of steps that failed before the agent could report a result. */
+    static final String CALL_FAILED = "call-failed";
+    static final String NO_RESULT = "no-result";
 
     private final ResourceStore store;
     private final ResourceDocuments documents;
@@ -246,7 +249,7 @@ public class Reconciler {
                             }
                         }))
                         .invoke(updated -> wakeAt(updated, deadline))
-                        .onFailure(AgentCallException.class).call(e -> failStep(record, action, e.getMessage())))
+                        .onFailure(AgentCallException.class).call(e -> failStep(record, action, CALL_FAILED, e.getMessage())))
                 .replaceWithVoid();
     }
 
@@ -268,7 +271,7 @@ public class Reconciler {
                         return applyResult(record.kind, record.name, operation);
                     }
                     if (!now.isBefore(record.inFlightDeadline)) {
-                        return failStep(record, action, "no result for " + action.wire() + " within "
+                        return failStep(record, action, NO_RESULT, "no result for " + action.wire() + " within "
                                 + Duration.between(record.inFlightSince, record.inFlightDeadline).toSeconds() + "s");
                     }
                     wakeAt(record, record.inFlightDeadline);
@@ -292,7 +295,7 @@ public class Reconciler {
             return store.updateIf(record.kind, record.name, record.version, r -> r.abandonAction(
                     record.inFlightAction.wire() + " never reached the agent; finding out the state afresh", now))
                     .replaceWithVoid();
-        }).onFailure(AgentCallException.class).call(e -> failStep(record, record.inFlightAction, e.getMessage()));
+        }).onFailure(AgentCallException.class).call(e -> failStep(record, record.inFlightAction, CALL_FAILED, e.getMessage()));
     }
 
     private Uni<Void> probe(ResourceRecord record, AppSpec app, Instant now) {
@@ -315,25 +318,16 @@ public class Reconciler {
     /** Applies an action's result, whoever delivered it (the agent's push, or our own poll). */
     public Uni<Void> applyResult(ResourceKind kind, String name, Operation operation) {
         Instant now = now();
-        return store.update(kind, name, r -> {
-            boolean current = operation.id().equals(r.inFlightOperation)
-                    || (r.inFlightOperation == null && operation.action() == r.inFlightAction);
-            if (!current) {
-                r.recordStrayResult(operation, now);
-            } else if (operation.state() == Operation.State.INTERRUPTED) {
-                r.abandonAction(operation.action().wire() + " was interrupted on the host; finding out the state afresh", now);
-            } else {
-                r.finishAction(operation, now, retryAt(r.failureCount + 1, now));
-            }
-        }).invoke(r -> {
+        return store.update(kind, name, r -> r.applyResult(operation, now, retryAt(r.failureCount + 1, now))).invoke(r -> {
             count(operation);
             wake(kind, name);
         }).replaceWithVoid();
     }
 
-    private Uni<Void> failStep(ResourceRecord record, Action action, String reason) {
+    /** A step that failed before any result: {@code outcome} says how, for the metrics (call-failed, no-result). */
+    private Uni<Void> failStep(ResourceRecord record, Action action, String outcome, String reason) {
         Instant now = now();
-        metrics.counter("paas.actions", "action", action.wire(), "outcome", "unreachable").increment();
+        metrics.counter("paas.actions", "action", action.wire(), "outcome", outcome).increment();
         return store.update(record.kind, record.name, r -> r.fail(action, reason, now, retryAt(r.failureCount + 1, now)))
                 .invoke(r -> wakeAt(r, r.nextRetryAt)).replaceWithVoid();
     }

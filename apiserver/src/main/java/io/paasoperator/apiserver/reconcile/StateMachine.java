@@ -13,6 +13,7 @@ import static io.paasoperator.contract.RealtimeState.UNKNOWN;
 
 import io.paasoperator.contract.Action;
 import io.paasoperator.contract.ExpectedState;
+import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.RealtimeState;
 import java.time.Duration;
 import java.time.Instant;
@@ -117,26 +118,22 @@ public final class StateMachine {
 
     /**
      * What an action's result means. A start or restart script that succeeded leaves {@code starting}/{@code restarting}
-     * until a healthy check confirms it: a script's exit code says it launched, not that it serves.
+     * until a healthy check confirms it: a script's exit code says it launched, not that it serves. If a healthy report
+     * came first and already made it {@code running} ({@code current}), the older news of the start does not undo it.
+     * An action interrupted on the host (the agent died) has an unknown outcome: {@code unknown}, which a probe settles.
      */
-    public static Outcome afterAction(Action action, boolean succeeded) {
-        return afterAction(action, succeeded, during(action));
-    }
-
-    /**
-     * As {@link #afterAction(Action, boolean)}, given the realtime state when the result arrives: if a healthy report
-     * came first and already made a started application {@code running}, the older news of the start does not undo it.
-     */
-    public static Outcome afterAction(Action action, boolean succeeded, RealtimeState current) {
-        if (!succeeded) {
-            return new Outcome(FAILED, false);
-        }
-        return switch (action) {
-            case INSTALL, STOP -> new Outcome(STOPPED, false);
-            case START -> new Outcome(current == RUNNING ? RUNNING : STARTING, true);
-            case RESTART -> new Outcome(current == RUNNING ? RUNNING : RESTARTING, true);
-            case UNINSTALL -> new Outcome(NOT_INSTALLED, false);
-            case CHECK -> throw new IllegalArgumentException("a check's result is a probe or a report, see onProbe/onHealthReport");
+    public static Outcome afterAction(Action action, Operation.State result, RealtimeState current) {
+        return switch (result) {
+            case SUCCEEDED -> switch (action) {
+                case INSTALL, STOP -> new Outcome(STOPPED, false);
+                case START -> new Outcome(current == RUNNING ? RUNNING : STARTING, true);
+                case RESTART -> new Outcome(current == RUNNING ? RUNNING : RESTARTING, true);
+                case UNINSTALL -> new Outcome(NOT_INSTALLED, false);
+                case CHECK -> throw new IllegalArgumentException("a check's result is a probe or a report, see onProbe/onHealthReport");
+            };
+            case INTERRUPTED -> new Outcome(UNKNOWN, false);
+            case FAILED, TIMED_OUT -> new Outcome(FAILED, false);
+            case RUNNING -> throw new IllegalArgumentException("an operation still running has no result yet");
         };
     }
 

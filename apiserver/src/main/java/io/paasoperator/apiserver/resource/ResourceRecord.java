@@ -193,24 +193,35 @@ public class ResourceRecord extends PanacheEntityBase {
         inFlightOperation = operationId;
     }
 
-    /** Applies the result of the action in flight. */
-    public void finishAction(Operation operation, Instant now, Instant retryAt) {
+    /**
+     * Applies an action's result. Only the result of the action in flight decides anything; a late or stray one (an
+     * action already failed for want of news, a duplicate delivery) is kept in the history only.
+     */
+    public void applyResult(Operation operation, Instant now, Instant retryAt) {
+        events.add(ResourceEvent.action(kind.wire(), name, now, operation));
+        boolean inFlight = operation.id().equals(inFlightOperation)
+                || (inFlightOperation == null && operation.action() == inFlightAction);
+        if (!inFlight) {
+            return;
+        }
         Action action = inFlightAction;
         clearInFlight();
-        events.add(ResourceEvent.action(kind.wire(), name, now, operation));
-        StateMachine.Outcome outcome = StateMachine.afterAction(action, operation.succeeded(), realtime);
-        if (operation.succeeded()) {
-            failureCount = 0;
-            failedAction = null;
-            lastError = null;
-            nextRetryAt = null;
-            if (outcome.restartDone()) {
-                restartRequested = false;
+        StateMachine.Outcome outcome = StateMachine.afterAction(action, operation.state(), realtime);
+        switch (operation.state()) {
+            case SUCCEEDED -> {
+                failureCount = 0;
+                failedAction = null;
+                lastError = null;
+                nextRetryAt = null;
+                if (outcome.restartDone()) {
+                    restartRequested = false;
+                }
+                changeRealtime(outcome.realtime(), ResourceEvent.BY_AGENT, action.wire() + " succeeded", now);
             }
-            changeRealtime(outcome.realtime(), ResourceEvent.BY_AGENT, action.wire() + " succeeded", now);
-        } else {
-            String reason = operation.reason() != null ? operation.reason() : action.wire() + " " + operation.state().wire();
-            fail(action, reason, now, retryAt);
+            case INTERRUPTED -> changeRealtime(outcome.realtime(), ResourceEvent.BY_AGENT,
+                    action.wire() + " was interrupted on the host; finding out the state afresh", now);
+            default -> fail(action, operation.reason() != null ? operation.reason()
+                    : action.wire() + " " + operation.state().wire(), now, retryAt);
         }
     }
 
@@ -237,11 +248,6 @@ public class ResourceRecord extends PanacheEntityBase {
     public void abandonAction(String reason, Instant now) {
         clearInFlight();
         changeRealtime(RealtimeState.UNKNOWN, ResourceEvent.BY_RECONCILER, reason, now);
-    }
-
-    /** Records an agent's late or stray result, which no longer decides anything. */
-    public void recordStrayResult(Operation operation, Instant now) {
-        events.add(ResourceEvent.action(kind.wire(), name, now, operation));
     }
 
     private void clearInFlight() {

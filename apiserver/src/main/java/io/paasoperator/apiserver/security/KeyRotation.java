@@ -5,12 +5,9 @@ import io.paasoperator.apiserver.resource.ResourceDocuments;
 import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
-import io.smallrye.common.vertx.VertxContext;
+import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.List;
@@ -19,9 +16,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * After a key rotation (PAAS_SECRET_KEY new, PAAS_SECRET_KEY_PREVIOUS old), re-seals every stored password under the
- * current key, each resource in its own compare-and-set write. Runs at start-up, only when previous keys are set;
- * once it has run, the previous keys can be removed from the configuration.
+ * After a key rotation (PAAS_SECRET_KEY new, PAAS_SECRET_KEY_PREVIOUS old), re-seals every stored host credential
+ * under the current key, each resource in its own compare-and-set write. Runs once at start-up, before the apiserver
+ * serves, and only when previous keys are set; after it, the previous keys can be removed from the configuration.
  */
 @ApplicationScoped
 public class KeyRotation {
@@ -31,27 +28,22 @@ public class KeyRotation {
     private final ResourceStore store;
     private final ResourceDocuments documents;
     private final SecretCipher cipher;
-    private final Vertx vertx;
     private final boolean rotating;
 
-    public KeyRotation(ResourceStore store, ResourceDocuments documents, SecretCipher cipher, Vertx vertx,
+    public KeyRotation(ResourceStore store, ResourceDocuments documents, SecretCipher cipher,
             @ConfigProperty(name = "paas.secret-key-previous") Optional<List<String>> previousKeys) {
         this.store = store;
         this.documents = documents;
         this.cipher = cipher;
-        this.vertx = vertx;
         this.rotating = previousKeys.map(keys -> keys.stream().anyMatch(k -> !k.isBlank())).orElse(false);
     }
 
-    void onStart(@Observes StartupEvent event) {
-        if (!rotating) {
-            return;
+    /** Start-up runs on the main thread: waiting here keeps the event loops free and serves nothing half-rotated. */
+    void onStart(@Observes StartupEvent event) throws Throwable {
+        if (rotating) {
+            int count = VertxContextSupport.subscribeAndAwait(this::resealAll);
+            LOG.infof("key rotation: %d resources re-sealed under the current key", count);
         }
-        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
-        VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(ignored -> resealAll().subscribe().with(
-                count -> LOG.infof("key rotation: re-sealed the passwords of %d resources under the current key", count),
-                failure -> LOG.errorf("key rotation did not finish (it runs again at the next start): %s", failure.toString())));
     }
 
     /** Re-seals what an older key sealed; emits how many resources changed. */

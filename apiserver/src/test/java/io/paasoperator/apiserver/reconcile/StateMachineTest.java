@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.paasoperator.contract.Action;
 import io.paasoperator.contract.ExpectedState;
+import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.RealtimeState;
 import java.time.Duration;
 import java.time.Instant;
@@ -110,8 +111,8 @@ class StateMachineTest {
         var stopped = new ResourceSnapshot(ExpectedState.RUNNING, RealtimeState.STOPPED, NOW, true, null, null, null,
                 NOW, false);
         assertEquals("start->starting", describe(StateMachine.next(stopped, NOW, TIMING)));
-        assertEquals(true, StateMachine.afterAction(Action.START, true).restartDone());
-        assertEquals(false, StateMachine.afterAction(Action.STOP, true).restartDone());
+        assertEquals(true, StateMachine.afterAction(Action.START, Operation.State.SUCCEEDED, StateMachine.during(Action.START)).restartDone());
+        assertEquals(false, StateMachine.afterAction(Action.STOP, Operation.State.SUCCEEDED, StateMachine.during(Action.STOP)).restartDone());
     }
 
     @Test
@@ -184,23 +185,33 @@ class StateMachineTest {
 
     @Test
     void actionResults() {
-        assertEquals(RealtimeState.STOPPED, StateMachine.afterAction(Action.INSTALL, true).realtime());
-        assertEquals(RealtimeState.STARTING, StateMachine.afterAction(Action.START, true).realtime());
-        assertEquals(RealtimeState.STOPPED, StateMachine.afterAction(Action.STOP, true).realtime());
-        assertEquals(RealtimeState.RESTARTING, StateMachine.afterAction(Action.RESTART, true).realtime());
-        assertEquals(RealtimeState.NOT_INSTALLED, StateMachine.afterAction(Action.UNINSTALL, true).realtime());
+        assertEquals(RealtimeState.STOPPED, StateMachine.afterAction(Action.INSTALL, Operation.State.SUCCEEDED, StateMachine.during(Action.INSTALL)).realtime());
+        assertEquals(RealtimeState.STARTING, StateMachine.afterAction(Action.START, Operation.State.SUCCEEDED, StateMachine.during(Action.START)).realtime());
+        assertEquals(RealtimeState.STOPPED, StateMachine.afterAction(Action.STOP, Operation.State.SUCCEEDED, StateMachine.during(Action.STOP)).realtime());
+        assertEquals(RealtimeState.RESTARTING, StateMachine.afterAction(Action.RESTART, Operation.State.SUCCEEDED, StateMachine.during(Action.RESTART)).realtime());
+        assertEquals(RealtimeState.NOT_INSTALLED, StateMachine.afterAction(Action.UNINSTALL, Operation.State.SUCCEEDED, StateMachine.during(Action.UNINSTALL)).realtime());
         for (Action a : new Action[] {Action.INSTALL, Action.START, Action.STOP, Action.RESTART, Action.UNINSTALL}) {
-            assertEquals(RealtimeState.FAILED, StateMachine.afterAction(a, false).realtime());
+            assertEquals(RealtimeState.FAILED, StateMachine.afterAction(a, Operation.State.FAILED, StateMachine.during(a)).realtime());
         }
-        assertThrows(IllegalArgumentException.class, () -> StateMachine.afterAction(Action.CHECK, true));
+        assertThrows(IllegalArgumentException.class, () -> StateMachine.afterAction(Action.CHECK, Operation.State.SUCCEEDED, StateMachine.during(Action.CHECK)));
     }
 
     @Test
     void aResultOlderThanAHealthyReportDoesNotUndoIt() {
-        assertEquals(RealtimeState.RUNNING, StateMachine.afterAction(Action.START, true, RealtimeState.RUNNING).realtime());
-        assertEquals(RealtimeState.RUNNING, StateMachine.afterAction(Action.RESTART, true, RealtimeState.RUNNING).realtime());
-        assertEquals(RealtimeState.STARTING, StateMachine.afterAction(Action.START, true, RealtimeState.STARTING).realtime());
-        assertEquals(RealtimeState.FAILED, StateMachine.afterAction(Action.START, false, RealtimeState.RUNNING).realtime());
+        assertEquals(RealtimeState.RUNNING, StateMachine.afterAction(Action.START, Operation.State.SUCCEEDED, RealtimeState.RUNNING).realtime());
+        assertEquals(RealtimeState.RUNNING, StateMachine.afterAction(Action.RESTART, Operation.State.SUCCEEDED, RealtimeState.RUNNING).realtime());
+        assertEquals(RealtimeState.STARTING, StateMachine.afterAction(Action.START, Operation.State.SUCCEEDED, RealtimeState.STARTING).realtime());
+        assertEquals(RealtimeState.FAILED, StateMachine.afterAction(Action.START, Operation.State.FAILED, RealtimeState.RUNNING).realtime());
+    }
+
+    @Test
+    void anInterruptedOrTimedOutActionIsUnknownOrFailed() {
+        for (Action a : new Action[] {Action.INSTALL, Action.START, Action.STOP, Action.RESTART, Action.UNINSTALL}) {
+            assertEquals(RealtimeState.UNKNOWN, StateMachine.afterAction(a, Operation.State.INTERRUPTED, StateMachine.during(a)).realtime());
+            assertEquals(RealtimeState.FAILED, StateMachine.afterAction(a, Operation.State.TIMED_OUT, StateMachine.during(a)).realtime());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> StateMachine.afterAction(Action.INSTALL, Operation.State.RUNNING, RealtimeState.INSTALLING));
     }
 
     @Test

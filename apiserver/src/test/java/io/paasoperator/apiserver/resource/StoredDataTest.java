@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.paasoperator.apiserver.history.HistoryRetentionProbe;
+import io.paasoperator.apiserver.history.HistoryRetention;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -41,7 +42,7 @@ class StoredDataTest {
     String user;
 
     @Inject
-    HistoryRetentionProbe retention;
+    HistoryRetention retention;
 
     private Connection connect() throws Exception {
         return DriverManager.getConnection(jdbcUrl, user, "");
@@ -81,7 +82,7 @@ class StoredDataTest {
                 insert.executeUpdate();
             }
         }
-        retention.purgeNow();
+        VertxContextSupport.subscribeAndAwait(retention::purgeOldEvents); // on a Vert.x context, as the scheduler runs it
         try (Connection db = connect(); var query = db.prepareStatement("select at from resource_event where name = ?")) {
             query.setString(1, name);
             try (ResultSet rows = query.executeQuery()) {
