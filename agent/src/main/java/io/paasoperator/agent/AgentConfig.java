@@ -17,6 +17,9 @@ public interface AgentConfig {
     /** The secret the apiserver gave this host: calls must carry it as a bearer token. */
     Optional<String> secret();
 
+    /** The bundle the apiserver's bootstrap installed (AGENT_BUILD), reported on /version; absent when started by hand. */
+    Optional<String> build();
+
     /** Accept calls without a secret: for local trials only. */
     boolean insecure();
 

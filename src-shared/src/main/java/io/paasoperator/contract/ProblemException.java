@@ -34,6 +34,14 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(404, "Not Found", detail, List.of());
     }
 
+    public static ProblemException unauthorized(String detail) {
+        return new ProblemException(401, "Unauthorized", detail, List.of());
+    }
+
+    public static ProblemException forbidden(String detail) {
+        return new ProblemException(403, "Forbidden", detail, List.of());
+    }
+
     public static ProblemException conflict(String detail) {
         return new ProblemException(409, "Conflict", detail, List.of());
     }

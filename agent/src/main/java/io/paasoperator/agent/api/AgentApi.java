@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.paasoperator.agent.action.ActionService;
+import io.paasoperator.agent.AgentConfig;
 import io.paasoperator.contract.Action;
 import io.paasoperator.contract.AgentRequest;
+import io.paasoperator.contract.AgentVersion;
 import io.paasoperator.contract.AppSpecRules;
 import io.paasoperator.contract.AppStatus;
 import io.paasoperator.contract.NamingRules;
@@ -47,15 +49,16 @@ public class AgentApi {
     static final int MAX_METADATA_ENTRIES = 256;
 
     private final ActionService actions;
-    private final String version;
+    private final AgentVersion version;
     private final JsonMapper json = SeedJson.mapperBuilder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // a newer apiserver may send more
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
 
-    public AgentApi(ActionService actions, @ConfigProperty(name = "quarkus.application.version") String version) {
+    public AgentApi(ActionService actions, AgentConfig config,
+            @ConfigProperty(name = "quarkus.application.version") String version) {
         this.actions = actions;
-        this.version = version;
+        this.version = new AgentVersion(version, config.build().orElse(null));
     }
 
     @POST
@@ -91,8 +94,8 @@ public class AgentApi {
 
     @GET
     @Path("version")
-    public Map<String, String> version() {
-        return Map.of("version", version);
+    public AgentVersion version() {
+        return version;
     }
 
     private AgentRequest read(String body) {

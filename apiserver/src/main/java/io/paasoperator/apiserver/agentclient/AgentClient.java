@@ -3,9 +3,9 @@ package io.paasoperator.apiserver.agentclient;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.paasoperator.apiserver.resource.HostSpec;
 import io.paasoperator.contract.Action;
 import io.paasoperator.contract.AgentRequest;
+import io.paasoperator.contract.AgentVersion;
 import io.paasoperator.contract.AppStatus;
 import io.paasoperator.contract.Operation;
 import io.smallrye.mutiny.Uni;
@@ -38,45 +38,54 @@ public class AgentClient {
         this.json = json;
     }
 
+    /** The agent's release and build: the one call that needs no secret, to find out whether the right agent runs. */
+    public Uni<AgentVersion> version(String ip, int port) {
+        return send(new AgentEndpoint(ip, port, null), client.get(port, ip, "/version"), null, CALL_TIMEOUT, "version", 200,
+                body -> read(body, AgentVersion.class));
+    }
+
     /** Asks the agent to run {@code action}; answers with the operation it started. */
-    public Uni<Operation> submit(HostSpec host, Action action, AgentRequest request) {
-        return send(host, client.post(host.agentPort(), host.ip(), "/" + action.wire()), request, CALL_TIMEOUT,
+    public Uni<Operation> submit(AgentEndpoint agent, Action action, AgentRequest request) {
+        return send(agent, client.post(agent.port(), agent.ip(), "/" + action.wire()), request, CALL_TIMEOUT,
                 action.wire(), 202, body -> read(body, Operation.class));
     }
 
     /** An operation by id; null when the agent does not know it (never received, or forgotten). */
-    public Uni<Operation> operation(HostSpec host, String id) {
-        return send(host, client.get(host.agentPort(), host.ip(), "/operations/" + id), null, CALL_TIMEOUT,
+    public Uni<Operation> operation(AgentEndpoint agent, String id) {
+        return send(agent, client.get(agent.port(), agent.ip(), "/operations/" + id), null, CALL_TIMEOUT,
                 "operation " + id, 200, body -> read(body, Operation.class))
                 .onFailure(NotKnown.class).recoverWithNull();
     }
 
     /** Runs the check now: whether the application is installed and healthy. */
-    public Uni<AppStatus> probe(HostSpec host, AgentRequest request, Duration checkTimeout) {
-        return send(host, client.post(host.agentPort(), host.ip(), "/check"), request, checkTimeout.plus(CALL_TIMEOUT),
+    public Uni<AppStatus> probe(AgentEndpoint agent, AgentRequest request, Duration checkTimeout) {
+        return send(agent, client.post(agent.port(), agent.ip(), "/check"), request, checkTimeout.plus(CALL_TIMEOUT),
                 "check", 200, body -> read(body, AppStatus.class));
     }
 
     /** What the agent knows of an application; null when nothing. */
-    public Uni<AppStatus> status(HostSpec host, String type, String name) {
-        return send(host, client.get(host.agentPort(), host.ip(), "/apps/" + type + "/" + name), null, CALL_TIMEOUT,
+    public Uni<AppStatus> status(AgentEndpoint agent, String type, String name) {
+        return send(agent, client.get(agent.port(), agent.ip(), "/apps/" + type + "/" + name), null, CALL_TIMEOUT,
                 "status", 200, body -> read(body, AppStatus.class))
                 .onFailure(NotKnown.class).recoverWithNull();
     }
 
     /** Tells the agent to stop managing an application (its files and processes stay). */
-    public Uni<Void> forget(HostSpec host, String type, String name) {
-        return send(host, client.delete(host.agentPort(), host.ip(), "/apps/" + type + "/" + name), null, CALL_TIMEOUT,
+    public Uni<Void> forget(AgentEndpoint agent, String type, String name) {
+        return send(agent, client.delete(agent.port(), agent.ip(), "/apps/" + type + "/" + name), null, CALL_TIMEOUT,
                 "forget", 200, body -> null).replaceWithVoid().onFailure(NotKnown.class).recoverWithNull();
     }
 
-    private <T> Uni<T> send(HostSpec host, HttpRequest<Buffer> request, Object body, Duration timeout, String what,
+    private <T> Uni<T> send(AgentEndpoint agent, HttpRequest<Buffer> request, Object body, Duration timeout, String what,
             int expected, Function<Buffer, T> reader) {
         request.timeout(timeout.toMillis());
+        if (agent.secret() != null) {
+            request.bearerTokenAuthentication(agent.secret());
+        }
         Uni<HttpResponse<Buffer>> call = body == null ? request.send()
                 : request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(write(body)));
-        String where = host.ip() + ":" + host.agentPort();
-        return call.onFailure().transform(e -> new AgentCallException("no agent answers at " + where + " ("
+        String where = agent.toString();
+        return call.onFailure().transform(e -> new AgentCallException(AgentCallException.Failure.UNREACHABLE, "no agent answers at " + where + " ("
                         + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")"))
                 .map(response -> {
                     if (response.statusCode() == expected) {
@@ -85,7 +94,11 @@ public class AgentClient {
                     if (response.statusCode() == 404) {
                         throw new NotKnown();
                     }
-                    throw new AgentCallException("the agent at " + where + " refused " + what + ": "
+                    if (response.statusCode() == 401) {
+                        throw new AgentCallException(AgentCallException.Failure.SECRET_REFUSED, "the agent at " + where
+                                + " refused this apiserver's secret for " + what);
+                    }
+                    throw new AgentCallException(AgentCallException.Failure.REFUSED, "the agent at " + where + " refused " + what + ": "
                             + response.statusCode() + " " + detail(response.body()));
                 });
     }
@@ -102,7 +115,7 @@ public class AgentClient {
         try {
             return json.readValue(body.toString(), type);
         } catch (JsonProcessingException e) {
-            throw new AgentCallException("the agent answered something unreadable as " + type.getSimpleName());
+            throw new AgentCallException(AgentCallException.Failure.REFUSED, "the agent answered something unreadable as " + type.getSimpleName());
         }
     }
 

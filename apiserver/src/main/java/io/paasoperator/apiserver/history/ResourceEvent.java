@@ -24,6 +24,8 @@ public class ResourceEvent extends PanacheEntityBase {
     public static final String RESTART = "restart";
     public static final String DELETED = "deleted";
     public static final String ACTION = "action";
+    /** A step that failed without changing the state (a probe that found no agent, say). */
+    public static final String ERROR = "error";
 
     /** Who caused it. */
     public static final String BY_API = "api";

@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.paasoperator.apiserver.agentclient.AgentCallException;
 import io.paasoperator.apiserver.agentclient.AgentClient;
+import io.paasoperator.apiserver.agentclient.AgentEndpoint;
+import io.paasoperator.apiserver.bootstrap.BootstrapException;
+import io.paasoperator.apiserver.bootstrap.HostAgents;
 import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.resource.HostSpec;
 import io.paasoperator.apiserver.resource.ResourceDocuments;
@@ -37,6 +40,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -60,10 +64,14 @@ public class Reconciler {
     /** Metric outcomes of steps that failed before the agent could report a result. */
     static final String CALL_FAILED = "call-failed";
     static final String NO_RESULT = "no-result";
+    static final String BOOTSTRAP_FAILED = "bootstrap-failed";
+    /** How soon a step waiting for another replica's bootstrap of its host tries again. */
+    static final Duration BOOTSTRAP_ELSEWHERE_RETRY = Duration.ofSeconds(2);
 
     private final ResourceStore store;
     private final ResourceDocuments documents;
     private final AgentClient agents;
+    private final HostAgents hostAgents;
     private final OperatorAddress operator;
     private final Vertx vertx;
     private final MeterRegistry metrics;
@@ -83,7 +91,8 @@ public class Reconciler {
     private final AtomicInteger active = new AtomicInteger();
     private final Map<RealtimeState, AtomicLong> byRealtime = new EnumMap<>(RealtimeState.class);
 
-    public Reconciler(ResourceStore store, ResourceDocuments documents, AgentClient agents, OperatorAddress operator,
+    public Reconciler(ResourceStore store, ResourceDocuments documents, AgentClient agents, HostAgents hostAgents,
+            OperatorAddress operator,
             Vertx vertx, MeterRegistry metrics,
             @ConfigProperty(name = "paas.reconcile.report-silence") Duration reportSilence,
             @ConfigProperty(name = "paas.reconcile.start-grace") Duration startGrace,
@@ -96,6 +105,7 @@ public class Reconciler {
         this.store = store;
         this.documents = documents;
         this.agents = agents;
+        this.hostAgents = hostAgents;
         this.operator = operator;
         this.vertx = vertx;
         this.metrics = metrics;
@@ -225,32 +235,46 @@ public class Reconciler {
 
     /**
      * Claims the step (stored first), then asks the agent; the operation id is stored when the agent answers. A host
-     * already running its share of actions makes the step wait its turn.
+     * already running its share of actions makes the step wait its turn; a host without a usable agent gets one first.
      */
     private Uni<Void> runAction(ResourceRecord record, AppSpec app, Action action, Instant now) {
-        HostSpec host = host(record);
-        return store.inFlightOn(host.ip()).chain(busy -> {
-            if (busy >= maxPerHost) {
-                wakeAt(record, now.plus(HOST_BUSY_RETRY));
-                return Uni.createFrom().voidItem();
-            }
-            return claimAndSubmit(record, app, action, host, now);
-        });
+        return withAgent(record, host(record), action, agent -> claimAndSubmit(record, app, action, agent, now));
     }
 
-    private Uni<Void> claimAndSubmit(ResourceRecord record, AppSpec app, Action action, HostSpec host, Instant now) {
+    /**
+     * Runs {@code work} with the host's agent, installed first if needed. A failed bootstrap fails the step with its
+     * reason; another replica's bootstrap of the host makes the step wait for it.
+     */
+    private Uni<Void> withAgent(ResourceRecord record, HostSpec host, Action action, Function<AgentEndpoint, Uni<Void>> work) {
+        return hostAgents.ready(host)
+                .onFailure(BootstrapException.class).recoverWithUni(e -> failStep(record, action, BOOTSTRAP_FAILED, e.getMessage())
+                        .replaceWith((AgentEndpoint) null))
+                .onFailure(HostAgents.InstallingElsewhere.class).recoverWithUni(e -> {
+                    wakeAt(record, Instant.now().plus(BOOTSTRAP_ELSEWHERE_RETRY));
+                    return Uni.createFrom().nullItem();
+                })
+                .chain(agent -> agent == null ? Uni.createFrom().voidItem() : work.apply(agent));
+    }
+
+    private Uni<Void> claimAndSubmit(ResourceRecord record, AppSpec app, Action action, AgentEndpoint agent, Instant now) {
         Instant deadline = now.plus(action.timeout(app.timeouts(), action.defaultTimeout())).plus(resultGrace);
-        return store.updateIf(record.kind, record.name, record.version,
-                        r -> r.beginAction(action, host.ip(), now, deadline))
-                .chain(claimed -> agents.submit(host, action, agentRequest(claimed, app))
+        return store.claimOnHost(record.kind, record.name, record.version, agent.ip(), maxPerHost,
+                        r -> r.beginAction(action, agent.ip(), now, deadline))
+                .chain(claimed -> claimed == null ? hostBusy(record, now) : agents.submit(agent, action, agentRequest(claimed, app))
                         .chain(operation -> store.update(record.kind, record.name, r -> {
                             if (now.equals(r.inFlightSince) && action == r.inFlightAction) {
                                 r.attachOperation(operation.id());
                             }
                         }))
                         .invoke(updated -> wakeAt(updated, deadline))
-                        .onFailure(AgentCallException.class).call(e -> failStep(record, action, CALL_FAILED, e.getMessage())))
+                        .onFailure(AgentCallException.class).call(e -> callFailed(record, action, agent, (AgentCallException) e)))
                 .replaceWithVoid();
+    }
+
+    /** The host runs its share of actions already: this step waits its turn (results also wake it sooner). */
+    private Uni<ResourceRecord> hostBusy(ResourceRecord record, Instant now) {
+        wakeAt(record, now.plus(HOST_BUSY_RETRY));
+        return Uni.createFrom().nullItem();
     }
 
     /** The action in flight: learn its outcome from the agent when it is due or overdue. */
@@ -262,10 +286,12 @@ public class Reconciler {
                 wakeAt(record, record.inFlightSince.plus(UNACKNOWLEDGED_CLAIM));
                 return Uni.createFrom().voidItem(); // the call is probably under way right now
             }
-            return adoptOrAbandon(record, host, now);
+            return withAgent(record, host, action, agent -> adoptOrAbandon(record, agent, now));
         }
-        return agents.operation(host, record.inFlightOperation)
-                .onFailure(AgentCallException.class).recoverWithNull()
+        return hostAgents.ready(host)
+                .chain(agent -> agents.operation(agent, record.inFlightOperation)
+                        .onFailure(AgentCallException.class).invoke(e -> hostAgents.distrust(agent.ip(), ((AgentCallException) e).failure())))
+                .onFailure(Reconciler::agentUnavailable).recoverWithNull()
                 .chain(operation -> {
                     if (operation != null && operation.state().finished()) {
                         return applyResult(record.kind, record.name, operation);
@@ -283,8 +309,8 @@ public class Reconciler {
      * A claim the agent never acknowledged (the apiserver stopped during the call). If the agent has the operation, it
      * is ours: adopt it. If not, the script never started: drop the claim and find out the state afresh.
      */
-    private Uni<Void> adoptOrAbandon(ResourceRecord record, HostSpec host, Instant now) {
-        return agents.status(host, record.kind.wire(), record.name).chain(status -> {
+    private Uni<Void> adoptOrAbandon(ResourceRecord record, AgentEndpoint agent, Instant now) {
+        return agents.status(agent, record.kind.wire(), record.name).chain(status -> {
             Operation last = status == null ? null : status.lastOperation();
             boolean ours = last != null && last.action() == record.inFlightAction
                     && !last.startedAt().isBefore(record.inFlightSince.minus(UNACKNOWLEDGED_CLAIM));
@@ -295,13 +321,15 @@ public class Reconciler {
             return store.updateIf(record.kind, record.name, record.version, r -> r.abandonAction(
                     record.inFlightAction.wire() + " never reached the agent; finding out the state afresh", now))
                     .replaceWithVoid();
-        }).onFailure(AgentCallException.class).call(e -> failStep(record, record.inFlightAction, CALL_FAILED, e.getMessage()));
+        }).onFailure(AgentCallException.class).call(e -> callFailed(record, record.inFlightAction, agent, (AgentCallException) e));
     }
 
     private Uni<Void> probe(ResourceRecord record, AppSpec app, Instant now) {
         HostSpec host = host(record);
         Duration checkTimeout = Action.CHECK.timeout(app.timeouts(), Action.CHECK.defaultTimeout());
-        return agents.probe(host, agentRequest(record, app), checkTimeout)
+        return hostAgents.ready(host)
+                .chain(agent -> agents.probe(agent, agentRequest(record, app), checkTimeout)
+                        .onFailure(AgentCallException.class).invoke(e -> hostAgents.distrust(agent.ip(), ((AgentCallException) e).failure())))
                 .chain(status -> store.updateIf(record.kind, record.name, record.version, r -> {
                     boolean healthy = status.installed() && status.lastCheck() != null && status.lastCheck().healthy();
                     r.recordCheck(status.lastCheck() == null ? null : status.lastCheck().code(),
@@ -309,10 +337,24 @@ public class Reconciler {
                     r.changeRealtime(StateMachine.onProbe(r.expect, status.installed(), healthy), ResourceEvent.BY_RECONCILER,
                             "probed: " + (status.lastCheck() == null ? "" : status.lastCheck().msg()), now);
                 }))
-                .onFailure(AgentCallException.class).call(e -> store.update(record.kind, record.name,
+                .onFailure(HostAgents.InstallingElsewhere.class).recoverWithUni(e -> {
+                    wakeAt(record, Instant.now().plus(BOOTSTRAP_ELSEWHERE_RETRY));
+                    return Uni.createFrom().nullItem();
+                })
+                .onFailure(Reconciler::agentUnavailable).recoverWithUni(e -> store.update(record.kind, record.name,
                         r -> r.probeFailed(e.getMessage(), now, retryAt(r.failureCount + 1, now)))
                         .invoke(r -> wakeAt(r, r.nextRetryAt)))
                 .replaceWithVoid();
+    }
+
+    /** The agent could not be reached, refused, or could not be installed: the step cannot learn anything now. */
+    private static boolean agentUnavailable(Throwable failure) {
+        return failure instanceof AgentCallException || failure instanceof BootstrapException;
+    }
+
+    private Uni<Void> callFailed(ResourceRecord record, Action action, AgentEndpoint agent, AgentCallException e) {
+        hostAgents.distrust(agent.ip(), e.failure());
+        return failStep(record, action, CALL_FAILED, e.getMessage());
     }
 
     /** Applies an action's result, whoever delivered it (the agent's push, or our own poll). */
@@ -358,7 +400,7 @@ public class Reconciler {
         return AgentRequest.of(record.name, record.kind, operator.ip(), operator.port(), app, checkInterval);
     }
 
-    /** The host the application is managed on. */
+    /** The host the application is managed on (passwords still sealed). */
     private HostSpec host(ResourceRecord record) {
         return documents.hosts(record).get(0).withDefaults();
     }

@@ -1,6 +1,8 @@
 package io.paasoperator.apiserver.resource;
 
 import io.paasoperator.apiserver.agentclient.AgentClient;
+import io.paasoperator.apiserver.bootstrap.HostAgents;
+import io.paasoperator.apiserver.host.AgentReports;
 import io.paasoperator.apiserver.history.ChangeDay;
 import io.paasoperator.apiserver.history.History;
 import io.paasoperator.apiserver.problem.BodyLimit;
@@ -16,18 +18,22 @@ import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
 import io.paasoperator.contract.WireValue;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.net.URI;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Objects;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestPath;
@@ -56,9 +62,12 @@ public class ResourceApi {
     private final BodyLimit bodyLimit;
     private final Reconciler reconciler;
     private final AgentClient agents;
+    private final HostAgents hostAgents;
+    private final AgentReports reports;
 
     public ResourceApi(ResourceStore store, History history, RequestReader reader, SpecValidator validator,
-            ResourceDocuments documents, BodyLimit bodyLimit, Reconciler reconciler, AgentClient agents) {
+            ResourceDocuments documents, BodyLimit bodyLimit, Reconciler reconciler, AgentClient agents,
+            HostAgents hostAgents, AgentReports reports) {
         this.store = store;
         this.history = history;
         this.reader = reader;
@@ -67,6 +76,8 @@ public class ResourceApi {
         this.bodyLimit = bodyLimit;
         this.reconciler = reconciler;
         this.agents = agents;
+        this.hostAgents = hostAgents;
+        this.reports = reports;
     }
 
     @POST
@@ -127,11 +138,15 @@ public class ResourceApi {
 
     @PUT
     @Path("{name}/check")
-    @Operation(summary = "Health report from an agent: {\"code\":\"0\",\"msg\":\"…\"}; \"0\" is healthy")
-    public Uni<RestResponse<StatusView>> check(@RestPath String kind, @RestPath String name, String body) {
+    @Operation(summary = "Health report from an agent of one of the resource's hosts, with its secret:"
+            + " {\"code\":\"0\",\"msg\":\"…\"}; \"0\" is healthy")
+    public Uni<RestResponse<StatusView>> check(@RestPath String kind, @RestPath String name,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, String body) {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
-        return store.report(resourceKind, name, reader.readCheckReport(body)).invoke(this::wake).map(ResourceApi::accepted);
+        return reports.authorize(resourceKind, name, authorization)
+                .chain(() -> store.report(resourceKind, name, reader.readCheckReport(body))).invoke(this::wake)
+                .map(ResourceApi::accepted);
     }
 
     @DELETE
@@ -139,27 +154,26 @@ public class ResourceApi {
     @Operation(summary = "Stop managing a resource (its application stays on the hosts); 200 whether or not it existed")
     public Uni<DeleteResult> delete(@RestPath String kind, @RestPath String name) {
         ResourceKind resourceKind = kind(kind);
-        return store.delete(resourceKind, name).map(deleted -> {
-            if (deleted == null) {
-                return new DeleteResult(name, resourceKind.wire() + " '" + name + "' does not exist; nothing to delete");
-            }
-            forgetOnHosts(deleted);
-            return new DeleteResult(name, "deleted " + resourceKind.wire() + " '" + name + "'");
-        });
+        return store.delete(resourceKind, name).call(this::forgetOnHosts).map(deleted -> deleted == null
+                ? new DeleteResult(name, resourceKind.wire() + " '" + name + "' does not exist; nothing to delete")
+                : new DeleteResult(name, "deleted " + resourceKind.wire() + " '" + name + "'"));
     }
 
     @PUT
     @Path("{name}/operations/{id}")
-    @Operation(summary = "An action's result, pushed by the agent that ran it")
-    public Uni<RestResponse<Void>> result(@RestPath String kind, @RestPath String name, @RestPath String id, String body) {
+    @Operation(summary = "An action's result, pushed by the agent that ran it, with its secret")
+    public Uni<RestResponse<Void>> result(@RestPath String kind, @RestPath String name, @RestPath String id,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, String body) {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
-        // Fully qualified: OpenAPI's @Operation annotation holds the short name in this class.
-        io.paasoperator.contract.Operation operation = reader.readOperation(body);
-        if (!id.equals(operation.id())) {
-            throw ProblemException.invalidField("id", "the body is operation " + operation.id() + ", the URL names " + id);
-        }
-        return reconciler.applyResult(resourceKind, name, operation).replaceWith(RestResponse.accepted());
+        return reports.authorize(resourceKind, name, authorization).chain(() -> {
+            // Fully qualified: OpenAPI's @Operation annotation holds the short name in this class.
+            io.paasoperator.contract.Operation operation = reader.readOperation(body);
+            if (!id.equals(operation.id())) {
+                throw ProblemException.invalidField("id", "the body is operation " + operation.id() + ", the URL names " + id);
+            }
+            return reconciler.applyResult(resourceKind, name, operation);
+        }).replaceWith(RestResponse.accepted());
     }
 
     @GET
@@ -194,13 +208,21 @@ public class ResourceApi {
         reconciler.wake(record.kind, record.name);
     }
 
-    /** Tells each host's agent to stop managing the application; a host that does not answer is only logged. */
-    private void forgetOnHosts(ResourceRecord deleted) {
-        for (HostSpec host : documents.hosts(deleted)) {
-            agents.forget(host.withDefaults(), deleted.kind.wire(), deleted.name).subscribe().with(ok -> { },
-                    e -> LOG.infof("agent at %s not told to forget %s/%s: %s", host.ip(), deleted.kind.wire(), deleted.name,
-                            e.getMessage()));
+    /**
+     * Tells each host's agent to stop managing the application, without waiting for the answers: a host that does not
+     * answer is only logged.
+     */
+    private Uni<Void> forgetOnHosts(ResourceRecord deleted) {
+        if (deleted == null) {
+            return Uni.createFrom().voidItem();
         }
+        return Multi.createFrom().iterable(documents.hosts(deleted)).onItem()
+                .transformToUniAndConcatenate(host -> hostAgents.lastKnown(host.withDefaults()))
+                .filter(Objects::nonNull).collect().asList()
+                .invoke(agentsOfHosts -> agentsOfHosts.forEach(agent -> agents.forget(agent, deleted.kind.wire(), deleted.name)
+                        .subscribe().with(ok -> { }, e -> LOG.infof("agent at %s not told to forget %s/%s: %s", agent,
+                                deleted.kind.wire(), deleted.name, e.getMessage()))))
+                .replaceWithVoid();
     }
 
     private static RestResponse<StatusView> accepted(ResourceRecord record) {

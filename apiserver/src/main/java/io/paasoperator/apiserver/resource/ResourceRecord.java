@@ -236,8 +236,9 @@ public class ResourceRecord extends PanacheEntityBase {
         changeRealtime(RealtimeState.FAILED, ResourceEvent.BY_RECONCILER, reason, now);
     }
 
-    /** A probe that could not reach the agent: the state stays unknown; try again later. */
+    /** A probe that could not reach the agent (or install one): the state stays unknown; try again later. */
     public void probeFailed(String reason, Instant now, Instant retryAt) {
+        event(ResourceEvent.ERROR, null, null, ResourceEvent.BY_RECONCILER, reason, now);
         failureCount++;
         lastError = reason;
         nextRetryAt = retryAt;

@@ -143,9 +143,26 @@ public class ResourceStore {
                 .createSelectionQuery("select r.kind, r.name from ResourceRecord r", Object[].class).getResultList()));
     }
 
-    /** How many actions are in flight on a host, across every replica. */
-    public Uni<Long> inFlightOn(String host) {
-        return Panache.withSession(() -> ResourceRecord.count("inFlightHost = ?1", host));
+    /**
+     * {@link #updateIf}, for claiming an action on {@code host}: only while fewer than {@code maxPerHost} actions are in
+     * flight there. The host's row is locked while counting, so that concurrent claims on one host, from any replica,
+     * take turns. Emits null, changing nothing, when the host is busy.
+     */
+    public Uni<ResourceRecord> claimOnHost(ResourceKind kind, String name, long expectedVersion, String host, int maxPerHost,
+            Consumer<ResourceRecord> change) {
+        return Panache.withTransaction(() -> Panache.getSession()
+                        .chain(session -> session.createNativeQuery("select ip from agent_host where ip = :ip for update")
+                                .setParameter("ip", host).getResultList())
+                        .chain(() -> ResourceRecord.count("inFlightHost = ?1", host))
+                        .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem() : find(kind, name)
+                                .invoke(record -> {
+                                    if (record.version != expectedVersion) {
+                                        throw new StaleDecision();
+                                    }
+                                    change.accept(record);
+                                })
+                                .call(record -> ResourceEvent.persistAll(record.drainEvents()))))
+                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
     }
 
     /** How many resources are in each realtime state. */

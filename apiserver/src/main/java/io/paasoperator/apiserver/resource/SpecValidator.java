@@ -120,8 +120,8 @@ public class SpecValidator {
             String password = credential.password();
             if (password == null || password.isEmpty()) {
                 errors.add(new FieldError(at + ".password", "is required"));
-            } else if (password.length() > MAX_PASSWORD || password.indexOf('\0') >= 0) {
-                errors.add(new FieldError(at + ".password", "must be at most " + MAX_PASSWORD + " characters, with no NUL"));
+            } else if (password.length() > MAX_PASSWORD || password.chars().anyMatch(Character::isISOControl)) {
+                errors.add(new FieldError(at + ".password", "must be at most " + MAX_PASSWORD + " characters, with no control characters (su reads one line)"));
             }
         }
     }

@@ -4,15 +4,11 @@ import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -29,19 +25,18 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class ApiTokens {
 
     static final String HASH_FILE = "api-token.sha256";
-    private static final int TOKEN_BYTES = 32;
 
     private final List<byte[]> hashes;
 
     public ApiTokens(@ConfigProperty(name = "paas.api-tokens") Optional<List<String>> configured,
             @ConfigProperty(name = "paas.data-dir") Path dataDir) {
         List<String> tokens = configured.orElse(List.of()).stream().map(String::trim).filter(t -> !t.isEmpty()).toList();
-        this.hashes = tokens.isEmpty() ? List.of(localToken(dataDir.resolve(HASH_FILE))) : tokens.stream().map(ApiTokens::hash).toList();
+        this.hashes = tokens.isEmpty() ? List.of(localToken(dataDir.resolve(HASH_FILE))) : tokens.stream().map(Secrets::sha256).toList();
     }
 
     /** Whether {@code token} is one of the valid ones; the time taken does not depend on where they differ. */
     public boolean accepts(String token) {
-        byte[] presented = hash(token);
+        byte[] presented = Secrets.sha256(token);
         boolean accepted = false;
         for (byte[] valid : hashes) {
             accepted |= MessageDigest.isEqual(valid, presented);
@@ -56,10 +51,8 @@ public class ApiTokens {
                 return HexFormat.of().parseHex(Files.readString(file).trim());
             }
             Files.createDirectories(file.getParent());
-            byte[] raw = new byte[TOKEN_BYTES];
-            new SecureRandom().nextBytes(raw);
-            String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-            byte[] hash = hash(token);
+            String token = Secrets.generate();
+            byte[] hash = Secrets.sha256(token);
             try {
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (FileAlreadyExistsException raced) {
@@ -80,11 +73,4 @@ public class ApiTokens {
         }
     }
 
-    static byte[] hash(String token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.security;
 
+import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.apiserver.resource.HostSpec;
 import io.paasoperator.apiserver.resource.ResourceDocuments;
 import io.paasoperator.apiserver.resource.ResourceStore;
@@ -12,12 +13,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * After a key rotation (PAAS_SECRET_KEY new, PAAS_SECRET_KEY_PREVIOUS old), re-seals every stored host credential
- * under the current key, each resource in its own compare-and-set write. Runs once at start-up, before the apiserver
+ * and agent secret under the current key, each row in its own compare-and-set write. Runs once at start-up, before the apiserver
  * serves, and only when previous keys are set; after it, the previous keys can be removed from the configuration.
  */
 @ApplicationScoped
@@ -26,13 +28,15 @@ public class KeyRotation {
     private static final Logger LOG = Logger.getLogger(KeyRotation.class);
 
     private final ResourceStore store;
+    private final HostStore hosts;
     private final ResourceDocuments documents;
     private final SecretCipher cipher;
     private final boolean rotating;
 
-    public KeyRotation(ResourceStore store, ResourceDocuments documents, SecretCipher cipher,
+    public KeyRotation(ResourceStore store, HostStore hosts, ResourceDocuments documents, SecretCipher cipher,
             @ConfigProperty(name = "paas.secret-key-previous") Optional<List<String>> previousKeys) {
         this.store = store;
+        this.hosts = hosts;
         this.documents = documents;
         this.cipher = cipher;
         this.rotating = previousKeys.map(keys -> keys.stream().anyMatch(k -> !k.isBlank())).orElse(false);
@@ -42,16 +46,22 @@ public class KeyRotation {
     void onStart(@Observes StartupEvent event) throws Throwable {
         if (rotating) {
             int count = VertxContextSupport.subscribeAndAwait(this::resealAll);
-            LOG.infof("key rotation: %d resources re-sealed under the current key", count);
+            LOG.infof("key rotation: %d resources and hosts re-sealed under the current key", count);
         }
     }
 
-    /** Re-seals what an older key sealed; emits how many resources changed. */
+    /** Re-seals what an older key sealed; emits how many resources and hosts changed. */
     public Uni<Integer> resealAll() {
-        return store.keys().onItem().transformToMulti(keys -> Multi.createFrom().iterable(keys))
+        Uni<List<Boolean>> resources = store.keys().onItem().transformToMulti(keys -> Multi.createFrom().iterable(keys))
                 .onItem().transformToUniAndConcatenate(key -> reseal((ResourceKind) key[0], (String) key[1]))
-                .collect().asList()
-                .map(changed -> (int) changed.stream().filter(Boolean::booleanValue).count());
+                .collect().asList();
+        Uni<List<Boolean>> agentSecrets = hosts.list().onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
+                .filter(row -> row.agentSecret != null && cipher.sealedWithOlderKey(row.agentSecret))
+                .onItem().transformToUniAndConcatenate(row -> hosts.reseal(row.ip, row.agentSecret,
+                        cipher.encrypt(cipher.decrypt(row.agentSecret))))
+                .collect().asList();
+        return resources.chain(changedResources -> agentSecrets.map(changedHosts -> (int) Stream
+                .concat(changedResources.stream(), changedHosts.stream()).filter(Boolean::booleanValue).count()));
     }
 
     private Uni<Boolean> reseal(ResourceKind kind, String name) {

@@ -34,14 +34,16 @@ class PutToAgentLatencyBench {
             awaitRealtime(system, "running");
 
             HttpClient http = HttpClient.newHttpClient();
-            URI agentView = URI.create("http://" + system.host2.ip + ":" + system.host2.port + "/apps/middleware/latency");
+            URI agentView = URI.create("http://" + system.host2.ip + ":" + system.host2.agentPort + "/apps/middleware/latency");
+            String agentSecret = system.host2.agentSecret();
             List<Long> millis = new ArrayList<>();
             for (int i = 0; i < PUTS; i++) {
                 String target = i % 2 == 0 ? "stopped" : "running";
                 Instant sent = Instant.now();
                 system.put("middleware", "latency", target);
                 awaitRealtime(system, target);
-                String view = http.send(HttpRequest.newBuilder(agentView).build(), HttpResponse.BodyHandlers.ofString()).body();
+                String view = http.send(HttpRequest.newBuilder(agentView).header("Authorization", "Bearer " + agentSecret).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
                 Instant received = Instant.parse(JSON.readTree(view).at("/last_operation/started_at").asText());
                 long took = Duration.between(sent, received).toMillis();
                 millis.add(took);

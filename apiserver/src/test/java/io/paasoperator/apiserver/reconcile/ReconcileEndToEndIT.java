@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.ApiserverProcess;
-import io.paasoperator.apiserver.testing.HostAgent;
+import io.paasoperator.apiserver.testing.SshTestHost;
 import io.paasoperator.apiserver.testing.LocalSystem;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -38,8 +38,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The whole system on one machine: the packaged apiserver on a real PostgreSQL, agents as real processes on 127.0.0.2
- * and 127.0.0.3, the example script sets served over HTTP, and real software — a PostgreSQL cluster and a Redis — driven
+ * The whole system on one machine: the packaged apiserver on a real PostgreSQL, two hosts (127.0.0.2, 127.0.0.3) on
+ * which it installs its agents over SSH, the example script sets served over HTTP, and real software — a PostgreSQL cluster and a Redis — driven
  * through every state by the REST API alone.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -51,8 +51,8 @@ class ReconcileEndToEndIT {
 
     static LocalSystem system;
     static ApiserverProcess apiserver;
-    static HostAgent host2;
-    static HostAgent host3;
+    static SshTestHost host2;
+    static SshTestHost host3;
 
     @BeforeAll
     static void startTheSystem() throws Exception {
@@ -166,17 +166,19 @@ class ReconcileEndToEndIT {
 
     @Test
     @Order(4)
-    void aHostWithoutAnAgentFailsTheStepWithAReasonAndBacksOff() throws Exception {
+    void aHostWhoseAgentCannotBeInstalledFailsTheStepWithAReasonAndBacksOff() throws Exception {
         int nobody = freePort("127.0.0.9");
-        Map<String, Object> body = Map.of("name", "orphan", "host", List.of(Map.of("ip", "127.0.0.9", "agent_port", nobody,
-                        "auth", List.of(Map.of("username", "paas", "password", "x")))),
+        Map<String, Object> body = Map.of("name", "orphan", "host", List.of(Map.of("ip", "127.0.0.9", "ssh_port", nobody,
+                        "agent_port", freePort("127.0.0.9"), "auth", List.of(Map.of("username", "paas", "password", "x")))),
                 "app", Map.of("repo_url", system.repo.url("counter"), "install", "install.sh", "start", "start.sh",
                         "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh"));
         assertEquals(201, apiserver.send("POST", "/apis/v1alpha1/database/create", JSON.writeValueAsString(body)).statusCode());
         put("database", "orphan", "running");
         awaitRealtime("database", "orphan", "failed");
         JsonNode detail = status("database", "orphan").get("detail");
-        assertTrue(detail.get("last_error").asText().contains("no agent answers at 127.0.0.9:" + nobody), detail.toString());
+        assertTrue(detail.get("last_error").asText().contains("cannot reach SSH at 127.0.0.9:" + nobody + ": connection refused"),
+                detail.toString());
+        assertTrue(events("database", "orphan").stream().anyMatch(e -> e.path("message").asText().contains("cannot reach SSH")));
         assertTrue(detail.get("failure_count").asInt() >= 1);
         assertTrue(detail.has("next_retry_at"), detail.toString());
         assertEquals(200, apiserver.send("DELETE", "/apis/v1alpha1/database/orphan", null).statusCode());
@@ -223,7 +225,7 @@ class ReconcileEndToEndIT {
 
     // ---- the REST API, as automation would use it -----------------------------------------------
 
-    private static void create(String kind, String name, HostAgent host, String repoPath, Map<String, String> metadata)
+    private static void create(String kind, String name, SshTestHost host, String repoPath, Map<String, String> metadata)
             throws Exception {
         system.create(kind, name, host, repoPath, metadata);
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
@@ -153,10 +154,11 @@ class BadInputTest {
         String name = Seeds.uniqueName("report");
         given().body(Seeds.minimalBody(name, "running", "running")).post(CREATE).then().statusCode(201);
         String check = "/apis/v1alpha1/database/" + name + "/check";
-        given().body("").put(check).then().statusCode(400);
-        given().body("{\"msg\":\"no code\"}").put(check).then().statusCode(400).body("errors[0].field", equalTo("code"));
-        given().body("{\"code\":[0]}").put(check).then().statusCode(400).body("errors[0].field", equalTo("code"));
-        given().body("{\"code\":\"0\"").put(check).then().statusCode(400);
+        String agent = AgentIdentity.bearer("127.0.0.2");
+        given().header("Authorization", agent).body("").put(check).then().statusCode(400);
+        given().header("Authorization", agent).body("{\"msg\":\"no code\"}").put(check).then().statusCode(400).body("errors[0].field", equalTo("code"));
+        given().header("Authorization", agent).body("{\"code\":[0]}").put(check).then().statusCode(400).body("errors[0].field", equalTo("code"));
+        given().header("Authorization", agent).body("{\"code\":\"0\"").put(check).then().statusCode(400);
         given().get("/apis/v1alpha1/database/" + name).then()
                 .body("app.status.realtime", equalTo("running"))
                 .body("detail.version", equalTo(0));

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
@@ -11,6 +12,7 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -93,7 +95,7 @@ class ConcurrencyTest {
                 writes.add(() -> given().put(API + "middleware/" + name + "/" + target).statusCode());
             } else {
                 String code = n % 2 == 0 ? "0" : "1";
-                writes.add(() -> given().body("{\"code\":\"" + code + "\",\"msg\":\"r" + n + "\"}")
+                writes.add(() -> asAgent().body("{\"code\":\"" + code + "\",\"msg\":\"r" + n + "\"}")
                         .put(API + "middleware/" + name + "/check").statusCode());
             }
         }
@@ -121,5 +123,10 @@ class ConcurrencyTest {
         assertEquals(last.get("realtime"), resource.getString("app.status.realtime"));
         // Every report was applied (each bumps the version), plus every PUT: 60 writes, none lost.
         assertEquals(60, resource.getInt("detail.version"));
+    }
+
+    /** A request as the agent on the test resources' host (127.0.0.2) makes it: with that host's secret. */
+    private static RequestSpecification asAgent() {
+        return given().header("Authorization", AgentIdentity.bearer("127.0.0.2"));
     }
 }

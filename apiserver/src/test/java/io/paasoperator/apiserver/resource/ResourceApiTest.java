@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
@@ -24,6 +25,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -133,7 +135,7 @@ class ResourceApiTest {
                 .contentType("application/problem+json")
                 .body("status", equalTo(404)).body("detail", containsString("no-such-thing"));
         given().put(API + "database/no-such-thing/running").then().statusCode(404);
-        given().body("{\"code\":\"0\"}").put(API + "database/no-such-thing/check").then().statusCode(404);
+        asAgent().body("{\"code\":\"0\"}").put(API + "database/no-such-thing/check").then().statusCode(404);
         given().get(API + "queue/x/status").then().statusCode(404).body("detail", containsString("database, middleware"));
         given().get(API + "database/x/bogus").then().statusCode(404).contentType("application/problem+json");
         given().get("/nowhere").then().statusCode(404).contentType("application/problem+json");
@@ -181,30 +183,30 @@ class ResourceApiTest {
     void healthReportsFollowTheRules() {
         String name = created("database", "running", "starting");
         String check = API + "database/" + name + "/check";
-        given().body("{\"code\":\"0\",\"msg\":\"accepting connections\"}").put(check).then().statusCode(202)
+        asAgent().body("{\"code\":\"0\",\"msg\":\"accepting connections\"}").put(check).then().statusCode(202)
                 .body("status.realtime", equalTo("running"));
-        given().body("{\"code\":\"1\",\"msg\":\"connection refused\"}").put(check).then().statusCode(202)
+        asAgent().body("{\"code\":\"1\",\"msg\":\"connection refused\"}").put(check).then().statusCode(202)
                 .body("status.realtime", equalTo("failed"));
         given().get(API + "database/" + name).then()
                 .body("detail.last_check.code", equalTo("1"))
                 .body("detail.last_check.msg", equalTo("connection refused"))
                 .body("detail.last_check.at", notNullValue());
         // A numeric 0 is read as the string "0".
-        given().body("{\"code\":0,\"msg\":\"back\"}").put(check).then().statusCode(202)
+        asAgent().body("{\"code\":0,\"msg\":\"back\"}").put(check).then().statusCode(202)
                 .body("status.realtime", equalTo("running"));
     }
 
     @Test
     void reportsDuringAnInstallChangeNothing() {
         String name = created("middleware", "running", "installing");
-        given().body("{\"code\":\"0\",\"msg\":\"x\"}").put(API + "middleware/" + name + "/check").then().statusCode(202)
+        asAgent().body("{\"code\":\"0\",\"msg\":\"x\"}").put(API + "middleware/" + name + "/check").then().statusCode(202)
                 .body("status.realtime", equalTo("installing"));
     }
 
     @Test
     void healthyReportWhileStoppedIsExpectedIsDrift() {
         String name = created("middleware", "stopped", "stopped");
-        given().body("{\"code\":\"0\",\"msg\":\"up\"}").put(API + "middleware/" + name + "/check").then()
+        asAgent().body("{\"code\":\"0\",\"msg\":\"up\"}").put(API + "middleware/" + name + "/check").then()
                 .statusCode(202).body("status.realtime", equalTo("running")).body("status.expect", equalTo("stopped"));
     }
 
@@ -247,7 +249,7 @@ class ResourceApiTest {
     void eventsRecordEveryChangeWithItsCause() {
         String name = created("database", "not-installed", "not-installed");
         given().put(API + "database/" + name + "/running").then().statusCode(202);
-        given().body("{\"code\":\"0\",\"msg\":\"ok\"}").put(API + "database/" + name + "/check").then().statusCode(202);
+        asAgent().body("{\"code\":\"0\",\"msg\":\"ok\"}").put(API + "database/" + name + "/check").then().statusCode(202);
         given().get(API + "database/" + name + "/events").then().statusCode(200)
                 .body("[0].type", equalTo("realtime"))
                 .body("[0].from", equalTo("not-installed"))
@@ -319,5 +321,10 @@ class ResourceApiTest {
                 .body("detail", notNullValue()).body("errors", nullValue()).extract().asString();
         assertFalse(body.contains("at io."), body);
         assertFalse(body.contains("Exception"), body);
+    }
+
+    /** A request as the agent on the test resources' host (127.0.0.2) makes it: with that host's secret. */
+    private static RequestSpecification asAgent() {
+        return given().header("Authorization", AgentIdentity.bearer("127.0.0.2"));
     }
 }

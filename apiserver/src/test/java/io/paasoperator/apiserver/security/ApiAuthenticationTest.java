@@ -45,6 +45,9 @@ class ApiAuthenticationTest {
                 new String[] {"PUT", "/apis/v1alpha1/database/" + name + "/restart", ""},
                 new String[] {"DELETE", "/apis/v1alpha1/database/" + name, null},
                 new String[] {"GET", "/apis/v1alpha1/database/status/changed/0101", null},
+                new String[] {"GET", "/apis/v1alpha1/hosts", null},
+                new String[] {"GET", "/apis/v1alpha1/hosts/127.0.0.2", null},
+                new String[] {"DELETE", "/apis/v1alpha1/hosts/127.0.0.2/host-key", null},
                 new String[] {"GET", "/apis/v1alpha1/nothing/here", null});
         for (String[] route : routes) {
             for (String token : new String[] {null, "wrong", "test-token-curren", "test-token-old", ""}) {
@@ -67,12 +70,17 @@ class ApiAuthenticationTest {
     }
 
     @Test
-    void probesAndAgentRoutesDoNotTakeTheClientToken() throws Exception {
+    void probesStayOpenAndAgentRoutesTakeOnlyAnAgentsSecret() throws Exception {
         assertEquals(200, call("GET", "/q/health/ready", null, null).statusCode());
         assertEquals(200, call("GET", "/q/health/live", null, null).statusCode());
-        // Agents report with their host's secret (handed over by the SSH bootstrap), not a client token.
-        HttpResponse<String> report = call("PUT", "/apis/v1alpha1/database/nobody/check", "{\"code\":\"0\"}", null);
-        assertEquals(404, report.statusCode(), report.body());
-        assertTrue(report.body().contains("nobody"));
+        // Agents report with their host's secret (handed over by the SSH bootstrap); a client's token is not one.
+        for (String token : new String[] {null, "test-token-current", "wrong", ""}) {
+            for (String path : List.of("/apis/v1alpha1/database/nobody/check", "/apis/v1alpha1/database/nobody/operations/1")) {
+                HttpResponse<String> report = call("PUT", path, "{\"code\":\"0\"}", token);
+                assertEquals(401, report.statusCode(), path + " with " + token + ": " + report.body());
+                assertEquals("application/problem+json", report.headers().firstValue("content-type").orElse(""));
+                assertTrue(report.body().contains("agent"), report.body());
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.paasoperator.apiserver.security;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
@@ -117,9 +118,17 @@ class HostileInputFuzzTest {
         if (method.equals("DELETE") || (method.equals("PUT") && path.endsWith("/restart"))) {
             method = "GET";
         }
+        // Agents' routes take the keeper's host's agent secret, so that hostile bodies reach their readers; now and
+        // then a client's token or a forged one instead.
+        boolean agentRoute = path.contains("/check") || path.contains("/operations/");
+        String authorization = !agentRoute ? "Bearer " + ApiClientToken.TOKEN : switch (random.nextInt(10)) {
+            case 0 -> "Bearer " + ApiClientToken.TOKEN;
+            case 1 -> "Bearer forged-" + random.nextInt();
+            default -> AgentIdentity.bearer(Seeds.SEED_HOST);
+        };
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + path))
                 .timeout(Duration.ofSeconds(20))
-                .header("Authorization", "Bearer " + ApiClientToken.TOKEN)
+                .header("Authorization", authorization)
                 .header("Content-Type", pick(new String[] {"application/json", "text/plain", "application/xml", "application/json"}));
         return builder.method(method, HttpRequest.BodyPublishers.ofString(hostileBody(keeper))).build();
     }

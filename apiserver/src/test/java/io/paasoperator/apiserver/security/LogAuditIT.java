@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 @Order(Integer.MAX_VALUE)
 class LogAuditIT {
 
-    /** The seed's passwords, the tests' own (pw-…, pg-secret-…), and every API token the suite configured. */
+    /**
+     * The seed's passwords, the tests' own (pw-…, pg-secret-…, the SSH accounts' ssh-pw-…), and every API token the
+     * suite configured. Agents' secrets are checked against their own logs where they are known (SshTestHost).
+     */
     private static final List<Pattern> SECRETS = List.of(
             Pattern.compile(Pattern.quote("root123")),
             Pattern.compile(Pattern.quote("ssh123")),
@@ -30,6 +33,7 @@ class LogAuditIT {
             Pattern.compile(Pattern.quote("NGINX123")),
             Pattern.compile("pw-[A-Za-z]+-\\d+-\\d+"),
             Pattern.compile("pg-secret-\\d+"),
+            Pattern.compile("ssh-pw-\\d+"),
             Pattern.compile(Pattern.quote(ApiClientToken.TOKEN)),
             Pattern.compile("test-token-next"),
             Pattern.compile("it-token-\\d+"));

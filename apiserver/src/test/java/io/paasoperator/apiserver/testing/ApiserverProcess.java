@@ -20,6 +20,9 @@ import java.util.concurrent.TimeUnit;
 public final class ApiserverProcess implements AutoCloseable {
 
     public static final Path JAR = Path.of(System.getProperty("apiserver.jar", "target/quarkus-app/quarkus-run.jar"));
+    /** The agent the apiserver installs on hosts (PAAS_AGENT_EXECUTABLE): the jar build, hosts use this machine's Java. */
+    public static final Path AGENT_JAR = Path.of(System.getProperty("agent.jar", "../agent/target/quarkus-app/quarkus-run.jar"))
+            .toAbsolutePath().normalize();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 

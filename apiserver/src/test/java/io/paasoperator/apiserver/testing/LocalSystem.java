@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +21,9 @@ import java.util.stream.Stream;
 
 /**
  * The whole system on one machine: a PostgreSQL for the apiserver, a repository of script sets over HTTP (the
- * project's examples plus the tests' own), agents as real processes on 127.0.0.2 and 127.0.0.3, and the packaged
- * apiserver behind a {@link ServiceFront}, as behind a Kubernetes Service.
+ * project's examples plus the tests' own), two hosts with nothing but an SSH server on 127.0.0.2 and 127.0.0.3 (the
+ * apiserver installs their agents itself), and the packaged apiserver behind a {@link ServiceFront}, as behind a
+ * Kubernetes Service.
  */
 public final class LocalSystem implements AutoCloseable {
 
@@ -29,13 +32,13 @@ public final class LocalSystem implements AutoCloseable {
     public final Path work;
     public final LocalPostgres database;
     public final FileRepository repo;
-    public final HostAgent host2;
-    public final HostAgent host3;
+    public final SshTestHost host2;
+    public final SshTestHost host3;
     public final ServiceFront service;
     public final Map<String, String> apiserverEnv;
     public final ApiserverProcess apiserver;
 
-    private LocalSystem(Path work, LocalPostgres database, FileRepository repo, HostAgent host2, HostAgent host3,
+    private LocalSystem(Path work, LocalPostgres database, FileRepository repo, SshTestHost host2, SshTestHost host3,
             ServiceFront service, Map<String, String> apiserverEnv, ApiserverProcess apiserver) {
         this.work = work;
         this.database = database;
@@ -55,8 +58,8 @@ public final class LocalSystem implements AutoCloseable {
         copyTree(Path.of("..", "examples", "repo"), repoRoot);
         copyResource("repo/counter", repoRoot.resolve("counter"), "install.sh", "start.sh", "stop.sh", "check.sh", "uninstall.sh");
         FileRepository repo = new FileRepository(repoRoot);
-        HostAgent host2 = HostAgent.start("127.0.0.2", traversable(work.resolve("host2")));
-        HostAgent host3 = HostAgent.start("127.0.0.3", traversable(work.resolve("host3")));
+        SshTestHost host2 = SshTestHost.start("127.0.0.2", traversable(work.resolve("host2")));
+        SshTestHost host3 = SshTestHost.start("127.0.0.3", traversable(work.resolve("host3")));
         int port = ApiserverProcess.freePort();
         ServiceFront service = new ServiceFront();
         service.addBackend(port);
@@ -66,6 +69,11 @@ public final class LocalSystem implements AutoCloseable {
         env.put("PAAS_RECONCILE_RESYNC", "2s");
         env.put("PAAS_RECONCILE_CHECK_INTERVAL", "1s");
         env.put("PAAS_RECONCILE_MAX_PER_HOST", "2");
+        env.put("PAAS_AGENT_EXECUTABLE", ApiserverProcess.AGENT_JAR.toString());
+        // Replicas share the key that seals host passwords and agents' secrets, as a Kubernetes Secret gives them.
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        env.put("PAAS_SECRET_KEY", Base64.getEncoder().encodeToString(key));
         ApiserverProcess apiserver = ApiserverProcess.start(work.resolve("apiserver-a"), port, env, name + "-apiserver-a.log");
         return new LocalSystem(work, database, repo, host2, host3, service, env, apiserver);
     }
@@ -78,14 +86,15 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     /** Creates a resource through the REST API, with the script set at {@code repoPath} on {@code host}. */
-    public void create(String kind, String name, HostAgent host, String repoPath, Map<String, String> metadata) throws Exception {
+    public void create(String kind, String name, SshTestHost host, String repoPath, Map<String, String> metadata) throws Exception {
         Map<String, Object> app = new HashMap<>(Map.of("repo_url", repo.url(repoPath), "install", "install.sh",
                 "start", "start.sh", "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh", "metadata", metadata));
         if (Files.exists(work.resolve("repo").resolve(repoPath).resolve("restart.sh"))) {
             app.put("restart", "restart.sh");
         }
         Map<String, Object> body = Map.of("name", name, "app", app, "host", List.of(Map.of("ip", host.ip,
-                "agent_port", host.port, "auth", List.of(Map.of("username", "paas", "password", "not-used-yet")))));
+                "ssh_port", host.sshPort(), "agent_port", host.agentPort,
+                "auth", List.of(Map.of("username", host.username, "password", host.password)))));
         HttpResponse<String> answer = apiserver.send("POST", "/apis/v1alpha1/" + kind + "/create", JSON.writeValueAsString(body));
         assertEquals(201, answer.statusCode(), answer.body());
     }

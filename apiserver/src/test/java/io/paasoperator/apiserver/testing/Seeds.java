@@ -11,6 +11,8 @@ public final class Seeds {
 
     public static final String SEED_DATABASE_NAME = "mysql-5.7-192.168.19.100";
     public static final String SEED_MIDDLEWARE_NAME = "nginx-1.16-192.168.19.100";
+    /** The host of the seed's examples: never contacted, the API's tests run without the reconciler. */
+    public static final String SEED_HOST = "192.168.19.100";
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
 

@@ -1,0 +1,166 @@
+package io.paasoperator.apiserver.bootstrap;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * SPEC.md §6 on one host, step by step, blocking (a worker thread's work): log in over SSH, upload the agent and
+ * {@code install-agent.sh} to a fresh staging directory, run the script as the agent's account (through {@code su} on
+ * a terminal when that is another account), hand it the agent's secret on standard input, clean up.
+ */
+final class AgentInstaller {
+
+    private static final Logger LOG = Logger.getLogger(AgentInstaller.class);
+    static final String SECRET_PROMPT = "paas-bootstrap: secret?";
+    static final String ERROR_LINE = "paas-bootstrap: error: ";
+    static final String INSTALLED_LINE = "paas-bootstrap: installed";
+
+    /**
+     * Where and as whom to install.
+     *
+     * @param login the account that logs in over SSH
+     * @param runAs the account the agent runs as; reached with {@code su} when it is not {@code login}
+     * @param bind the address the agent listens on
+     */
+    record Target(String ip, int sshPort, int agentPort, String bind, Account login, Account runAs) {
+        boolean switchesUser() {
+            return !login.username().equals(runAs.username());
+        }
+    }
+
+    /** Time limits: SSH connect and each read, each remote command (the upload included). */
+    record Limits(Duration connect, Duration command, int connectAttempts) {
+    }
+
+    private final Limits limits;
+
+    AgentInstaller(Limits limits) {
+        this.limits = limits;
+    }
+
+    /** Installs and starts the agent; answers the host key the server presented (to pin on first use). */
+    String install(Target target, AgentBundle.Packed bundle, String secret, String pinnedKey) throws BootstrapException {
+        try (SshConnection ssh = connect(target, pinnedKey)) {
+            try {
+                installOver(ssh, target, bundle, secret);
+            } catch (BootstrapException e) {
+                throw e.withHostKey(ssh.hostKey());
+            }
+            return ssh.hostKey();
+        }
+    }
+
+    private SshConnection connect(Target target, String pinnedKey) throws BootstrapException {
+        BootstrapException last = null;
+        for (int attempt = 1; attempt <= limits.connectAttempts(); attempt++) {
+            try {
+                return SshConnection.open(target.ip(), target.sshPort(), target.login(), pinnedKey, limits.connect());
+            } catch (BootstrapException e) {
+                if (!e.getMessage().startsWith("cannot reach SSH")) {
+                    throw e; // a refused password or a changed key does not get better by asking again
+                }
+                last = e;
+                if (attempt < limits.connectAttempts()) {
+                    pause(Duration.ofSeconds(attempt));
+                }
+            }
+        }
+        throw new BootstrapException(last.getMessage() + " (" + limits.connectAttempts() + " attempts)");
+    }
+
+    private void installOver(SshConnection ssh, Target target, AgentBundle.Packed bundle, String secret) throws BootstrapException {
+        SshConnection.Result made = ssh.run("umask 022 && d=$(mktemp -d \"${TMPDIR:-/tmp}/paas-agent-XXXXXX\")"
+                + " && chmod 755 \"$d\" && echo \"$d\"", limits.command());
+        String staging = made.output().strip();
+        if (!made.succeeded() || !staging.startsWith("/")) {
+            throw new BootstrapException("cannot create a staging directory on " + target.ip() + " as '"
+                    + target.login().username() + "': " + Shell.lastLines(made.output(), 3));
+        }
+        try {
+            SshConnection.Result uploaded = ssh.upload(bundle.archive(), staging + "/agent.tar.gz", limits.command());
+            if (uploaded.succeeded()) {
+                try (InputStream script = installScript()) {
+                    uploaded = ssh.upload(script, staging + "/install-agent.sh", limits.command());
+                }
+            }
+            if (!uploaded.succeeded()) {
+                throw new BootstrapException("uploading the agent to " + target.ip() + ":" + staging + " failed: "
+                        + Shell.lastLines(uploaded.output(), 3));
+            }
+            runInstall(ssh, target, staging, bundle.build(), secret);
+        } catch (IOException e) {
+            throw new BootstrapException("cannot read the install script: " + e.getMessage());
+        } finally {
+            removeQuietly(ssh, staging);
+        }
+    }
+
+    private void runInstall(SshConnection ssh, Target target, String staging, String build, String secret) throws BootstrapException {
+        String install = "sh " + Shell.quote(staging + "/install-agent.sh") + " " + Shell.quote(staging) + " "
+                + Shell.quote(build) + " " + target.agentPort() + " " + Shell.quote(target.bind()) + " 2>&1";
+        List<SshConnection.Reply> replies = new ArrayList<>();
+        SshConnection.Result result;
+        if (target.switchesUser()) {
+            // su reads the password from a terminal only; LC_ALL=C keeps its prompt and messages in English.
+            replies.add(new SshConnection.Reply("assword:", target.runAs().password()));
+            replies.add(new SshConnection.Reply(SECRET_PROMPT, secret));
+            result = ssh.converse("LC_ALL=C su - " + Shell.quote(target.runAs().username()) + " -c " + Shell.quote(install),
+                    true, replies, limits.command());
+        } else {
+            replies.add(new SshConnection.Reply(SECRET_PROMPT, secret));
+            result = ssh.converse(install, false, replies, limits.command());
+        }
+        if (result.succeeded() && result.output().contains(INSTALLED_LINE)) {
+            return;
+        }
+        throw new BootstrapException(reason(target, result));
+    }
+
+    /** Why an install failed, from its output: the script's own error line, else su's complaint, else the last lines. */
+    static String reason(Target target, SshConnection.Result result) {
+        String output = result.output();
+        Optional<String> scriptError = output.lines().filter(l -> l.startsWith(ERROR_LINE)).reduce((a, b) -> b)
+                .map(l -> l.substring(ERROR_LINE.length()));
+        String as = "'" + target.runAs().username() + "'";
+        if (scriptError.isPresent()) {
+            return "installing the agent on " + target.ip() + " as " + as + " failed: " + scriptError.get();
+        }
+        if (target.switchesUser() && !output.contains(SECRET_PROMPT)) {
+            String suSays = output.lines().filter(l -> l.startsWith("su:")).findFirst().orElse(Shell.lastLines(output, 2));
+            return "su from '" + target.login().username() + "' to " + as + " on " + target.ip() + " refused (" + suSays
+                    + "): check the password of " + target.runAs() + ", and that the account may log in";
+        }
+        return "installing the agent on " + target.ip() + " as " + as + " failed (exit status " + result.exitStatus()
+                + "): " + Shell.lastLines(output, 3);
+    }
+
+    private void removeQuietly(SshConnection ssh, String staging) {
+        try {
+            ssh.run("rm -rf " + Shell.quote(staging), limits.command());
+        } catch (BootstrapException e) {
+            LOG.infof("staging directory %s not removed: %s", staging, e.getMessage());
+        }
+    }
+
+    private static InputStream installScript() throws IOException {
+        InputStream script = AgentInstaller.class.getClassLoader().getResourceAsStream("bootstrap/install-agent.sh");
+        if (script == null) {
+            throw new IOException("bootstrap/install-agent.sh is missing from the apiserver");
+        }
+        return script;
+    }
+
+    private static void pause(Duration duration) throws BootstrapException {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BootstrapException("the bootstrap was interrupted");
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.paasoperator.apiserver.bootstrap;
+
+import io.paasoperator.apiserver.agentclient.AgentCallException;
+import io.paasoperator.apiserver.agentclient.AgentClient;
+import io.paasoperator.apiserver.agentclient.AgentEndpoint;
+import io.paasoperator.apiserver.bootstrap.AgentVerdict.Decision;
+import io.paasoperator.apiserver.bootstrap.AgentVerdict.Known;
+import io.paasoperator.apiserver.host.AgentHost;
+import io.paasoperator.apiserver.host.HostStore;
+import io.paasoperator.apiserver.resource.HostSpec;
+import io.paasoperator.apiserver.security.SecretCipher;
+import io.paasoperator.apiserver.security.Secrets;
+import io.paasoperator.contract.AgentVersion;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.core.WorkerExecutor;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The agent of each host, ready to take calls: found answering with the right build, or installed over SSH first
+ * (SPEC.md §6). Bootstraps of different hosts run in parallel on a worker pool of their own, never on an event loop;
+ * one host is bootstrapped by one replica at a time (a lease in its row). A verified agent is trusted for a while,
+ * and looked at again sooner when a call to it fails.
+ */
+@Singleton
+public class HostAgents {
+
+    private static final Logger LOG = Logger.getLogger(HostAgents.class);
+    private static final Duration POLL = Duration.ofMillis(250);
+
+    private final HostStore hosts;
+    private final AgentClient agents;
+    private final AgentBundle bundle;
+    private final SecretCipher cipher;
+    private final Vertx vertx;
+    private final AgentInstaller installer;
+    private final WorkerExecutor sshWorkers;
+    private final Duration lease;
+    private final Duration verifyEvery;
+    private final Duration answerTimeout;
+    private final Optional<String> agentBind;
+    /** Names this replica as a lease holder. */
+    private final String replica = ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+    private final Set<String> secretRefused = ConcurrentHashMap.newKeySet();
+
+    private record Verified(AgentEndpoint endpoint, Instant until) {
+    }
+
+    public HostAgents(HostStore hosts, AgentClient agents, AgentBundle bundle, SecretCipher cipher, Vertx vertx,
+            @ConfigProperty(name = "paas.bootstrap.connect-timeout") Duration connectTimeout,
+            @ConfigProperty(name = "paas.bootstrap.command-timeout") Duration commandTimeout,
+            @ConfigProperty(name = "paas.bootstrap.connect-attempts") int connectAttempts,
+            @ConfigProperty(name = "paas.bootstrap.answer-timeout") Duration answerTimeout,
+            @ConfigProperty(name = "paas.bootstrap.max-parallel") int maxParallel,
+            @ConfigProperty(name = "paas.bootstrap.lease") Duration lease,
+            @ConfigProperty(name = "paas.bootstrap.verify-every") Duration verifyEvery,
+            @ConfigProperty(name = "paas.bootstrap.agent-bind") Optional<String> agentBind) {
+        this.hosts = hosts;
+        this.agents = agents;
+        this.bundle = bundle;
+        this.cipher = cipher;
+        this.vertx = vertx;
+        this.installer = new AgentInstaller(new AgentInstaller.Limits(connectTimeout, commandTimeout, connectAttempts));
+        this.sshWorkers = vertx.createSharedWorkerExecutor("paas-bootstrap", maxParallel, lease.toMinutes() + 1, TimeUnit.MINUTES);
+        this.lease = lease;
+        this.verifyEvery = verifyEvery;
+        this.answerTimeout = answerTimeout;
+        this.agentBind = agentBind.filter(s -> !s.isBlank());
+    }
+
+    /**
+     * The agent of {@code host} (as stored: passwords sealed), installed first when needed. Fails with a
+     * {@link BootstrapException} saying what went wrong, or {@link InstallingElsewhere} while another replica works on it.
+     */
+    public Uni<AgentEndpoint> ready(HostSpec host) {
+        Verified known = verified.get(host.ip());
+        if (known != null && known.endpoint().port() == host.agentPort() && Instant.now().isBefore(known.until())) {
+            return Uni.createFrom().item(known.endpoint());
+        }
+        String where = host.ip() + ":" + host.agentPort();
+        return sshWorkers.executeBlocking(bundle::packed, false).chain(carried -> hosts.get(host.ip()).chain(row -> agents
+                .version(host.ip(), host.agentPort()).onFailure(AgentCallException.class).recoverWithNull()
+                .chain(answer -> {
+                    Decision decision = AgentVerdict.decide(where, host.agentPort(), known(row), answer, bundle.version(),
+                            carried.build());
+                    return switch (decision.verdict()) {
+                        case USE -> Uni.createFrom().item(trust(new AgentEndpoint(host.ip(), host.agentPort(),
+                                cipher.decrypt(row.agentSecret))));
+                        case REFUSE -> Uni.createFrom().failure(new BootstrapException(decision.why()));
+                        case INSTALL -> install(host, row, carried, decision.why());
+                    };
+                })));
+    }
+
+    /** The agent of a host as last installed, without looking at it: for calls that may fail harmlessly. */
+    public Uni<AgentEndpoint> lastKnown(HostSpec host) {
+        return hosts.get(host.ip()).map(row -> row == null || row.agentSecret == null ? null
+                : new AgentEndpoint(row.ip, row.agentPort, cipher.decrypt(row.agentSecret)));
+    }
+
+    /** A call to this host's agent failed: look at it again before the next one (and reinstall if it refused us). */
+    public void distrust(String ip, AgentCallException.Failure failure) {
+        verified.remove(ip);
+        if (failure == AgentCallException.Failure.SECRET_REFUSED) {
+            secretRefused.add(ip);
+        }
+    }
+
+    private Known known(AgentHost row) {
+        if (row == null || row.installedAt == null) {
+            return Known.NOTHING;
+        }
+        return new Known(row.agentPort, row.agentSecret != null, secretRefused.contains(row.ip));
+    }
+
+    private AgentEndpoint trust(AgentEndpoint endpoint) {
+        verified.put(endpoint.ip(), new Verified(endpoint, Instant.now().plus(verifyEvery)));
+        return endpoint;
+    }
+
+    private Uni<AgentEndpoint> install(HostSpec host, AgentHost row, AgentBundle.Packed packed, String why) {
+        String ip = host.ip();
+        Instant now = now();
+        return hosts.claimLease(ip, host.agentPort(), replica, now.plus(lease), now).chain(claimed -> {
+            if (!claimed) {
+                return Uni.createFrom().failure(new InstallingElsewhere(ip));
+            }
+            LOG.infof("installing the agent on %s: %s", ip, why);
+            // An agent that still holds our secret keeps it, so that an unchanged agent need not restart.
+            boolean keepSecret = row != null && row.agentSecret != null && !secretRefused.contains(ip);
+            String secret = keepSecret ? cipher.decrypt(row.agentSecret) : Secrets.generate();
+            AgentInstaller.Target target = target(host);
+            String pinned = row == null ? null : row.sshHostKey;
+            return sshWorkers.executeBlocking(() -> new Done(packed.build(), installer.install(target, packed, secret, pinned)), false)
+                    .onFailure(BootstrapException.class).call(e -> pin(ip, pinned, ((BootstrapException) e).presentedHostKey())
+                            .chain(() -> hosts.recordError(ip, e.getMessage(), now())))
+                    .call(done -> pin(ip, pinned, done.hostKey()).chain(() -> hosts.recordInstall(ip,
+                            new HostStore.Installed(host.agentPort(), target.runAs().username(), bundle.version(), done.build()),
+                            cipher.encrypt(secret), secret, now())))
+                    .call(done -> awaitAnswer(target, done.build(), now().plus(answerTimeout))
+                            .onFailure(BootstrapException.class).call(e -> hosts.recordError(ip, e.getMessage(), now())))
+                    .map(done -> {
+                        secretRefused.remove(ip);
+                        LOG.infof("agent build %s installed on %s and answering", done.build(), ip);
+                        return trust(new AgentEndpoint(ip, host.agentPort(), secret));
+                    })
+                    .onTermination().call(() -> hosts.releaseLease(ip, replica));
+        });
+    }
+
+    private record Done(String build, String hostKey) {
+    }
+
+    private Uni<Void> pin(String ip, String pinned, String presented) {
+        return pinned != null || presented == null ? Uni.createFrom().voidItem() : hosts.pinIfUnpinned(ip, presented, now());
+    }
+
+    /** Polls /version until the new build answers: the agent is up, and it is the one just installed. */
+    private Uni<Void> awaitAnswer(AgentInstaller.Target target, String build, Instant deadline) {
+        return agents.version(target.ip(), target.agentPort()).onFailure(AgentCallException.class).recoverWithNull()
+                .chain(answer -> {
+                    if (answer != null && build.equals(answer.build())) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    if (Instant.now().isAfter(deadline)) {
+                        return Uni.createFrom().failure(new BootstrapException(notAnswering(target, build, answer)));
+                    }
+                    return pause(POLL).chain(() -> awaitAnswer(target, build, deadline));
+                });
+    }
+
+    /** A pause that resumes on the caller's Vert.x context, where the next database call must run. */
+    private Uni<Void> pause(Duration duration) {
+        return Uni.createFrom().emitter(emitter -> vertx.setTimer(duration.toMillis(), id -> emitter.complete(null)));
+    }
+
+    private String notAnswering(AgentInstaller.Target target, String build, AgentVersion answer) {
+        String where = target.ip() + ":" + target.agentPort();
+        String seen = answer == null ? "nothing answers at " + where
+                : "another agent answers at " + where + " (build " + answer.build() + " of " + answer.version() + ")";
+        return "the agent (build " + build + ") was installed on " + target.ip() + " as '" + target.runAs().username()
+                + "' but does not answer within " + answerTimeout.toSeconds() + "s: " + seen
+                + "; its log is ~/.paas-agent/agent.log of that account";
+    }
+
+    /** One pair: it logs in and runs the agent. Two: auth[1] logs in, auth[0] runs the agent (SPEC.md §2). */
+    private AgentInstaller.Target target(HostSpec host) {
+        List<HostSpec.Credential> auth = host.auth();
+        Account runAs = account(auth.get(0), "auth[0]");
+        Account login = auth.size() > 1 ? account(auth.get(1), "auth[1]") : runAs;
+        return new AgentInstaller.Target(host.ip(), host.sshPort(), host.agentPort(), agentBind.orElse(host.ip()), login, runAs);
+    }
+
+    private Account account(HostSpec.Credential credential, String role) {
+        return new Account(credential.username(), cipher.decrypt(credential.password()), role);
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    @PreDestroy
+    void close() {
+        sshWorkers.close().subscribe().with(ok -> { }, e -> { });
+    }
+
+    /** Another replica holds this host's bootstrap lease: wait for it, do not fail the resource. */
+    public static final class InstallingElsewhere extends RuntimeException {
+        InstallingElsewhere(String ip) {
+            super("another apiserver replica is installing the agent on " + ip, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.paasoperator.apiserver.host;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.paasoperator.contract.ProblemException;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Instant;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestPath;
+
+/** The hosts the apiserver installed agents on: what runs there, the pinned SSH host key, the last bootstrap error. */
+@Path("/apis/v1alpha1/hosts")
+@Produces(MediaType.APPLICATION_JSON)
+public class HostApi {
+
+    private final HostStore hosts;
+
+    public HostApi(HostStore hosts) {
+        this.hosts = hosts;
+    }
+
+    @GET
+    @Operation(summary = "Every host with an agent installed or being installed, by IP")
+    public Uni<List<HostView>> list() {
+        return hosts.list().map(rows -> rows.stream().map(HostView::of).toList());
+    }
+
+    @GET
+    @Path("{ip}")
+    @Operation(summary = "One host: its agent, its pinned SSH host key, its last bootstrap error")
+    public Uni<HostView> get(@RestPath String ip) {
+        return hosts.get(ip).map(row -> {
+            if (row == null) {
+                throw unknown(ip);
+            }
+            return HostView.of(row);
+        });
+    }
+
+    @DELETE
+    @Path("{ip}/host-key")
+    @Operation(summary = "Forget the pinned SSH host key (after a host was reinstalled): the next bootstrap trusts the key it meets")
+    public Uni<Unpinned> unpin(@RestPath String ip) {
+        return hosts.unpin(ip).map(found -> {
+            if (!found) {
+                throw unknown(ip);
+            }
+            return new Unpinned(ip, "the SSH host key of " + ip + " is no longer pinned; the next bootstrap pins the key it meets");
+        });
+    }
+
+    private static ProblemException unknown(String ip) {
+        return ProblemException.notFound("no agent was ever installed on host '" + ip + "'");
+    }
+
+    public record Unpinned(String ip, String message) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record HostView(String ip, @JsonProperty("agent_port") int agentPort, Agent agent,
+            @JsonProperty("ssh_host_key") SshHostKey sshHostKey, @JsonProperty("last_error") String lastError,
+            @JsonProperty("last_error_at") Instant lastErrorAt) {
+
+        static HostView of(AgentHost row) {
+            Agent agent = row.installedAt == null ? null
+                    : new Agent(row.agentAccount, row.agentVersion, row.agentBuild, row.installedAt);
+            SshHostKey key = row.sshHostKey == null ? null
+                    : new SshHostKey(HostKeys.type(row.sshHostKey), HostKeys.fingerprint(row.sshHostKey), row.sshHostKeyAt);
+            return new HostView(row.ip, row.agentPort, agent, key, row.lastError, row.lastErrorAt);
+        }
+    }
+
+    /** What the bootstrap installed; never its secret. */
+    public record Agent(String account, String version, String build, @JsonProperty("installed_at") Instant installedAt) {
+    }
+
+    public record SshHostKey(String type, String fingerprint, @JsonProperty("pinned_at") Instant pinnedAt) {
+    }
+}

@@ -1,0 +1,95 @@
+package io.paasoperator.apiserver.host;
+
+import io.paasoperator.apiserver.security.Secrets;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Stores {@link AgentHost} rows. Every write is one conditional statement, so concurrent replicas never overwrite each
+ * other's work: a lease is taken only when free, a host key is pinned only when none is.
+ */
+@ApplicationScoped
+public class HostStore {
+
+    public Uni<AgentHost> get(String ip) {
+        return Panache.withSession(() -> AgentHost.findById(ip));
+    }
+
+    public Uni<List<AgentHost>> list() {
+        return Panache.withSession(() -> AgentHost.listAll(Sort.by("ip")));
+    }
+
+    /** The host whose agent holds this secret; null when no agent does. */
+    public Uni<AgentHost> bySecret(String secret) {
+        String hash = sha256Hex(secret);
+        return Panache.withSession(() -> AgentHost.<AgentHost>find("agentSecretSha256", hash).firstResult());
+    }
+
+    /**
+     * Takes the right to bootstrap {@code ip} until {@code until}, if no one holds it; creates the row on first use.
+     * True when taken: one replica at a time installs on a host.
+     */
+    public Uni<Boolean> claimLease(String ip, int agentPort, String holder, Instant until, Instant now) {
+        return Panache.withTransaction(() -> Panache.getSession()
+                .chain(session -> session.createNativeQuery(
+                                "insert into agent_host (ip, agent_port) values (:ip, :port) on conflict (ip) do nothing")
+                        .setParameter("ip", ip).setParameter("port", agentPort).executeUpdate())
+                .chain(() -> AgentHost.update("leaseHolder = :holder, leaseUntil = :until where ip = :ip"
+                                + " and (leaseUntil is null or leaseUntil < :now)",
+                        Parameters.with("holder", holder).and("until", until).and("ip", ip).and("now", now)))
+                .map(updated -> updated == 1));
+    }
+
+    public Uni<Void> releaseLease(String ip, String holder) {
+        return Panache.withTransaction(() -> AgentHost.update("leaseHolder = null, leaseUntil = null"
+                + " where ip = :ip and leaseHolder = :holder", Parameters.with("ip", ip).and("holder", holder))).replaceWithVoid();
+    }
+
+    /** Pins the SSH host key seen at first use; a key already pinned is never replaced here (see {@link #unpin}). */
+    public Uni<Void> pinIfUnpinned(String ip, String hostKey, Instant now) {
+        return Panache.withTransaction(() -> AgentHost.update("sshHostKey = :key, sshHostKeyAt = :now"
+                + " where ip = :ip and sshHostKey is null", Parameters.with("key", hostKey).and("now", now).and("ip", ip)))
+                .replaceWithVoid();
+    }
+
+    /** Forgets the pinned key (an administrator's decision after a host was reinstalled); false when the host is unknown. */
+    public Uni<Boolean> unpin(String ip) {
+        return Panache.withTransaction(() -> AgentHost.update("sshHostKey = null, sshHostKeyAt = null where ip = :ip",
+                Parameters.with("ip", ip))).map(updated -> updated == 1);
+    }
+
+    /** The agent is installed with this secret (sealed for use, hashed for recognition). */
+    public Uni<Void> recordInstall(String ip, Installed installed, String sealedSecret, String secret, Instant now) {
+        return Panache.withTransaction(() -> AgentHost.update("agentPort = :port, agentSecret = :sealed,"
+                        + " agentSecretSha256 = :hash, agentAccount = :account, agentVersion = :version, agentBuild = :build,"
+                        + " installedAt = :now, lastError = null, lastErrorAt = null where ip = :ip",
+                Parameters.with("port", installed.agentPort()).and("sealed", sealedSecret).and("hash", sha256Hex(secret))
+                        .and("account", installed.account()).and("version", installed.version())
+                        .and("build", installed.build()).and("now", now).and("ip", ip))).replaceWithVoid();
+    }
+
+    public Uni<Void> recordError(String ip, String reason, Instant now) {
+        return Panache.withTransaction(() -> AgentHost.update("lastError = :reason, lastErrorAt = :now where ip = :ip",
+                Parameters.with("reason", reason).and("now", now).and("ip", ip))).replaceWithVoid();
+    }
+
+    /** Replaces a sealed secret with the same secret sealed anew, if no one changed it meanwhile (key rotation). */
+    public Uni<Boolean> reseal(String ip, String sealed, String resealed) {
+        return Panache.withTransaction(() -> AgentHost.update("agentSecret = :resealed where ip = :ip and agentSecret = :sealed",
+                Parameters.with("resealed", resealed).and("ip", ip).and("sealed", sealed))).map(updated -> updated == 1);
+    }
+
+    /** What an installation put on a host. */
+    public record Installed(int agentPort, String account, String version, String build) {
+    }
+
+    static String sha256Hex(String secret) {
+        return HexFormat.of().formatHex(Secrets.sha256(secret));
+    }
+}

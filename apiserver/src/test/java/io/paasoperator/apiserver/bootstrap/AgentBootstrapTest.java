@@ -1,0 +1,291 @@
+package io.paasoperator.apiserver.bootstrap;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.paasoperator.apiserver.agentclient.AgentCallException;
+import io.paasoperator.apiserver.agentclient.AgentClient;
+import io.paasoperator.apiserver.agentclient.AgentEndpoint;
+import io.paasoperator.apiserver.host.AgentHost;
+import io.paasoperator.apiserver.host.HostStore;
+import io.paasoperator.apiserver.resource.HostSpec;
+import io.paasoperator.apiserver.security.SecretCipher;
+import io.paasoperator.apiserver.testing.ApiClientToken;
+import io.paasoperator.apiserver.testing.PostgresResource;
+import io.paasoperator.apiserver.testing.SshTestHost;
+import io.paasoperator.contract.AgentVersion;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bootstrap (SPEC.md §6) against real SSH servers (Apache MINA SSHD, one per loopback address), installing the real
+ * agent, which then runs as a real process and answers over HTTP.
+ */
+@QuarkusTest
+@WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
+class AgentBootstrapTest {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @Inject
+    HostAgents hostAgents;
+    @Inject
+    HostStore hosts;
+    @Inject
+    SecretCipher cipher;
+    @Inject
+    AgentClient agents;
+
+    private final List<SshTestHost> started = new ArrayList<>();
+
+    @BeforeEach
+    void token() {
+        ApiClientToken.sendWithEveryRequest();
+    }
+
+    @AfterEach
+    void stopHosts() throws Exception {
+        for (SshTestHost host : started) {
+            host.close();
+        }
+    }
+
+    @Test
+    void firstUseInstallsStartsAndPinsTheHostKey() throws Throwable {
+        SshTestHost host = host("127.0.0.31");
+        AgentEndpoint agent = ready(spec(host, host.password));
+
+        AgentHost row = row(host.ip);
+        AgentVersion answer = await(() -> agents.version(host.ip, host.agentPort));
+        assertEquals(row.agentBuild, answer.build(), "the agent answering is the build just installed");
+        assertEquals("paas", row.agentAccount);
+        assertTrue(row.sshHostKey.startsWith("ecdsa-sha2-nistp256 "), row.sshHostKey);
+        given().get("/apis/v1alpha1/hosts/" + host.ip).then().statusCode(200)
+                .body("agent.build", org.hamcrest.Matchers.equalTo(row.agentBuild))
+                .body("ssh_host_key.fingerprint", org.hamcrest.Matchers.startsWith("SHA256:"))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("agent_secret")));
+
+        Path settings = host.agentHome().resolve("agent.env");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(settings)));
+        assertTrue(Files.readString(settings).contains("AGENT_PORT=" + host.agentPort));
+        try (Stream<Path> left = Files.list(host.tmp)) {
+            assertEquals(List.of(), left.toList(), "the staging directory is removed");
+        }
+        assertEquals(401, call(agent, null, "/operations/nothing"), "the agent refuses a call without its secret");
+        assertEquals(404, call(agent, agent.secret(), "/operations/nothing"), "and takes one with it");
+
+        // Looked at again: the same agent answers with the same build, so SSH is not used again.
+        int connections = host.connections.get();
+        hostAgents.distrust(host.ip, AgentCallException.Failure.UNREACHABLE);
+        assertEquals(agent.secret(), ready(spec(host, host.password)).secret());
+        assertEquals(connections, host.connections.get());
+    }
+
+    @Test
+    void aChangedHostKeyStopsTheBootstrapUntilAnAdministratorResetsThePin() throws Throwable {
+        SshTestHost host = host("127.0.0.32");
+        ready(spec(host, host.password));
+        String pinned = row(host.ip).sshHostKey;
+        host.runLocally(host.agentHome().resolve("bin/current/agentctl") + " stop");
+        host.replaceHostKey();
+        int commands = host.commands.size();
+        hostAgents.distrust(host.ip, AgentCallException.Failure.UNREACHABLE);
+
+        BootstrapException refused = assertThrows(BootstrapException.class, () -> ready(spec(host, host.password)));
+        assertTrue(refused.getMessage().contains("SSH host key of " + host.ip + " has changed"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("DELETE /apis/v1alpha1/hosts/" + host.ip + "/host-key"), refused.getMessage());
+        assertEquals(commands, host.commands.size(), "nothing ran on a host that presented another key");
+        given().get("/apis/v1alpha1/hosts/" + host.ip).then().statusCode(200)
+                .body("last_error", containsString("has changed"));
+        assertEquals(pinned, row(host.ip).sshHostKey);
+
+        given().delete("/apis/v1alpha1/hosts/" + host.ip + "/host-key").then().statusCode(200);
+        ready(spec(host, host.password));
+        assertNotEquals(pinned, row(host.ip).sshHostKey, "the key met after the reset is pinned");
+        given().delete("/apis/v1alpha1/hosts/127.0.0.250/host-key").then().statusCode(404);
+    }
+
+    @Test
+    void aWrongPasswordFailsWithAReasonAndIsNotTriedAgain() throws Throwable {
+        SshTestHost host = host("127.0.0.33");
+        BootstrapException refused = assertThrows(BootstrapException.class, () -> ready(spec(host, "not-the-password")));
+        assertTrue(refused.getMessage().contains("SSH login as 'paas' at " + host.ip + ":" + host.sshPort()
+                + " refused: wrong password"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("auth[0]"), refused.getMessage());
+        assertFalse(refused.getMessage().contains("not-the-password"));
+        assertEquals(1, host.connections.get(), "a refused password is not tried again");
+        assertEquals(List.of(), host.commands);
+        given().get("/apis/v1alpha1/hosts/" + host.ip).then().statusCode(200).body("last_error", containsString("wrong password"));
+    }
+
+    @Test
+    void anAgentOfAnotherBuildIsReplaced() throws Throwable {
+        SshTestHost host = host("127.0.0.34");
+        ready(spec(host, host.password));
+        String carried = row(host.ip).agentBuild;
+        long before = agentPid(host).orElseThrow();
+        // As if an earlier apiserver of the same release had installed another build.
+        Path settings = host.agentHome().resolve("agent.env");
+        Files.writeString(settings, Files.readString(settings).replace("AGENT_BUILD=" + carried, "AGENT_BUILD=0123456789abcdef"));
+        host.runLocally(host.agentHome().resolve("bin/current/agentctl") + " stop");
+        host.runLocally(host.agentHome().resolve("bin/current/agentctl") + " start");
+        awaitBuild(host, "0123456789abcdef");
+        int connections = host.connections.get();
+
+        hostAgents.distrust(host.ip, AgentCallException.Failure.UNREACHABLE);
+        ready(spec(host, host.password));
+        assertEquals(connections + 1, host.connections.get(), "installed again over SSH");
+        assertEquals(carried, await(() -> agents.version(host.ip, host.agentPort)).build());
+        assertNotEquals(before, agentPid(host).orElseThrow(), "a new agent process");
+    }
+
+    @Test
+    void anAgentThatDiesIsStartedAgainByItsKeeper() throws Throwable {
+        SshTestHost host = host("127.0.0.35");
+        ready(spec(host, host.password));
+        long first = agentPid(host).orElseThrow();
+        ProcessHandle.of(first).orElseThrow().destroyForcibly();
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (agentPid(host).stream().noneMatch(pid -> pid != first) || !answers(host)) {
+            assertTrue(Instant.now().isBefore(deadline), "the agent was not started again");
+            Thread.sleep(200);
+        }
+    }
+
+    @Test
+    void aJarAgentOnAHostWithoutJavaFailsWithAReason() throws Throwable {
+        SshTestHost host = host("127.0.0.36");
+        host.setPath(toolsWithoutJava(host).toString());
+        BootstrapException refused = assertThrows(BootstrapException.class, () -> ready(spec(host, host.password)));
+        assertTrue(refused.getMessage().contains("needs Java 17 or later on PATH"), refused.getMessage());
+        try (Stream<Path> left = Files.list(host.tmp)) {
+            assertEquals(List.of(), left.toList(), "the staging directory is removed after a failure too");
+        }
+    }
+
+    @Test
+    void noSshServerIsSaidPlainlyAfterBoundedAttempts() {
+        int closedPort = freePort("127.0.0.37");
+        HostSpec nowhere = new HostSpec("127.0.0.37", closedPort, freePort("127.0.0.37"),
+                List.of(new HostSpec.Credential("paas", cipher.encrypt("pw"))));
+        BootstrapException refused = assertThrows(BootstrapException.class, () -> ready(nowhere));
+        assertTrue(refused.getMessage().contains("cannot reach SSH at 127.0.0.37:" + closedPort + ": connection refused"),
+                refused.getMessage());
+        assertTrue(refused.getMessage().contains("3 attempts"), refused.getMessage());
+    }
+
+    private SshTestHost host(String ip) throws Exception {
+        Path base = Files.createDirectories(Path.of("target", "ssh-hosts")).toAbsolutePath();
+        SshTestHost host = SshTestHost.start(ip, Files.createTempDirectory(base, ip + "-"));
+        started.add(host);
+        return host;
+    }
+
+    private HostSpec spec(SshTestHost host, String password) {
+        return new HostSpec(host.ip, host.sshPort(), host.agentPort,
+                List.of(new HostSpec.Credential(host.username, cipher.encrypt(password))));
+    }
+
+    private AgentEndpoint ready(HostSpec host) throws Throwable {
+        return await(() -> hostAgents.ready(host));
+    }
+
+    private AgentHost row(String ip) throws Throwable {
+        return await(() -> hosts.get(ip));
+    }
+
+    /** Runs reactive work on a Vert.x context and waits; a failure is thrown as itself. */
+    private static <T> T await(Supplier<Uni<T>> work) throws Throwable {
+        try {
+            return VertxContextSupport.subscribeAndAwait(work);
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static int call(AgentEndpoint agent, String secret, String path) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + agent.ip() + ":" + agent.port() + path))
+                .timeout(Duration.ofSeconds(5));
+        if (secret != null) {
+            request.header("Authorization", "Bearer " + secret);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private boolean answers(SshTestHost host) {
+        try {
+            return await(() -> agents.version(host.ip, host.agentPort)) != null;
+        } catch (Throwable notYet) {
+            return false;
+        }
+    }
+
+    private void awaitBuild(SshTestHost host, String build) throws Throwable {
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (true) {
+            try {
+                if (build.equals(await(() -> agents.version(host.ip, host.agentPort)).build())) {
+                    return;
+                }
+            } catch (AgentCallException notYet) {
+                // starting
+            }
+            assertTrue(Instant.now().isBefore(deadline), "no agent of build " + build + " answered");
+            Thread.sleep(200);
+        }
+    }
+
+    /** The agent process of this simulated host: the java running the jar under its home. */
+    private static OptionalLong agentPid(SshTestHost host) {
+        String jar = host.agentHome() + "/bin/current/quarkus-run.jar";
+        return ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(a -> List.of(a).contains(jar)).orElse(false))
+                .mapToLong(ProcessHandle::pid).findFirst();
+    }
+
+    /** A PATH with every tool the bootstrap's scripts use, and no java. */
+    private static Path toolsWithoutJava(SshTestHost host) throws Exception {
+        Path bin = Files.createDirectories(host.home.getParent().resolve("tools"));
+        for (String tool : List.of("sh", "mktemp", "chmod", "cat", "rm", "id", "stty", "mkdir", "tar", "gzip", "mv",
+                "readlink", "cmp", "ln", "basename", "setsid", "sed", "head", "wc", "kill", "sleep", "dirname", "tail", "tr",
+                "cut", "sha256sum")) {
+            Path found = Stream.of("/usr/bin/", "/bin/").map(d -> Path.of(d + tool)).filter(Files::isExecutable).findFirst()
+                    .orElseThrow(() -> new AssertionError(tool + " is not on this machine"));
+            Files.createSymbolicLink(bin.resolve(tool), found);
+        }
+        return bin;
+    }
+
+    private static int freePort(String ip) {
+        try {
+            return SshTestHost.freePort(ip);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
