@@ -1,0 +1,184 @@
+package io.paasoperator.apiserver.bootstrap;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.apiserver.testing.LocalSystem;
+import io.paasoperator.apiserver.testing.OpenSshHost;
+import io.paasoperator.apiserver.testing.SshTestHost;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The full path of SPEC.md §6 on a real OpenSSH server: a host with nothing but sshd and two accounts. The apiserver
+ * logs in as the login account, switches to the agent's account with su (the password typed on a terminal), installs
+ * and starts the agent; a resource on that host then goes to running through the REST API alone. Meanwhile every
+ * process's command line is watched; afterwards the accounts' files and every log are read: the passwords and the
+ * agent's secret are in none of them (the secret only in the agent's owner-only settings).
+ */
+class OpenSshBootstrapIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String IP = "127.0.0.40";
+
+    @Test
+    void aHostWithOnlySshAndTwoAccountsGetsItsAgentAndRunsAnApplication() throws Exception {
+        Path sshdLog = Files.createDirectories(Path.of("target", "it-logs")).resolve("sshd-" + IP + ".log");
+        try (LocalSystem system = LocalSystem.start("openssh");
+                OpenSshHost host = OpenSshHost.start(IP, system.work.resolve("sshd"), sshdLog);
+                CommandLines watched = CommandLines.watch()) {
+            OpenSshHost.Account agent = host.agentAccount;
+            OpenSshHost.Account login = host.login;
+            int agentPort = SshTestHost.freePort(IP);
+
+            // su refuses a wrong password for the agent's account: the resource fails, saying so.
+            create(system, "su-refused", host, agentPort, "not-" + agent.password());
+            system.put("database", "su-refused", "running");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> system.realtime(system.apiserver, "database", "su-refused").equals("failed"));
+            String reason = system.get(system.apiserver, "/apis/v1alpha1/database/su-refused").at("/detail/last_error").asText();
+            assertTrue(reason.contains("su from '" + login.name() + "' to '" + agent.name() + "'") && reason.contains("refused"),
+                    reason);
+            assertEquals(200, system.apiserver.send("DELETE", "/apis/v1alpha1/database/su-refused", null).statusCode());
+
+            create(system, "counter-openssh", host, agentPort, agent.password());
+            system.put("database", "counter-openssh", "running");
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> system.realtime(system.apiserver, "database", "counter-openssh").equals("running"));
+            watched.close();
+
+            // The agent runs as the agent's account, installed where the README says.
+            Path agentHome = agent.home().resolve(".paas-agent");
+            assertTrue(Files.exists(agentHome.resolve("apps/database/counter-openssh/install-count")));
+            JsonNode hostView = system.get(system.apiserver, "/apis/v1alpha1/hosts/" + IP);
+            assertEquals(agent.name(), hostView.at("/agent/account").asText(), hostView.toString());
+            assertEquals(host.fingerprint(), hostView.at("/ssh_host_key/fingerprint").asText(), "the pin is OpenSSH's own key");
+            ProcessHandle agentProcess = ProcessHandle.allProcesses()
+                    .filter(p -> p.info().arguments().map(a -> List.of(a).contains(agentHome + "/bin/current/quarkus-run.jar"))
+                            .orElse(false))
+                    .findFirst().orElseThrow(() -> new AssertionError("no agent process"));
+            assertEquals(agent.name(), agentProcess.info().user().orElse(""));
+            Path environ = Path.of("/proc", String.valueOf(agentProcess.pid()), "environ");
+            assertEquals(agent.name(), Files.getOwner(environ).getName(), "its environment is its own to read");
+            assertEquals("r--------", PosixFilePermissions.toString(Files.getPosixFilePermissions(environ)));
+            Path settings = agentHome.resolve("agent.env");
+            assertEquals(agent.name(), Files.getOwner(settings).getName());
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(settings)));
+            String secret = Files.readAllLines(settings).stream().filter(l -> l.startsWith("AGENT_SECRET=")).findFirst()
+                    .orElseThrow().substring("AGENT_SECRET=".length());
+
+            // No password, no secret: in no command line seen during the run, no file the bootstrap left, no log.
+            List<String> secrets = List.of(agent.password(), login.password(), secret);
+            for (String line : watched.seen()) {
+                for (String s : secrets) {
+                    assertTrue(!line.contains(s), "a command line held a password or the secret: " + line.replace(s, "<here>"));
+                }
+            }
+            assertTrue(watched.seen().stream().anyMatch(l -> l.contains("install-agent.sh")), "the watch saw the install run");
+            List<Path> files = new ArrayList<>(regularFiles(agent.home()));
+            files.addAll(regularFiles(login.home()));
+            files.addAll(regularFiles(system.work));
+            files.addAll(List.of(sshdLog, Path.of("target", "it-logs", "openssh-apiserver-a.log")));
+            for (Path file : files) {
+                String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+                for (String s : secrets) {
+                    boolean allowed = s.equals(secret) && file.equals(settings);
+                    assertTrue(allowed || !text.contains(s), file + " holds a password or the secret");
+                }
+            }
+            try (Stream<Path> tmp = Files.list(Path.of("/tmp"))) {
+                List<Path> staging = tmp.filter(p -> p.getFileName().toString().startsWith("paas-agent-"))
+                        .filter(p -> owner(p).equals(login.name())).toList();
+                assertEquals(List.of(), staging, "the staging directory is removed");
+            }
+        }
+    }
+
+    /** A resource on the OpenSSH host: auth[0] the agent's account (with {@code agentPassword}), auth[1] the login. */
+    private static void create(LocalSystem system, String name, OpenSshHost host, int agentPort, String agentPassword)
+            throws Exception {
+        Map<String, Object> body = Map.of("name", name,
+                "host", List.of(Map.of("ip", IP, "ssh_port", host.sshPort, "agent_port", agentPort,
+                        "auth", List.of(Map.of("username", host.agentAccount.name(), "password", agentPassword),
+                                Map.of("username", host.login.name(), "password", host.login.password())))),
+                "app", Map.of("repo_url", system.repo.url("counter"), "install", "install.sh", "start", "start.sh",
+                        "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh",
+                        "metadata", Map.of("INSTALL_SECONDS", "0")));
+        HttpResponse<String> created = system.apiserver.send("POST", "/apis/v1alpha1/database/create", JSON.writeValueAsString(body));
+        assertEquals(201, created.statusCode(), created.body());
+    }
+
+    private static String owner(Path path) {
+        try {
+            return Files.getOwner(path).getName();
+        } catch (IOException gone) {
+            return "";
+        }
+    }
+
+    private static List<Path> regularFiles(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).toList();
+        }
+    }
+
+    /** Every distinct command line of every process, read from /proc every few milliseconds until closed. */
+    private static final class CommandLines implements AutoCloseable {
+
+        private final Set<String> seen = ConcurrentHashMap.newKeySet();
+        private final Thread watcher;
+        private volatile boolean watching = true;
+
+        private CommandLines() {
+            watcher = new Thread(() -> {
+                while (watching) {
+                    try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+                        processes.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                                .forEach(p -> {
+                                    try {
+                                        byte[] cmdline = Files.readAllBytes(p.resolve("cmdline"));
+                                        seen.add(new String(cmdline, StandardCharsets.UTF_8).replace('\0', ' '));
+                                    } catch (IOException exited) {
+                                        // the process ended meanwhile
+                                    }
+                                });
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }, "command-line-watch");
+            watcher.setDaemon(true);
+        }
+
+        static CommandLines watch() {
+            CommandLines lines = new CommandLines();
+            lines.watcher.start();
+            return lines;
+        }
+
+        Set<String> seen() {
+            return seen;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            watching = false;
+            watcher.join();
+        }
+    }
+}
