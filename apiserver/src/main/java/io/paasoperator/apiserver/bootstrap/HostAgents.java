@@ -22,7 +22,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +55,8 @@ public class HostAgents {
     private final String replica = ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
 
     private final Map<String, Verified> verified = new ConcurrentHashMap<>();
-    private final Set<String> secretRefused = ConcurrentHashMap.newKeySet();
+    /** The secret each host's agent last refused: a secret stored since (another replica reinstalled) is tried first. */
+    private final Map<String, String> refusedSecrets = new ConcurrentHashMap<>();
 
     private record Verified(AgentEndpoint endpoint, Instant until) {
     }
@@ -113,11 +113,14 @@ public class HostAgents {
                 : new AgentEndpoint(row.ip, row.agentPort, cipher.decrypt(row.agentSecret)));
     }
 
-    /** A call to this host's agent failed: look at it again before the next one (and reinstall if it refused us). */
-    public void distrust(String ip, AgentCallException.Failure failure) {
-        verified.remove(ip);
+    /**
+     * A call to this agent failed: look at it again before the next one. One that refused its secret is installed
+     * again, unless the host's record holds another secret by then (another replica reinstalled it meanwhile).
+     */
+    public void distrust(AgentEndpoint agent, AgentCallException.Failure failure) {
+        verified.remove(agent.ip());
         if (failure == AgentCallException.Failure.SECRET_REFUSED) {
-            secretRefused.add(ip);
+            refusedSecrets.put(agent.ip(), agent.secret());
         }
     }
 
@@ -125,7 +128,13 @@ public class HostAgents {
         if (row == null || row.installedAt == null) {
             return Known.NOTHING;
         }
-        return new Known(row.agentPort, row.agentSecret != null, secretRefused.contains(row.ip));
+        return new Known(row.agentPort, row.agentSecret != null, refused(row));
+    }
+
+    /** Whether the agent refused the secret the host's record holds now. */
+    private boolean refused(AgentHost row) {
+        String refused = refusedSecrets.get(row.ip);
+        return refused != null && row.agentSecret != null && refused.equals(cipher.decrypt(row.agentSecret));
     }
 
     private AgentEndpoint trust(AgentEndpoint endpoint) {
@@ -142,7 +151,7 @@ public class HostAgents {
             }
             LOG.infof("installing the agent on %s: %s", ip, why);
             // An agent that still holds our secret keeps it, so that an unchanged agent need not restart.
-            boolean keepSecret = row != null && row.agentSecret != null && !secretRefused.contains(ip);
+            boolean keepSecret = row != null && row.agentSecret != null && !refused(row);
             String secret = keepSecret ? cipher.decrypt(row.agentSecret) : Secrets.generate();
             AgentInstaller.Target target = target(host);
             String pinned = row == null ? null : row.sshHostKey;
@@ -155,7 +164,7 @@ public class HostAgents {
                     .call(done -> awaitAnswer(target, done.build(), now().plus(answerTimeout))
                             .onFailure(BootstrapException.class).call(e -> hosts.recordError(ip, e.getMessage(), now())))
                     .map(done -> {
-                        secretRefused.remove(ip);
+                        refusedSecrets.remove(ip);
                         LOG.infof("agent build %s installed on %s and answering", done.build(), ip);
                         return trust(new AgentEndpoint(ip, host.agentPort(), secret));
                     })

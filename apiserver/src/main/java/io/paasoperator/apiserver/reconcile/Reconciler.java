@@ -290,7 +290,7 @@ public class Reconciler {
         }
         return hostAgents.ready(host)
                 .chain(agent -> agents.operation(agent, record.inFlightOperation)
-                        .onFailure(AgentCallException.class).invoke(e -> hostAgents.distrust(agent.ip(), ((AgentCallException) e).failure())))
+                        .onFailure(AgentCallException.class).invoke(e -> hostAgents.distrust(agent, ((AgentCallException) e).failure())))
                 .onFailure(Reconciler::agentUnavailable).recoverWithNull()
                 .chain(operation -> {
                     if (operation != null && operation.state().finished()) {
@@ -329,7 +329,7 @@ public class Reconciler {
         Duration checkTimeout = Action.CHECK.timeout(app.timeouts(), Action.CHECK.defaultTimeout());
         return hostAgents.ready(host)
                 .chain(agent -> agents.probe(agent, agentRequest(record, app), checkTimeout)
-                        .onFailure(AgentCallException.class).invoke(e -> hostAgents.distrust(agent.ip(), ((AgentCallException) e).failure())))
+                        .onFailure(AgentCallException.class).invoke(e -> hostAgents.distrust(agent, ((AgentCallException) e).failure())))
                 .chain(status -> store.updateIf(record.kind, record.name, record.version, r -> {
                     boolean healthy = status.installed() && status.lastCheck() != null && status.lastCheck().healthy();
                     r.recordCheck(status.lastCheck() == null ? null : status.lastCheck().code(),
@@ -353,7 +353,7 @@ public class Reconciler {
     }
 
     private Uni<Void> callFailed(ResourceRecord record, Action action, AgentEndpoint agent, AgentCallException e) {
-        hostAgents.distrust(agent.ip(), e.failure());
+        hostAgents.distrust(agent, e.failure());
         return failStep(record, action, CALL_FAILED, e.getMessage());
     }
 

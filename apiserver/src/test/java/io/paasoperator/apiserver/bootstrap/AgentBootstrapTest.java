@@ -102,7 +102,7 @@ class AgentBootstrapTest {
 
         // Looked at again: the same agent answers with the same build, so SSH is not used again.
         int connections = host.connections.get();
-        hostAgents.distrust(host.ip, AgentCallException.Failure.UNREACHABLE);
+        hostAgents.distrust(endpointOf(host), AgentCallException.Failure.UNREACHABLE);
         assertEquals(agent.secret(), ready(spec(host, host.password)).secret());
         assertEquals(connections, host.connections.get());
     }
@@ -115,7 +115,7 @@ class AgentBootstrapTest {
         host.runLocally(host.agentHome().resolve("bin/current/agentctl") + " stop");
         host.replaceHostKey();
         int commands = host.commands.size();
-        hostAgents.distrust(host.ip, AgentCallException.Failure.UNREACHABLE);
+        hostAgents.distrust(endpointOf(host), AgentCallException.Failure.UNREACHABLE);
 
         BootstrapException refused = assertThrows(BootstrapException.class, () -> ready(spec(host, host.password)));
         assertTrue(refused.getMessage().contains("SSH host key of " + host.ip + " has changed"), refused.getMessage());
@@ -158,11 +158,31 @@ class AgentBootstrapTest {
         awaitBuild(host, "0123456789abcdef");
         int connections = host.connections.get();
 
-        hostAgents.distrust(host.ip, AgentCallException.Failure.UNREACHABLE);
+        hostAgents.distrust(endpointOf(host), AgentCallException.Failure.UNREACHABLE);
         ready(spec(host, host.password));
         assertEquals(connections + 1, host.connections.get(), "installed again over SSH");
         assertEquals(carried, await(() -> agents.version(host.ip, host.agentPort)).build());
         assertNotEquals(before, agentPid(host).orElseThrow(), "a new agent process");
+    }
+
+    @Test
+    void anAgentThatRefusesOurSecretIsInstalledAgainWithANewOne() throws Throwable {
+        SshTestHost host = host("127.0.0.38");
+        AgentEndpoint first = ready(spec(host, host.password));
+        // Someone else's secret on the host (its settings edited by hand, say).
+        Path settings = host.agentHome().resolve("agent.env");
+        Files.writeString(settings, Files.readString(settings).replace(first.secret(), "someone-elses-secret"));
+        host.runLocally(host.agentHome().resolve("bin/current/agentctl") + " stop");
+        host.runLocally(host.agentHome().resolve("bin/current/agentctl") + " start");
+        awaitBuild(host, row(host.ip).agentBuild);
+        AgentCallException refused = assertThrows(AgentCallException.class, () -> await(() -> agents.operation(first, "x")));
+        assertEquals(AgentCallException.Failure.SECRET_REFUSED, refused.failure());
+
+        hostAgents.distrust(first, refused.failure());
+        AgentEndpoint second = ready(spec(host, host.password));
+        assertNotEquals(first.secret(), second.secret(), "a new secret");
+        assertEquals(404, call(second, second.secret(), "/operations/x"), "which the agent takes");
+        assertEquals(401, call(second, first.secret(), "/operations/x"));
     }
 
     @Test
@@ -205,6 +225,11 @@ class AgentBootstrapTest {
         SshTestHost host = SshTestHost.start(ip, Files.createTempDirectory(base, ip + "-"));
         started.add(host);
         return host;
+    }
+
+    /** The host's agent as a failed call knew it; the secret does not matter for an unreachable one. */
+    private static AgentEndpoint endpointOf(SshTestHost host) {
+        return new AgentEndpoint(host.ip, host.agentPort, null);
     }
 
     private HostSpec spec(SshTestHost host, String password) {

@@ -98,7 +98,7 @@ class HostileInputFuzzTest {
     private HttpRequest hostileRequest(String keeper) {
         String kind = pick(KINDS);
         String[] methods = {"POST", "PUT", "GET", "DELETE", "PATCH"};
-        String path = switch (random.nextInt(8)) {
+        String path = switch (random.nextInt(9)) {
             case 0 -> "/apis/v1alpha1/" + kind + "/create";
             case 1 -> "/apis/v1alpha1/database/" + keeper + "/check";
             case 2 -> "/apis/v1alpha1/database/" + keeper + "/operations/" + random.nextInt(100);
@@ -106,6 +106,7 @@ class HostileInputFuzzTest {
             case 4 -> "/apis/v1alpha1/" + kind + "/" + keeper + "/" + pick(new String[] {"restart", "sleep", "status"});
             case 5 -> "/apis/v1alpha1/" + kind + "?limit=" + pick(NUMBERS) + "&expect=" + pick(new String[] {"restart", "x", ""});
             case 6 -> "/apis/v1alpha1/" + kind + "/" + encode(pick(HOSTILE).substring(0, 1)) + "x/events?limit=" + pick(NUMBERS);
+            case 7 -> "/apis/v1alpha1/hosts/" + encode(pick(HOSTILE).substring(0, 1)) + "x" + pick(new String[] {"", "/host-key"});
             default -> "/apis/v1alpha1/database/create";
         };
         // Writes that would succeed on the keeper are not hostile: they only reach it with hostile bodies.
