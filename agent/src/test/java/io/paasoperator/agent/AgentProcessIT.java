@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.agent.testing.AgentProcess;
 import io.paasoperator.agent.testing.ReportReceiver;
 import io.paasoperator.agent.testing.ScriptRepository;
@@ -210,8 +211,12 @@ class AgentProcessIT {
         assertEquals(404, host2.post("/dance", lab("evil", Map.of())).status());
         assertEquals(400, host2.send("POST", "/install", "{\"name\": ", SECRET).status());
         assertEquals(404, host2.get("/operations/nope").status());
-        assertEquals(401, host2.send("POST", "/install", "{}", null).status(), "no secret");
-        assertEquals(401, host2.send("POST", "/install", "{}", "wrong").status(), "wrong secret");
+        // A valid request without the host's secret, or with another: refused, and nothing runs.
+        String valid = new ObjectMapper().writeValueAsString(lab("unauthorized", Map.of()));
+        assertEquals(401, host2.send("POST", "/install", valid, null).status(), "no secret");
+        assertEquals(401, host2.send("POST", "/install", valid, "wrong").status(), "wrong secret");
+        assertEquals(401, host2.send("GET", "/apps/database/unauthorized", null, "wrong").status());
+        assertFalse(Files.exists(host2.home.resolve("apps/database/unauthorized")));
         assertFalse(Files.exists(host2.home.resolve("apps/database/evil")));
     }
 

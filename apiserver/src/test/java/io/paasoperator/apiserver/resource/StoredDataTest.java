@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.paasoperator.apiserver.history.HistoryRetention;
+import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
@@ -66,6 +67,17 @@ class StoredDataTest {
             while (dump.next()) {
                 assertFalse(dump.getString(1).contains("root123"), dump.getString(1));
             }
+        }
+    }
+
+    @Test
+    void agentSecretsAreSealedAtRest() throws Exception {
+        String secret = AgentIdentity.bearer("127.0.0.77").substring("Bearer ".length());
+        try (Connection db = connect(); Statement st = db.createStatement();
+                ResultSet dump = st.executeQuery("select h::text, h.agent_secret from agent_host h where ip = '127.0.0.77'")) {
+            assertTrue(dump.next());
+            assertFalse(dump.getString(1).contains(secret), "an agent's secret in plain text: " + dump.getString(1));
+            assertTrue(dump.getString(2).startsWith("aesgcm:"), dump.getString(2));
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
@@ -75,6 +76,31 @@ class KeyRotationTest {
         }
         assertEquals(List.of("root123", "ssh123"), passwords);
         assertEquals(0, (int) VertxContextSupport.subscribeAndAwait(rotation::resealAll), "nothing left to re-seal");
+    }
+
+    @Test
+    void agentSecretsSealedWithARetiredKeyAreResealedAndStillOpen() throws Throwable {
+        String ip = "127.0.0.78";
+        String secret = AgentIdentity.bearer(ip).substring("Bearer ".length());
+        SecretCipher retired = new SecretCipher(Optional.of(previousKeys.get(0)), Optional.empty(), Files.createTempDirectory("k"));
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
+                PreparedStatement update = db.prepareStatement("update agent_host set agent_secret = ? where ip = ?")) {
+            update.setString(1, retired.encrypt(secret));
+            update.setString(2, ip);
+            assertEquals(1, update.executeUpdate());
+        }
+
+        assertTrue(VertxContextSupport.subscribeAndAwait(rotation::resealAll) >= 1);
+
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
+                PreparedStatement query = db.prepareStatement("select agent_secret from agent_host where ip = ?")) {
+            query.setString(1, ip);
+            try (ResultSet row = query.executeQuery()) {
+                assertTrue(row.next());
+                assertFalse(cipher.sealedWithOlderKey(row.getString(1)));
+                assertEquals(secret, cipher.decrypt(row.getString(1)));
+            }
+        }
     }
 
     private String readHosts(String name) throws Exception {
