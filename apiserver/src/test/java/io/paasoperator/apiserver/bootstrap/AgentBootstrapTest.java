@@ -36,7 +36,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -183,6 +189,43 @@ class AgentBootstrapTest {
         assertNotEquals(first.secret(), second.secret(), "a new secret");
         assertEquals(404, call(second, second.secret(), "/operations/x"), "which the agent takes");
         assertEquals(401, call(second, first.secret(), "/operations/x"));
+    }
+
+    @Test
+    void differentHostsAreBootstrappedAtOnceAndOneHostOnceAtATime() throws Throwable {
+        SshTestHost left = host("127.0.0.41");
+        SshTestHost right = host("127.0.0.42");
+        // Two resources on one host ask at once, and a third on another host.
+        List<HostSpec> asks = List.of(spec(left, left.password), spec(left, left.password), spec(right, right.password));
+        ExecutorService callers = Executors.newFixedThreadPool(asks.size());
+        List<Future<AgentEndpoint>> calls = new ArrayList<>();
+        for (HostSpec ask : asks) {
+            calls.add(callers.submit(() -> {
+                try {
+                    return ready(ask);
+                } catch (Throwable e) {
+                    throw new ExecutionException(e);
+                }
+            }));
+        }
+        List<Throwable> outcomes = new ArrayList<>();
+        for (Future<AgentEndpoint> call : calls) {
+            try {
+                call.get(120, TimeUnit.SECONDS);
+                outcomes.add(null);
+            } catch (ExecutionException e) {
+                outcomes.add(e.getCause() instanceof ExecutionException nested ? nested.getCause() : e.getCause());
+            }
+        }
+        callers.shutdown();
+        assertEquals(1, left.connections.get(), "one host, one bootstrap: " + outcomes);
+        assertTrue(outcomes.stream().filter(Objects::nonNull).allMatch(HostAgents.InstallingElsewhere.class::isInstance),
+                "the other asker is told to wait: " + outcomes);
+        assertEquals(null, outcomes.get(2));
+        Instant[] a = left.sessions.get(0);
+        Instant[] b = right.sessions.get(0);
+        assertTrue(a[0].isBefore(b[1]) && b[0].isBefore(a[1]), "the two hosts' SSH sessions overlap: "
+                + List.of(a[0], a[1], b[0], b[1]));
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,8 @@ public final class SshTestHost implements AutoCloseable {
     public final Path tmp;
     public final int agentPort;
     public final AtomicInteger connections = new AtomicInteger();
+    /** When each SSH connection opened and closed, in order. */
+    public final List<Instant[]> sessions = new CopyOnWriteArrayList<>();
     public final List<String> commands = new CopyOnWriteArrayList<>();
     private final Map<String, String> environment = new HashMap<>();
     private SshServer server;
@@ -117,6 +120,14 @@ public final class SshTestHost implements AutoCloseable {
             @Override
             public void sessionCreated(Session session) {
                 connections.incrementAndGet();
+                Instant[] span = {Instant.now(), null};
+                sessions.add(span);
+                session.addSessionListener(new SessionListener() {
+                    @Override
+                    public void sessionClosed(Session closed) {
+                        span[1] = Instant.now();
+                    }
+                });
             }
         });
         server.setPasswordAuthenticator((user, given, session) -> username.equals(user) && password.equals(given));
