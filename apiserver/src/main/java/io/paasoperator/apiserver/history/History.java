@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.history;
 
+import io.paasoperator.contract.NamingRules;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -27,6 +28,9 @@ public class History {
 
     /** The newest {@code limit} events of one resource, newest first; they outlive the resource. */
     public Uni<List<ResourceEvent>> events(ResourceKind kind, String name, int limit) {
+        if (!NamingRules.isResourceName(name)) {
+            return Uni.createFrom().item(List.of()); // never created, so no history (and a NUL is not text to PostgreSQL)
+        }
         return Panache.withSession(() -> ResourceEvent.<ResourceEvent>find("kind = ?1 and name = ?2 order by id desc",
                 kind.wire(), name).range(0, limit - 1).list());
     }

@@ -2,6 +2,7 @@ package io.paasoperator.apiserver.host;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.paasoperator.apiserver.resource.SpecValidator;
 import io.paasoperator.contract.ProblemException;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DELETE;
@@ -35,7 +36,7 @@ public class HostApi {
     @Path("{ip}")
     @Operation(summary = "One host: its agent, its pinned SSH host key, its last bootstrap error")
     public Uni<HostView> get(@RestPath String ip) {
-        return hosts.get(ip).map(row -> {
+        return hosts.get(address(ip)).map(row -> {
             if (row == null) {
                 throw unknown(ip);
             }
@@ -47,12 +48,20 @@ public class HostApi {
     @Path("{ip}/host-key")
     @Operation(summary = "Forget the pinned SSH host key (after a host was reinstalled): the next bootstrap trusts the key it meets")
     public Uni<Unpinned> unpin(@RestPath String ip) {
-        return hosts.unpin(ip).map(found -> {
+        return hosts.unpin(address(ip)).map(found -> {
             if (!found) {
                 throw unknown(ip);
             }
             return new Unpinned(ip, "the SSH host key of " + ip + " is no longer pinned; the next bootstrap pins the key it meets");
         });
+    }
+
+    /** Hosts are known by their address literal, as resources name them. */
+    private static String address(String ip) {
+        if (!SpecValidator.isIpLiteral(ip)) {
+            throw ProblemException.invalidField("ip", "must be an IPv4 or IPv6 address");
+        }
+        return ip;
     }
 
     private static ProblemException unknown(String ip) {

@@ -5,6 +5,7 @@ import io.paasoperator.contract.ProblemException;
 import io.paasoperator.apiserver.reconcile.StateMachine;
 import io.paasoperator.contract.CheckReport;
 import io.paasoperator.contract.ExpectedState;
+import io.paasoperator.contract.NamingRules;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -117,6 +118,9 @@ public class ResourceStore {
 
     /** Deletes the record (never the application on its hosts). Emits the deleted record, or null when there was none. */
     public Uni<ResourceRecord> delete(ResourceKind kind, String name) {
+        if (!NamingRules.isResourceName(name)) {
+            return Uni.createFrom().nullItem();
+        }
         return Panache.withTransaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
                         .firstResult()
                         .chain(record -> record == null ? Uni.createFrom().<ResourceRecord>nullItem()
@@ -190,7 +194,11 @@ public class ResourceStore {
                 .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
     }
 
+    /** Names that could never have been created are not looked up: some (a NUL) are not even text to PostgreSQL. */
     private static Uni<ResourceRecord> find(ResourceKind kind, String name) {
+        if (!NamingRules.isResourceName(name)) {
+            return Uni.createFrom().failure(ProblemException.notFound(kind.wire() + " '" + name + "' does not exist"));
+        }
         return ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name).firstResult()
                 .onItem().ifNull().failWith(() -> ProblemException.notFound(kind.wire() + " '" + name + "' does not exist"));
     }

@@ -127,7 +127,7 @@ public class SpecValidator {
     }
 
     /** An address literal: never resolved, so no DNS lookup can block or leak. */
-    static boolean isIpLiteral(String ip) {
+    public static boolean isIpLiteral(String ip) {
         if (IPV4.matcher(ip).matches()) {
             return true;
         }

@@ -135,6 +135,8 @@ class AgentBootstrapTest {
         ready(spec(host, host.password));
         assertNotEquals(pinned, row(host.ip).sshHostKey, "the key met after the reset is pinned");
         given().delete("/apis/v1alpha1/hosts/127.0.0.250/host-key").then().statusCode(404);
+        given().delete("/apis/v1alpha1/hosts/not-an-address/host-key").then().statusCode(400).body("errors[0].field",
+                org.hamcrest.Matchers.equalTo("ip"));
     }
 
     @Test

@@ -18,6 +18,7 @@ import io.restassured.RestAssured;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -178,5 +179,19 @@ class BadInputTest {
             next = page.getString("continue");
         } while (next != null);
         return total;
+    }
+
+    @Test
+    void namesWithBytesNoDatabaseTakesAre404NotAServerError() {
+        String agent = AgentIdentity.bearer("127.0.0.2");
+        for (String name : List.of("%00x", "a%00", "%C0%80")) {
+            given().urlEncodingEnabled(false).get("/apis/v1alpha1/database/" + name).then().statusCode(404);
+            given().urlEncodingEnabled(false).get("/apis/v1alpha1/database/" + name + "/status").then().statusCode(404);
+            given().urlEncodingEnabled(false).get("/apis/v1alpha1/database/" + name + "/events").then().statusCode(404);
+            given().urlEncodingEnabled(false).put("/apis/v1alpha1/database/" + name + "/running").then().statusCode(404);
+            given().urlEncodingEnabled(false).delete("/apis/v1alpha1/database/" + name).then().statusCode(200);
+            given().urlEncodingEnabled(false).header("Authorization", agent).body("{\"code\":\"0\"}").put("/apis/v1alpha1/database/" + name + "/check")
+                    .then().statusCode(404);
+        }
     }
 }
