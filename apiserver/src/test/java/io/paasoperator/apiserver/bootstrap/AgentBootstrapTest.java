@@ -25,6 +25,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -251,6 +254,30 @@ class AgentBootstrapTest {
         assertTrue(refused.getMessage().contains("needs Java 17 or later on PATH"), refused.getMessage());
         try (Stream<Path> left = Files.list(host.tmp)) {
             assertEquals(List.of(), left.toList(), "the staging directory is removed after a failure too");
+        }
+    }
+
+    @Test
+    void anAgentThatNeverAnswersFailsTheBootstrapWithWhereToLook() throws Throwable {
+        SshTestHost host = host("127.0.0.39");
+        // Something else holds the agent's port and hangs up on every caller: the agent cannot listen there.
+        try (ServerSocket squatter = new ServerSocket(host.agentPort, 50, InetAddress.getByName(host.ip))) {
+            Thread hangUp = new Thread(() -> {
+                while (!squatter.isClosed()) {
+                    try {
+                        squatter.accept().close();
+                    } catch (IOException closed) {
+                        // the test is over
+                    }
+                }
+            });
+            hangUp.setDaemon(true);
+            hangUp.start();
+            BootstrapException refused = assertThrows(BootstrapException.class, () -> ready(spec(host, host.password)));
+            assertTrue(refused.getMessage().contains("was installed on " + host.ip + " as 'paas' but does not answer within"),
+                    refused.getMessage());
+            assertTrue(refused.getMessage().contains("~/.paas-agent/agent.log"), refused.getMessage());
+            given().get("/apis/v1alpha1/hosts/" + host.ip).then().statusCode(200).body("last_error", containsString("does not answer"));
         }
     }
 
