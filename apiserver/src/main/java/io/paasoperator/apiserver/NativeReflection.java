@@ -2,6 +2,7 @@ package io.paasoperator.apiserver;
 
 import io.paasoperator.apiserver.resource.HostSpec;
 import io.paasoperator.contract.AgentRequest;
+import io.paasoperator.contract.AgentVersion;
 import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.AppStatus;
 import io.paasoperator.contract.CheckReport;
@@ -13,8 +14,9 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * Types the apiserver maps to and from JSON by hand (stored documents, request bodies, agent calls): kept for the
  * native image. The request shapes of RequestReader are nested records, registered by name.
  */
-@RegisterForReflection(targets = {AgentRequest.class, AppSpec.class, AppStatus.class, CheckReport.class, Operation.class,
-        Operation.State.class, Problem.class, Problem.FieldError.class, HostSpec.class, HostSpec.Credential.class},
+@RegisterForReflection(targets = {AgentRequest.class, AgentVersion.class, AppSpec.class, AppStatus.class, CheckReport.class,
+        Operation.class, Operation.State.class, Problem.class, Problem.FieldError.class, HostSpec.class,
+        HostSpec.Credential.class},
         classNames = {"io.paasoperator.apiserver.resource.RequestReader$CreateBody",
                 "io.paasoperator.apiserver.resource.RequestReader$StatusBody"})
 final class NativeReflection {

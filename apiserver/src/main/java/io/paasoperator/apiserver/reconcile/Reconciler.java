@@ -347,9 +347,10 @@ public class Reconciler {
                 .replaceWithVoid();
     }
 
-    /** The agent could not be reached, refused, or could not be installed: the step cannot learn anything now. */
+    /** The agent could not be reached, refused, is being installed, or could not be: the step learns nothing now. */
     private static boolean agentUnavailable(Throwable failure) {
-        return failure instanceof AgentCallException || failure instanceof BootstrapException;
+        return failure instanceof AgentCallException || failure instanceof BootstrapException
+                || failure instanceof HostAgents.InstallingElsewhere;
     }
 
     private Uni<Void> callFailed(ResourceRecord record, Action action, AgentEndpoint agent, AgentCallException e) {
