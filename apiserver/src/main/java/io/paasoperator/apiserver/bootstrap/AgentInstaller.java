@@ -74,7 +74,9 @@ final class AgentInstaller {
     }
 
     private void installOver(SshConnection ssh, Target target, AgentBundle.Packed bundle, String secret) throws BootstrapException {
-        SshConnection.Result made = ssh.run("umask 022 && d=$(mktemp -d \"${TMPDIR:-/tmp}/paas-agent-XXXXXX\")"
+        // A directory of our own (mktemp's template: six random characters), readable by the agent's account after su.
+        String template = "${TMPDIR:-/tmp}/paas-agent-" + "X".repeat(6);
+        SshConnection.Result made = ssh.run("umask 022 && d=$(mktemp -d \"" + template + "\")"
                 + " && chmod 755 \"$d\" && echo \"$d\"", limits.command());
         String staging = made.output().strip();
         if (!made.succeeded() || !staging.startsWith("/")) {

@@ -58,6 +58,7 @@ class BadInputTest {
                 Arguments.of(VALID.replace("[{\"ip\"", "[{\"ip\": \"127.0.0.3\"}, {\"ip\""), "host"),
                 Arguments.of(VALID.replace("\"paas\"", "\"root;rm\""), "host[0].auth[0].username"),
                 Arguments.of(VALID.replace("\"password\": \"pw-NAME\"", "\"password\": \"\""), "host[0].auth[0].password"),
+                Arguments.of(VALID.replace("\"password\": \"pw-NAME\"", "\"password\": \"pw\\nroot\""), "host[0].auth[0].password"),
                 Arguments.of(VALID.replace("\"host\": [", "\"host\": {\"x\": ").replace("]}],", "]}},"), "host"),
                 Arguments.of(VALID.replace("\"host\": [{\"ip\": \"127.0.0.2\", \"auth\": [{\"username\": \"paas\", \"password\": \"pw-NAME\"}]}],", ""), "host"),
                 Arguments.of(VALID.replace("\"http://127.0.0.1:8000/repo/\"", "\"ftp://127.0.0.1/repo/\""), "app.repo_url"),
