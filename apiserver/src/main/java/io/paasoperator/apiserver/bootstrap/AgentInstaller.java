@@ -56,14 +56,11 @@ final class AgentInstaller {
     }
 
     private SshConnection connect(Target target, String pinnedKey) throws BootstrapException {
-        BootstrapException last = null;
+        SshConnection.Unreachable last = null;
         for (int attempt = 1; attempt <= limits.connectAttempts(); attempt++) {
             try {
                 return SshConnection.open(target.ip(), target.sshPort(), target.login(), pinnedKey, limits.connect());
-            } catch (BootstrapException e) {
-                if (!e.getMessage().startsWith("cannot reach SSH")) {
-                    throw e; // a refused password or a changed key does not get better by asking again
-                }
+            } catch (SshConnection.Unreachable e) {
                 last = e;
                 if (attempt < limits.connectAttempts()) {
                     pause(Duration.ofSeconds(attempt));

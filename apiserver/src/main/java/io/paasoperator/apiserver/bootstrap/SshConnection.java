@@ -78,7 +78,7 @@ final class SshConnection implements AutoCloseable {
                         + ". Nothing was done. If the host was reinstalled, reset the pin: DELETE /apis/v1alpha1/hosts/"
                         + ip + "/host-key");
             }
-            throw new BootstrapException("cannot reach SSH at " + where + ": " + describe(e, timeout));
+            throw new Unreachable("cannot reach SSH at " + where + ": " + describe(e, timeout));
         }
         char[] password = login.password().toCharArray();
         try {
@@ -226,6 +226,13 @@ final class SshConnection implements AutoCloseable {
             ssh.disconnect();
         } catch (IOException ignored) {
             // closing anyway
+        }
+    }
+
+    /** No SSH server answered: the one failure worth another attempt (a refused password or key does not change). */
+    static final class Unreachable extends BootstrapException {
+        Unreachable(String reason) {
+            super(reason);
         }
     }
 
