@@ -1,11 +1,11 @@
 #!/bin/sh
 # Installs the paas-operator agent for the account that runs this script, and starts it (SPEC.md §6).
-# Run by the apiserver's bootstrap over SSH: install-agent.sh STAGING BUILD PORT BIND
+# Run by the apiserver's bootstrap over SSH: install-agent.sh STAGING BUILD PORT BIND OPERATOR_URL
 # The agent's secret arrives on standard input, never as an argument: a command line is visible to every user.
 # Lines starting "paas-bootstrap: " are read by the apiserver.
 set -eu
 
-staging=$1 build=$2 port=$3 bind=$4
+staging=$1 build=$2 port=$3 bind=$4 operator=$5
 
 # One line, whatever the message holds: the apiserver reads the last such line.
 fail() {
@@ -55,6 +55,7 @@ fi
   echo "AGENT_BIND=$bind"
   echo "AGENT_PORT=$port"
   echo "AGENT_BUILD=$build"
+  echo "OPERATOR_URL=$operator"
   echo "AGENT_SECRET=$secret"
 } >"$home/agent.env.new" || fail "cannot write $home/agent.env (disk full?)"
 

@@ -26,8 +26,9 @@ final class AgentInstaller {
      * @param login the account that logs in over SSH
      * @param runAs the account the agent runs as; reached with {@code su} when it is not {@code login}
      * @param bind the address the agent listens on
+     * @param operatorUrl where the agent reports when a request names no operator (after a restart, say)
      */
-    record Target(String ip, int sshPort, int agentPort, String bind, Account login, Account runAs) {
+    record Target(String ip, int sshPort, int agentPort, String bind, String operatorUrl, Account login, Account runAs) {
         boolean switchesUser() {
             return !login.username().equals(runAs.username());
         }
@@ -101,7 +102,8 @@ final class AgentInstaller {
 
     private void runInstall(SshConnection ssh, Target target, String staging, String build, String secret) throws BootstrapException {
         String install = "sh " + Shell.quote(staging + "/install-agent.sh") + " " + Shell.quote(staging) + " "
-                + Shell.quote(build) + " " + target.agentPort() + " " + Shell.quote(target.bind()) + " 2>&1";
+                + Shell.quote(build) + " " + target.agentPort() + " " + Shell.quote(target.bind()) + " "
+                + Shell.quote(target.operatorUrl()) + " 2>&1";
         List<SshConnection.Reply> replies = new ArrayList<>();
         SshConnection.Result result;
         if (target.switchesUser()) {

@@ -7,6 +7,7 @@ import io.paasoperator.apiserver.bootstrap.AgentVerdict.Decision;
 import io.paasoperator.apiserver.bootstrap.AgentVerdict.Known;
 import io.paasoperator.apiserver.host.AgentHost;
 import io.paasoperator.apiserver.host.HostStore;
+import io.paasoperator.apiserver.reconcile.OperatorAddress;
 import io.paasoperator.apiserver.resource.HostSpec;
 import io.paasoperator.apiserver.security.SecretCipher;
 import io.paasoperator.apiserver.security.Secrets;
@@ -51,6 +52,7 @@ public class HostAgents {
     private final Duration verifyEvery;
     private final Duration answerTimeout;
     private final Optional<String> agentBind;
+    private final String operatorUrl;
     /** Names this replica as a lease holder. */
     private final String replica = ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -62,6 +64,7 @@ public class HostAgents {
     }
 
     public HostAgents(HostStore hosts, AgentClient agents, AgentBundle bundle, SecretCipher cipher, Vertx vertx,
+            OperatorAddress operator,
             @ConfigProperty(name = "paas.bootstrap.connect-timeout") Duration connectTimeout,
             @ConfigProperty(name = "paas.bootstrap.command-timeout") Duration commandTimeout,
             @ConfigProperty(name = "paas.bootstrap.connect-attempts") int connectAttempts,
@@ -81,6 +84,7 @@ public class HostAgents {
         this.verifyEvery = verifyEvery;
         this.answerTimeout = answerTimeout;
         this.agentBind = agentBind.filter(s -> !s.isBlank());
+        this.operatorUrl = "http://" + (operator.ip().contains(":") ? "[" + operator.ip() + "]" : operator.ip()) + ":" + operator.port();
     }
 
     /**
@@ -212,7 +216,8 @@ public class HostAgents {
         List<HostSpec.Credential> auth = host.auth();
         Account runAs = account(auth.get(0), "auth[0]");
         Account login = auth.size() > 1 ? account(auth.get(1), "auth[1]") : runAs;
-        return new AgentInstaller.Target(host.ip(), host.sshPort(), host.agentPort(), agentBind.orElse(host.ip()), login, runAs);
+        return new AgentInstaller.Target(host.ip(), host.sshPort(), host.agentPort(), agentBind.orElse(host.ip()), operatorUrl,
+                login, runAs);
     }
 
     private Account account(HostSpec.Credential credential, String role) {

@@ -103,6 +103,7 @@ class AgentBootstrapTest {
         Path settings = host.agentHome().resolve("agent.env");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(settings)));
         assertTrue(Files.readString(settings).contains("AGENT_PORT=" + host.agentPort));
+        assertTrue(Files.readString(settings).contains("OPERATOR_URL=http://127.0.0.1:"), "where it reports after a restart");
         try (Stream<Path> left = Files.list(host.tmp)) {
             assertEquals(List.of(), left.toList(), "the staging directory is removed");
         }
