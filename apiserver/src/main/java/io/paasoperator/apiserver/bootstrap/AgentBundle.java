@@ -27,8 +27,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @Singleton
 public class AgentBundle {
 
-    /** The archive to upload and the build it holds. */
-    public record Packed(Path archive, String build) {
+    /** The archive to upload, the build it holds, and the script that installs it on a host. */
+    public record Packed(Path archive, String build, byte[] installScript) {
     }
 
     private final Path executable;
@@ -89,19 +89,15 @@ public class AgentBundle {
                 entry.writeTo(tar);
             }
         }
-        return new Packed(archive, HexFormat.of().formatHex(digest.digest()).substring(0, 16));
+        return new Packed(archive, HexFormat.of().formatHex(digest.digest()).substring(0, 16),
+                resource("bootstrap/install-agent.sh"));
     }
 
     /** One file of the archive; fixed owner and time, so that the same content always packs to the same digest. */
     private record Entry(String name, byte[] content, Path file, boolean executable) {
 
         static Entry resource(String name, String resource) throws IOException {
-            try (InputStream in = AgentBundle.class.getClassLoader().getResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IOException("resource " + resource + " is missing from the apiserver");
-                }
-                return new Entry(name, in.readAllBytes(), null, true);
-            }
+            return new Entry(name, AgentBundle.resource(resource), null, true);
         }
 
         static Entry file(String name, Path file, boolean executable) {
@@ -122,6 +118,16 @@ public class AgentBundle {
                 Files.copy(file, tar);
             }
             tar.closeArchiveEntry();
+        }
+    }
+
+    /** One of the scripts the apiserver carries (resources/bootstrap). */
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = AgentBundle.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("resource " + name + " is missing from the apiserver");
+            }
+            return in.readAllBytes();
         }
     }
 

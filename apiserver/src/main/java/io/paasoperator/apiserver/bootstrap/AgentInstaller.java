@@ -1,7 +1,6 @@
 package io.paasoperator.apiserver.bootstrap;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.io.ByteArrayInputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,13 +33,9 @@ final class AgentInstaller {
         }
     }
 
-    /** Time limits: SSH connect and each read, each remote command (the upload included). */
-    record Limits(Duration connect, Duration command, int connectAttempts) {
-    }
+    private final BootstrapSettings limits;
 
-    private final Limits limits;
-
-    AgentInstaller(Limits limits) {
+    AgentInstaller(BootstrapSettings limits) {
         this.limits = limits;
     }
 
@@ -60,11 +55,11 @@ final class AgentInstaller {
         SshConnection.Unreachable last = null;
         for (int attempt = 1; attempt <= limits.connectAttempts(); attempt++) {
             try {
-                return SshConnection.open(target.ip(), target.sshPort(), target.login(), pinnedKey, limits.connect());
+                return SshConnection.open(target.ip(), target.sshPort(), target.login(), pinnedKey, limits.connectTimeout());
             } catch (SshConnection.Unreachable e) {
                 last = e;
                 if (attempt < limits.connectAttempts()) {
-                    pause(Duration.ofSeconds(attempt));
+                    SshConnection.pause(Duration.ofSeconds(attempt));
                 }
             }
         }
@@ -75,26 +70,23 @@ final class AgentInstaller {
         // A directory of our own (mktemp's template: six random characters), readable by the agent's account after su.
         String template = "${TMPDIR:-/tmp}/paas-agent-" + "X".repeat(6);
         SshConnection.Result made = ssh.run("umask 022 && d=$(mktemp -d \"" + template + "\")"
-                + " && chmod 755 \"$d\" && echo \"$d\"", limits.command());
+                + " && chmod 755 \"$d\" && echo \"$d\"", limits.commandTimeout());
         String staging = made.output().strip();
         if (!made.succeeded() || !staging.startsWith("/")) {
             throw new BootstrapException("cannot create a staging directory on " + target.ip() + " as '"
                     + target.login().username() + "': " + Shell.lastLines(made.output(), 3));
         }
         try {
-            SshConnection.Result uploaded = ssh.upload(bundle.archive(), staging + "/agent.tar.gz", limits.command());
+            SshConnection.Result uploaded = ssh.upload(bundle.archive(), staging + "/agent.tar.gz", limits.commandTimeout());
             if (uploaded.succeeded()) {
-                try (InputStream script = installScript()) {
-                    uploaded = ssh.upload(script, staging + "/install-agent.sh", limits.command());
-                }
+                uploaded = ssh.upload(new ByteArrayInputStream(bundle.installScript()), staging + "/install-agent.sh",
+                        limits.commandTimeout());
             }
             if (!uploaded.succeeded()) {
                 throw new BootstrapException("uploading the agent to " + target.ip() + ":" + staging + " failed: "
                         + Shell.lastLines(uploaded.output(), 3));
             }
             runInstall(ssh, target, staging, bundle.build(), secret);
-        } catch (IOException e) {
-            throw new BootstrapException("cannot read the install script: " + e.getMessage());
         } finally {
             removeQuietly(ssh, staging);
         }
@@ -111,10 +103,10 @@ final class AgentInstaller {
             replies.add(new SshConnection.Reply("assword:", target.runAs().password()));
             replies.add(new SshConnection.Reply(SECRET_PROMPT, secret));
             result = ssh.converse("LC_ALL=C su - " + Shell.quote(target.runAs().username()) + " -c " + Shell.quote(install),
-                    true, replies, limits.command());
+                    true, replies, limits.commandTimeout());
         } else {
             replies.add(new SshConnection.Reply(SECRET_PROMPT, secret));
-            result = ssh.converse(install, false, replies, limits.command());
+            result = ssh.converse(install, false, replies, limits.commandTimeout());
         }
         if (result.succeeded() && result.output().contains(INSTALLED_LINE)) {
             return;
@@ -142,26 +134,9 @@ final class AgentInstaller {
 
     private void removeQuietly(SshConnection ssh, String staging) {
         try {
-            ssh.run("rm -rf " + Shell.quote(staging), limits.command());
+            ssh.run("rm -rf " + Shell.quote(staging), limits.commandTimeout());
         } catch (BootstrapException e) {
             LOG.infof("staging directory %s not removed: %s", staging, e.getMessage());
-        }
-    }
-
-    private static InputStream installScript() throws IOException {
-        InputStream script = AgentInstaller.class.getClassLoader().getResourceAsStream("bootstrap/install-agent.sh");
-        if (script == null) {
-            throw new IOException("bootstrap/install-agent.sh is missing from the apiserver");
-        }
-        return script;
-    }
-
-    private static void pause(Duration duration) throws BootstrapException {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BootstrapException("the bootstrap was interrupted");
         }
     }
 }

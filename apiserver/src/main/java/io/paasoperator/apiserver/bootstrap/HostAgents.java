@@ -22,11 +22,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -48,10 +47,7 @@ public class HostAgents {
     private final Vertx vertx;
     private final AgentInstaller installer;
     private final WorkerExecutor sshWorkers;
-    private final Duration lease;
-    private final Duration verifyEvery;
-    private final Duration answerTimeout;
-    private final Optional<String> agentBind;
+    private final BootstrapSettings settings;
     private final String operatorUrl;
     /** Names this replica as a lease holder. */
     private final String replica = ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -64,26 +60,16 @@ public class HostAgents {
     }
 
     public HostAgents(HostStore hosts, AgentClient agents, AgentBundle bundle, SecretCipher cipher, Vertx vertx,
-            OperatorAddress operator,
-            @ConfigProperty(name = "paas.bootstrap.connect-timeout") Duration connectTimeout,
-            @ConfigProperty(name = "paas.bootstrap.command-timeout") Duration commandTimeout,
-            @ConfigProperty(name = "paas.bootstrap.connect-attempts") int connectAttempts,
-            @ConfigProperty(name = "paas.bootstrap.answer-timeout") Duration answerTimeout,
-            @ConfigProperty(name = "paas.bootstrap.max-parallel") int maxParallel,
-            @ConfigProperty(name = "paas.bootstrap.lease") Duration lease,
-            @ConfigProperty(name = "paas.bootstrap.verify-every") Duration verifyEvery,
-            @ConfigProperty(name = "paas.bootstrap.agent-bind") Optional<String> agentBind) {
+            OperatorAddress operator, BootstrapSettings settings) {
         this.hosts = hosts;
         this.agents = agents;
         this.bundle = bundle;
         this.cipher = cipher;
         this.vertx = vertx;
-        this.installer = new AgentInstaller(new AgentInstaller.Limits(connectTimeout, commandTimeout, connectAttempts));
-        this.sshWorkers = vertx.createSharedWorkerExecutor("paas-bootstrap", maxParallel, lease.toMinutes() + 1, TimeUnit.MINUTES);
-        this.lease = lease;
-        this.verifyEvery = verifyEvery;
-        this.answerTimeout = answerTimeout;
-        this.agentBind = agentBind.filter(s -> !s.isBlank());
+        this.installer = new AgentInstaller(settings);
+        this.sshWorkers = vertx.createSharedWorkerExecutor("paas-bootstrap", settings.maxParallel(),
+                settings.lease().toMinutes() + 1, TimeUnit.MINUTES);
+        this.settings = settings;
         this.operatorUrl = "http://" + (operator.ip().contains(":") ? "[" + operator.ip() + "]" : operator.ip()) + ":" + operator.port();
     }
 
@@ -111,6 +97,15 @@ public class HostAgents {
                 })));
     }
 
+    /**
+     * Calls the agent of {@code host}, installed first when needed. A call that fails makes the agent looked at again
+     * before the next one (and installed again if it refused our secret).
+     */
+    public <T> Uni<T> call(HostSpec host, Function<AgentEndpoint, Uni<T>> call) {
+        return ready(host).chain(agent -> call.apply(agent)
+                .onFailure(AgentCallException.class).invoke(e -> distrust(agent, ((AgentCallException) e).failure())));
+    }
+
     /** The agent of a host as last installed, without looking at it: for calls that may fail harmlessly. */
     public Uni<AgentEndpoint> lastKnown(HostSpec host) {
         return hosts.get(host.ip()).map(row -> row == null || row.agentSecret == null ? null
@@ -121,7 +116,7 @@ public class HostAgents {
      * A call to this agent failed: look at it again before the next one. One that refused its secret is installed
      * again, unless the host's record holds another secret by then (another replica reinstalled it meanwhile).
      */
-    public void distrust(AgentEndpoint agent, AgentCallException.Failure failure) {
+    void distrust(AgentEndpoint agent, AgentCallException.Failure failure) {
         verified.remove(agent.ip());
         if (failure == AgentCallException.Failure.SECRET_REFUSED) {
             refusedSecrets.put(agent.ip(), agent.secret());
@@ -142,14 +137,14 @@ public class HostAgents {
     }
 
     private AgentEndpoint trust(AgentEndpoint endpoint) {
-        verified.put(endpoint.ip(), new Verified(endpoint, Instant.now().plus(verifyEvery)));
+        verified.put(endpoint.ip(), new Verified(endpoint, Instant.now().plus(settings.verifyEvery())));
         return endpoint;
     }
 
     private Uni<AgentEndpoint> install(HostSpec host, AgentHost row, AgentBundle.Packed packed, String why) {
         String ip = host.ip();
         Instant now = now();
-        return hosts.claimLease(ip, host.agentPort(), replica, now.plus(lease), now).chain(claimed -> {
+        return hosts.claimLease(ip, host.agentPort(), replica, now.plus(settings.lease()), now).chain(claimed -> {
             if (!claimed) {
                 return Uni.createFrom().failure(new InstallingElsewhere(ip));
             }
@@ -165,7 +160,7 @@ public class HostAgents {
                     .call(done -> pin(ip, pinned, done.hostKey()).chain(() -> hosts.recordInstall(ip,
                             new HostStore.Installed(host.agentPort(), target.runAs().username(), bundle.version(), done.build()),
                             cipher.encrypt(secret), secret, now())))
-                    .call(done -> awaitAnswer(target, done.build(), now().plus(answerTimeout))
+                    .call(done -> awaitAnswer(target, done.build(), now().plus(settings.answerTimeout()))
                             .onFailure(BootstrapException.class).call(e -> hosts.recordError(ip, e.getMessage(), now())))
                     .map(done -> {
                         refusedSecrets.remove(ip);
@@ -207,7 +202,7 @@ public class HostAgents {
         String seen = answer == null ? "nothing answers at " + where
                 : "another agent answers at " + where + " (build " + answer.build() + " of " + answer.version() + ")";
         return "the agent (build " + build + ") was installed on " + target.ip() + " as '" + target.runAs().username()
-                + "' but does not answer within " + answerTimeout.toSeconds() + "s: " + seen
+                + "' but does not answer within " + settings.answerTimeout().toSeconds() + "s: " + seen
                 + "; its log is ~/.paas-agent/agent.log of that account";
     }
 
@@ -216,7 +211,7 @@ public class HostAgents {
         List<HostSpec.Credential> auth = host.auth();
         Account runAs = account(auth.get(0), "auth[0]");
         Account login = auth.size() > 1 ? account(auth.get(1), "auth[1]") : runAs;
-        return new AgentInstaller.Target(host.ip(), host.sshPort(), host.agentPort(), agentBind.orElse(host.ip()), operatorUrl,
+        return new AgentInstaller.Target(host.ip(), host.sshPort(), host.agentPort(), settings.agentBind().orElse(host.ip()), operatorUrl,
                 login, runAs);
     }
 

@@ -47,6 +47,9 @@ final class SshConnection implements AutoCloseable {
         }
     }
 
+    /** How often a running command's output is looked at. */
+    private static final Duration OUTPUT_POLL = Duration.ofMillis(20);
+
     private final SSHClient ssh;
     private final String where;
     private final String hostKey;
@@ -166,7 +169,7 @@ final class SshConnection implements AutoCloseable {
                 throw new BootstrapException("a command on " + where + " did not finish within " + timeout.toSeconds()
                         + "s; its output: " + Shell.lastLines(scrub(seen.toString(StandardCharsets.UTF_8), replies), 5));
             } else {
-                sleep();
+                pause(OUTPUT_POLL);
             }
             if (answered < replies.size()) {
                 String text = seen.toString(StandardCharsets.UTF_8);
@@ -194,9 +197,10 @@ final class SshConnection implements AutoCloseable {
         return clean;
     }
 
-    private static void sleep() throws BootstrapException {
+    /** Waits on a bootstrap worker thread; an interrupt (the apiserver stopping) ends the bootstrap. */
+    static void pause(Duration duration) throws BootstrapException {
         try {
-            Thread.sleep(20);
+            Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BootstrapException("the bootstrap was interrupted");

@@ -246,14 +246,12 @@ public class Reconciler {
      * reason; another replica's bootstrap of the host makes the step wait for it.
      */
     private Uni<Void> withAgent(ResourceRecord record, HostSpec host, Action action, Function<AgentEndpoint, Uni<Void>> work) {
-        return hostAgents.ready(host)
-                .onFailure(BootstrapException.class).recoverWithUni(e -> failStep(record, action, BOOTSTRAP_FAILED, e.getMessage())
-                        .replaceWith((AgentEndpoint) null))
+        return hostAgents.call(host, work)
+                .onFailure(BootstrapException.class).recoverWithUni(e -> failStep(record, action, BOOTSTRAP_FAILED, e.getMessage()))
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithUni(e -> {
                     wakeAt(record, Instant.now().plus(BOOTSTRAP_ELSEWHERE_RETRY));
-                    return Uni.createFrom().nullItem();
-                })
-                .chain(agent -> agent == null ? Uni.createFrom().voidItem() : work.apply(agent));
+                    return Uni.createFrom().voidItem();
+                });
     }
 
     private Uni<Void> claimAndSubmit(ResourceRecord record, AppSpec app, Action action, AgentEndpoint agent, Instant now) {
@@ -267,7 +265,7 @@ public class Reconciler {
                             }
                         }))
                         .invoke(updated -> wakeAt(updated, deadline))
-                        .onFailure(AgentCallException.class).call(e -> callFailed(record, action, agent, (AgentCallException) e)))
+                        .onFailure(AgentCallException.class).call(e -> failStep(record, action, CALL_FAILED, e.getMessage())))
                 .replaceWithVoid();
     }
 
@@ -288,9 +286,7 @@ public class Reconciler {
             }
             return withAgent(record, host, action, agent -> adoptOrAbandon(record, agent, now));
         }
-        return hostAgents.ready(host)
-                .chain(agent -> agents.operation(agent, record.inFlightOperation)
-                        .onFailure(AgentCallException.class).invoke(e -> hostAgents.distrust(agent, ((AgentCallException) e).failure())))
+        return hostAgents.call(host, agent -> agents.operation(agent, record.inFlightOperation))
                 .onFailure(Reconciler::agentUnavailable).recoverWithNull()
                 .chain(operation -> {
                     if (operation != null && operation.state().finished()) {
@@ -321,15 +317,13 @@ public class Reconciler {
             return store.updateIf(record.kind, record.name, record.version, r -> r.abandonAction(
                     record.inFlightAction.wire() + " never reached the agent; finding out the state afresh", now))
                     .replaceWithVoid();
-        }).onFailure(AgentCallException.class).call(e -> callFailed(record, record.inFlightAction, agent, (AgentCallException) e));
+        }).onFailure(AgentCallException.class).call(e -> failStep(record, record.inFlightAction, CALL_FAILED, e.getMessage()));
     }
 
     private Uni<Void> probe(ResourceRecord record, AppSpec app, Instant now) {
         HostSpec host = host(record);
         Duration checkTimeout = Action.CHECK.timeout(app.timeouts(), Action.CHECK.defaultTimeout());
-        return hostAgents.ready(host)
-                .chain(agent -> agents.probe(agent, agentRequest(record, app), checkTimeout)
-                        .onFailure(AgentCallException.class).invoke(e -> hostAgents.distrust(agent, ((AgentCallException) e).failure())))
+        return hostAgents.call(host, agent -> agents.probe(agent, agentRequest(record, app), checkTimeout))
                 .chain(status -> store.updateIf(record.kind, record.name, record.version, r -> {
                     boolean healthy = status.installed() && status.lastCheck() != null && status.lastCheck().healthy();
                     r.recordCheck(status.lastCheck() == null ? null : status.lastCheck().code(),
@@ -351,11 +345,6 @@ public class Reconciler {
     private static boolean agentUnavailable(Throwable failure) {
         return failure instanceof AgentCallException || failure instanceof BootstrapException
                 || failure instanceof HostAgents.InstallingElsewhere;
-    }
-
-    private Uni<Void> callFailed(ResourceRecord record, Action action, AgentEndpoint agent, AgentCallException e) {
-        hostAgents.distrust(agent, e.failure());
-        return failStep(record, action, CALL_FAILED, e.getMessage());
     }
 
     /** Applies an action's result, whoever delivered it (the agent's push, or our own poll). */

@@ -133,12 +133,17 @@ public class ResourceStore {
      * otherwise fails with {@link StaleDecision}, and the caller decides afresh.
      */
     public Uni<ResourceRecord> updateIf(ResourceKind kind, String name, long expectedVersion, Consumer<ResourceRecord> change) {
-        return update(kind, name, record -> {
+        return update(kind, name, ifAt(expectedVersion, change));
+    }
+
+    /** {@code change}, applied only to the version a decision was based on. */
+    private static Consumer<ResourceRecord> ifAt(long expectedVersion, Consumer<ResourceRecord> change) {
+        return record -> {
             if (record.version != expectedVersion) {
                 throw new StaleDecision();
             }
             change.accept(record);
-        });
+        };
     }
 
     /** Every resource's kind and name, for a resync. */
@@ -158,14 +163,8 @@ public class ResourceStore {
                         .chain(session -> session.createNativeQuery("select ip from agent_host where ip = :ip for update")
                                 .setParameter("ip", host).getResultList())
                         .chain(() -> ResourceRecord.count("inFlightHost = ?1", host))
-                        .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem() : find(kind, name)
-                                .invoke(record -> {
-                                    if (record.version != expectedVersion) {
-                                        throw new StaleDecision();
-                                    }
-                                    change.accept(record);
-                                })
-                                .call(record -> ResourceEvent.persistAll(record.drainEvents()))))
+                        .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem()
+                                : change(kind, name, ifAt(expectedVersion, change))))
                 .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
     }
 
@@ -188,10 +187,13 @@ public class ResourceStore {
      * transaction runs again on fresh data (at once, on the same event loop: a delayed retry would leave its context).
      */
     public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
-        return Panache.withTransaction(() -> find(kind, name)
-                        .invoke(change)
-                        .call(record -> ResourceEvent.persistAll(record.drainEvents())))
+        return Panache.withTransaction(() -> change(kind, name, change))
                 .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+    }
+
+    /** Within a transaction: reads the resource, changes it, and writes the history the change produced. */
+    private static Uni<ResourceRecord> change(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
+        return find(kind, name).invoke(change).call(record -> ResourceEvent.persistAll(record.drainEvents()));
     }
 
     /** Names that could never have been created are not looked up: some (a NUL) are not even text to PostgreSQL. */

@@ -283,9 +283,9 @@ class AgentBootstrapTest {
     }
 
     @Test
-    void noSshServerIsSaidPlainlyAfterBoundedAttempts() {
-        int closedPort = freePort("127.0.0.37");
-        HostSpec nowhere = new HostSpec("127.0.0.37", closedPort, freePort("127.0.0.37"),
+    void noSshServerIsSaidPlainlyAfterBoundedAttempts() throws IOException {
+        int closedPort = SshTestHost.freePort("127.0.0.37");
+        HostSpec nowhere = new HostSpec("127.0.0.37", closedPort, SshTestHost.freePort("127.0.0.37"),
                 List.of(new HostSpec.Credential("paas", cipher.encrypt("pw"))));
         BootstrapException refused = assertThrows(BootstrapException.class, () -> ready(nowhere));
         assertTrue(refused.getMessage().contains("cannot reach SSH at 127.0.0.37:" + closedPort + ": connection refused"),
@@ -379,11 +379,4 @@ class AgentBootstrapTest {
         return bin;
     }
 
-    private static int freePort(String ip) {
-        try {
-            return SshTestHost.freePort(ip);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 }

@@ -13,8 +13,6 @@ import io.paasoperator.apiserver.testing.LocalSystem;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -294,9 +292,7 @@ class ReconcileEndToEndIT {
     }
 
     private static int freePort(String ip) throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(ip))) {
-            return socket.getLocalPort();
-        }
+        return SshTestHost.freePort(ip);
     }
 
 }
