@@ -3,6 +3,7 @@ package io.paasoperator.contract;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,6 +12,11 @@ import java.util.Map;
  *
  * @param operatorPort a string in the seed ("3335"); a number is accepted too
  * @param checkInterval seconds between health checks; null for the agent's default
+ * @param operationId the apiserver's name for this action (SPEC.md §5): the same id sent twice is one operation,
+ *     never a second run of the script; null lets the agent choose one (a seed-style caller)
+ * @param hostIp this host's address as the resource lists it (HOST_IP for scripts)
+ * @param hostIndex this host's 0-based place in the resource's host list (HOST_INDEX)
+ * @param hosts every host of the resource, in order (HOSTS, comma-separated)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AgentRequest(
@@ -29,11 +35,22 @@ public record AgentRequest(
         Map<String, String> metadata,
         Map<String, String> checksums,
         Map<String, Integer> timeouts,
-        @JsonProperty("check_interval") Integer checkInterval) {
+        @JsonProperty("check_interval") Integer checkInterval,
+        @JsonProperty("operation_id") String operationId,
+        @JsonProperty("host_ip") String hostIp,
+        @JsonProperty("host_index") Integer hostIndex,
+        List<String> hosts) {
 
-    /** The request the apiserver sends for one application; the app's own check interval wins over the default. */
+    /** Where in a resource's host list the receiving host stands. */
+    public record Placement(String hostIp, int hostIndex, List<String> hosts) {
+    }
+
+    /**
+     * The request the apiserver sends for one application on one of its hosts; the app's own check interval wins over
+     * the default.
+     */
     public static AgentRequest of(String name, ResourceKind type, String operatorIp, int operatorPort, AppSpec app,
-            Integer defaultCheckInterval) {
+            Integer defaultCheckInterval, Placement placement) {
         Map<String, String> metadata = new LinkedHashMap<>(app.metadata() == null ? Map.of() : app.metadata());
         metadata.put("REPO_URL", app.repoUrl());
         if (app.packageFile() != null) {
@@ -41,7 +58,14 @@ public record AgentRequest(
         }
         return new AgentRequest(name, type, operatorIp, String.valueOf(operatorPort), app.repoUrl(), app.install(),
                 app.start(), app.stop(), app.restart(), app.uninstall(), app.check(), app.packageFile(), metadata,
-                app.checksums(), app.timeouts(), app.checkInterval() != null ? app.checkInterval() : defaultCheckInterval);
+                app.checksums(), app.timeouts(), app.checkInterval() != null ? app.checkInterval() : defaultCheckInterval,
+                null, placement.hostIp(), placement.hostIndex(), List.copyOf(placement.hosts()));
+    }
+
+    /** The same request, named as the operation {@code id}. */
+    public AgentRequest withOperationId(String id) {
+        return new AgentRequest(name, type, operatorIp, operatorPort, repoUrl, install, start, stop, restart, uninstall,
+                check, packageFile, metadata, checksums, timeouts, checkInterval, id, hostIp, hostIndex, hosts);
     }
 
     public AppSpec app() {

@@ -14,7 +14,8 @@ public final class NamingRules {
     public static final Set<String> RESERVED_RESOURCE_NAMES = Set.of("create", "status");
 
     /** Names the agent sets itself for every script; a resource cannot override them. */
-    public static final Set<String> AGENT_ENVIRONMENT = Set.of("APP_NAME", "APP_TYPE", "APP_HOME", "REPO_URL", "PACKAGE");
+    public static final Set<String> AGENT_ENVIRONMENT = Set.of("APP_NAME", "APP_TYPE", "APP_HOME", "REPO_URL", "PACKAGE",
+            "HOST_IP", "HOST_INDEX", "HOSTS");
 
     private static final Pattern RESOURCE_NAME = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?");
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9._+-]+");
