@@ -165,14 +165,17 @@ class AgentProcessIT {
 
     @Test
     void checksThatSayNothingOrFailAreUnhealthyWithAReason() throws Exception {
-        Map<String, Object> garbage = lab("garbage", Map.of("CHECK_MODE", "garbage"));
+        Map<String, Object> garbage = lab("garbage", Map.of("CHECK_MODE", "garbage", "HOST_INDEX", "7", "HOSTS", "10.6.6.6"));
+        garbage.putAll(Map.of("host_ip", "127.0.0.2", "host_index", 1, "hosts", List.of("127.0.0.3", "127.0.0.2", "127.0.0.4")));
         assertEquals("succeeded", host2.runToEnd("install", garbage).get("state").asText());
         assertEquals("succeeded", host2.runToEnd("start", garbage).get("state").asText());
-        String env = Files.readString(host2.home.resolve("apps/database/garbage/started-env"));
-        assertTrue(env.contains("APP_NAME=garbage") && env.contains("APP_TYPE=database") && env.contains("CHECK_MODE=garbage"), env);
-        assertTrue(env.contains("APP_HOME=" + host2.home.resolve("apps/database/garbage")), env);
-        assertTrue(env.contains("REPO_URL=" + repo.url("lab")), env);
-        assertFalse(env.contains(SECRET), "the agent's secret reached a script");
+        List<String> env = Files.readAllLines(host2.home.resolve("apps/database/garbage/started-env"));
+        assertTrue(env.containsAll(List.of("APP_NAME=garbage", "APP_TYPE=database", "CHECK_MODE=garbage")), env.toString());
+        assertTrue(env.contains("APP_HOME=" + host2.home.resolve("apps/database/garbage")), env.toString());
+        assertTrue(env.contains("REPO_URL=" + repo.url("lab")), env.toString());
+        assertTrue(env.containsAll(List.of("HOST_IP=127.0.0.2", "HOST_INDEX=1", "HOSTS=127.0.0.3,127.0.0.2,127.0.0.4")),
+                "the host's place, and the agent's values over metadata's: " + env);
+        assertTrue(env.stream().noneMatch(line -> line.contains(SECRET)), "the agent's secret reached a script");
         JsonNode verdict = host2.post("/check", garbage).body().get("last_check");
         assertEquals("1", verdict.get("code").asText());
         assertTrue(verdict.get("msg").asText().contains("no {\"code\",\"msg\"} verdict"), verdict.toString());
@@ -197,6 +200,62 @@ class AgentProcessIT {
         assertEquals("succeeded", host2.awaitOperation(first.body().get("id").asText()).get("state").asText());
         // Other applications were never held up.
         assertEquals("succeeded", host2.runToEnd("install", lab("neighbour", Map.of())).get("state").asText());
+    }
+
+    @Test
+    void anOperationIdSentAgainIsTheSameOperationAndRunsNothing() throws Exception {
+        Map<String, Object> slow = lab("once", Map.of("INSTALL_MODE", "slow", "INSTALL_SECONDS", "3"));
+        slow.put("operation_id", "op-once-1");
+        var first = host2.post("/install", slow);
+        assertEquals(202, first.status(), first.body().toString());
+        assertEquals("op-once-1", first.body().get("id").asText());
+        var whileRunning = host2.post("/install", slow);
+        assertEquals(202, whileRunning.status());
+        assertEquals(first.body(), whileRunning.body(), "the same id while it runs is the running operation");
+        Map<String, Object> other = lab("once", Map.of());
+        other.put("operation_id", "op-once-other");
+        assertEquals(409, host2.post("/uninstall", other).status(), "another operation while one runs");
+        JsonNode finished = host2.awaitOperation("op-once-1");
+        assertEquals("succeeded", finished.get("state").asText());
+        var afterwards = host2.post("/install", slow);
+        assertEquals(202, afterwards.status());
+        assertEquals(finished, afterwards.body(), "the same id once finished is the finished operation");
+        Path runs = host2.home.resolve("apps/database/once/install-runs");
+        assertEquals(1, Files.readAllLines(runs).size(), "the install script ran again");
+
+        slow.put("operation_id", "op-once-2");
+        assertEquals("succeeded", host2.runToEnd("install", slow).get("state").asText());
+        assertEquals(2, Files.readAllLines(runs).size(), "a new id is a new operation");
+
+        for (String bad : List.of("", "..", "a/b", "a b", "x".repeat(65))) {
+            slow.put("operation_id", bad);
+            var refused = host2.post("/install", slow);
+            assertEquals(400, refused.status(), bad);
+            assertEquals("operation_id", refused.body().at("/errors/0/field").asText(), refused.body().toString());
+        }
+        assertEquals(2, Files.readAllLines(runs).size());
+    }
+
+    @Test
+    void forgettingAnApplicationMidActionTakesEffectWhenTheActionEnds() throws Exception {
+        Map<String, Object> slow = lab("forgotten", Map.of("INSTALL_MODE", "slow", "INSTALL_SECONDS", "3"));
+        String id = host2.post("/install", slow).body().get("id").asText();
+        Path appHome = host2.home.resolve("apps/database/forgotten");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(appHome.resolve("install-runs")));
+
+        var forget = host2.send("DELETE", "/apps/database/forgotten", null, SECRET);
+        assertEquals(200, forget.status(), forget.body().toString());
+        assertTrue(forget.body().get("forgotten").asBoolean());
+        assertEquals(200, host2.get("/apps/database/forgotten").status(), "still known while its install runs");
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> receiver.resultsFor("forgotten").stream()
+                .anyMatch(r -> r.id().equals(id) && r.operation().get("state").asText().equals("succeeded")));
+        assertEquals(404, host2.get("/apps/database/forgotten").status());
+        assertEquals(404, host2.get("/operations/" + id).status());
+        assertFalse(Files.exists(host2.home.resolve("agent/database/forgotten")), "its record or logs were left behind");
+        assertTrue(Files.exists(appHome.resolve("installed-marker")), "forgetting leaves the application's files alone");
+        Thread.sleep(3000); // three check intervals
+        assertEquals(List.of(), receiver.reportsFor("forgotten"), "a check loop ran for a forgotten application");
     }
 
     @Test
@@ -239,12 +298,17 @@ class AgentProcessIT {
             int webPort = AgentProcess.freePort("127.0.0.4");
             Map<String, Object> site = AgentProcess.request("site-c", "middleware", repo.url("webapp"), "webapp",
                     Map.of("WEB_BIND", "127.0.0.4", "WEB_PORT", String.valueOf(webPort)), receiver.port());
+            site.put("operation_id", "site-c-install");
             assertEquals("succeeded", agent.runToEnd("install", site).get("state").asText());
+            site.remove("operation_id");
             assertEquals("succeeded", agent.runToEnd("start", site).get("state").asText());
             long serverPid = Long.parseLong(Files.readString(home.resolve("apps/middleware/site-c/server.pid")).trim());
 
-            String operation = agent.post("/install", lab("mid-run", Map.of("INSTALL_MODE", "slow", "INSTALL_SECONDS", "30")))
-                    .body().get("id").asText();
+            Map<String, Object> midRun = lab("mid-run", Map.of("INSTALL_MODE", "slow", "INSTALL_SECONDS", "30"));
+            midRun.put("operation_id", "mid-run-install");
+            String operation = agent.post("/install", midRun).body().get("id").asText();
+            Path runs = home.resolve("apps/database/mid-run/install-runs");
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(runs));
             agent.kill();
             assertTrue(ProcessHandle.of(serverPid).map(ProcessHandle::isAlive).orElse(false), "the web server died with the agent");
 
@@ -252,6 +316,13 @@ class AgentProcessIT {
             JsonNode interrupted = agent.get("/operations/" + operation).body();
             assertEquals("interrupted", interrupted.get("state").asText(), interrupted.toString());
             assertTrue(interrupted.get("reason").asText().contains("agent stopped"));
+            // Sent again after the restart, both operations are answered from the records; neither script runs again.
+            assertEquals(interrupted, agent.post("/install", midRun).body());
+            site.put("operation_id", "site-c-install");
+            assertEquals("succeeded", agent.post("/install", site).body().get("state").asText());
+            site.remove("operation_id");
+            Thread.sleep(1000);
+            assertEquals(1, Files.readAllLines(runs).size(), "the interrupted install ran again");
             assertTrue(fetch("http://127.0.0.4:" + webPort + "/index.html").contains("test site"));
             int before = receiver.reportsFor("site-c").size();
             await().atMost(Duration.ofSeconds(20)).until(() -> receiver.reportsFor("site-c").stream().skip(before)

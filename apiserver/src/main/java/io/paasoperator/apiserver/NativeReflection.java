@@ -1,6 +1,6 @@
 package io.paasoperator.apiserver;
 
-import io.paasoperator.apiserver.resource.HostSpec;
+import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.contract.AgentRequest;
 import io.paasoperator.contract.AgentVersion;
 import io.paasoperator.contract.AppSpec;

@@ -103,13 +103,29 @@ public class ActionService {
         }
     }
 
-    /** Accepts {@code action} (not check) for the application in {@code request}; it runs in the background. */
+    /**
+     * Accepts {@code action} (not check) for the application in {@code request}; it runs in the background. A request
+     * naming an operation this agent already has (running, finished, or cut short by a restart) is answered with it,
+     * and nothing runs again.
+     */
     public Operation submit(Action action, AgentRequest request) {
         String key = AppRecord.key(request.type().wire(), request.name());
-        Operation operation = Operation.started(UUID.randomUUID().toString(), request.name(), request.type(), action, now());
-        registry.claim(key, operation).ifPresent(running -> {
-            throw ProblemException.conflict(running.action().wire() + " of " + key + " is running (operation "
-                    + running.id() + "); ask again when it has finished");
+        String id = request.operationId() != null ? request.operationId() : UUID.randomUUID().toString();
+        Operation operation = Operation.started(id, request.name(), request.type(), action, now());
+        Optional<Operation> running = registry.claim(key, operation);
+        if (request.operationId() != null) {
+            // Looked up after the claim: an operation that held the application until now is recorded by then.
+            Optional<Operation> known = registry.operation(id).or(() -> running.filter(r -> r.id().equals(id)));
+            if (known.isPresent()) {
+                if (running.isEmpty()) {
+                    registry.release(key);
+                }
+                return known.get();
+            }
+        }
+        running.ifPresent(other -> {
+            throw ProblemException.conflict(other.action().wire() + " of " + key + " is running (operation "
+                    + other.id() + "); ask again when it has finished");
         });
         try {
             boolean installed = registry.get(key).map(AppRecord::installed).orElse(false);
@@ -161,8 +177,8 @@ public class ActionService {
         boolean installed = installedAfter;
         Operation result = finished;
         AppRecord record = registry.update(key, AppRecord.fresh(request), r -> r.withOperation(result).withInstalled(installed));
-        registry.release(key);
-        if (installed) {
+        boolean kept = registry.release(key); // false: forgotten while it ran, and now gone
+        if (installed && kept) {
             loops.start(record); // after install, a restarted loop; after start or restart, a check right away
         }
         results.execute(() -> deliverResult(request, result));
@@ -269,23 +285,22 @@ public class ActionService {
     }
 
     public Optional<Operation> operation(String id) {
-        return registry.all().stream().flatMap(r -> r.operations().stream()).filter(o -> o.id().equals(id)).findFirst();
+        return registry.operation(id);
     }
 
     public Optional<AppStatus> status(String type, String name) {
         return registry.get(AppRecord.key(type, name)).map(AppRecord::status);
     }
 
-    /** Stops managing an application (its check loop and the agent's record go); its files and processes stay. */
+    /**
+     * Stops managing an application (its check loop and the agent's record go); its files and processes stay. While
+     * an action runs, the record goes when it ends; its result is still pushed to the apiserver.
+     */
     public boolean forget(String type, String name) {
         String key = AppRecord.key(type, name);
-        if (registry.busy(key)) {
-            throw ProblemException.conflict(key + " has an action running; forget it once that has finished");
-        }
-        loops.stop(key);
         boolean known = registry.get(key).isPresent();
-        registry.remove(key);
-        store.forget(type, name);
+        loops.stop(key);
+        registry.forget(type, name);
         return known;
     }
 

@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * The environment a script gets: a few of the agent's own variables a shell needs, the resource's metadata, and the
- * agent's APP_* variables, which metadata cannot override. Nothing else of the agent's environment (its secret
- * included) reaches a script.
+ * variables the agent sets itself ({@link io.paasoperator.contract.NamingRules#AGENT_ENVIRONMENT}), which metadata
+ * cannot override. Nothing else of the agent's environment (its secret included) reaches a script.
  */
 public final class ScriptEnvironment {
 
@@ -35,11 +35,19 @@ public final class ScriptEnvironment {
         env.put("APP_TYPE", request.type().wire());
         env.put("APP_HOME", appHome.toString());
         env.put("REPO_URL", request.repoUrl());
-        if (request.packageFile() != null) {
-            env.put("PACKAGE", request.packageFile());
-        } else {
-            env.remove("PACKAGE");
-        }
+        setOrRemove(env, "PACKAGE", request.packageFile());
+        setOrRemove(env, "HOST_IP", request.hostIp());
+        setOrRemove(env, "HOST_INDEX", request.hostIndex() == null ? null : request.hostIndex().toString());
+        setOrRemove(env, "HOSTS", request.hosts() == null ? null : String.join(",", request.hosts()));
         return env;
+    }
+
+    /** Without a value of the agent's own, a name stays unset: metadata cannot fill it in. */
+    private static void setOrRemove(Map<String, String> env, String name, String value) {
+        if (value != null) {
+            env.put(name, value);
+        } else {
+            env.remove(name);
+        }
     }
 }

@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -47,6 +48,8 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class AgentApi {
 
     static final int MAX_METADATA_ENTRIES = 256;
+    /** An operation id becomes part of a log file's name and of the URL its result is pushed to: no "." or "..". */
+    private static final Pattern OPERATION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final ActionService actions;
     private final AgentVersion version;
@@ -126,6 +129,9 @@ public class AgentApi {
         }
         if (request.type() == null) {
             errors.add(new FieldError("type", "is required: " + AppSpecRules.wireWords(ResourceKind.class)));
+        }
+        if (request.operationId() != null && !OPERATION_ID.matcher(request.operationId()).matches()) {
+            errors.add(new FieldError("operation_id", "must be 1-64 of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit"));
         }
         // Metadata here also carries REPO_URL and PACKAGE (the seed's agent body): they are the agent's to set anyway.
         Map<String, String> metadata = request.metadata() == null ? Map.of() : new HashMap<>(request.metadata());

@@ -67,6 +67,12 @@ public class CheckLoops {
         }
     }
 
+    private void end(Loop loop) {
+        if (loops.remove(loop.key, loop)) {
+            loop.cancel();
+        }
+    }
+
     private void tick(Loop loop) {
         if (loops.get(loop.key) != loop || registry.busy(loop.key) || Instant.now().isBefore(loop.nextDeliveryAt)
                 || !loop.checking.compareAndSet(false, true)) {
@@ -75,7 +81,11 @@ public class CheckLoops {
         checkers.execute(() -> {
             try {
                 Optional<AppRecord> record = registry.get(loop.key);
-                if (record.isEmpty() || !record.get().installed()) {
+                if (record.isEmpty()) {
+                    end(loop); // forgotten just as an action ended and started this loop
+                    return;
+                }
+                if (!record.get().installed()) {
                     return;
                 }
                 CheckReport report = healthCheck.run(record.get());

@@ -26,6 +26,10 @@ public class ResourceEvent extends PanacheEntityBase {
     public static final String ACTION = "action";
     /** A step that failed without changing the state (a probe that found no agent, say). */
     public static final String ERROR = "error";
+    /** A new spec: {@code from} and {@code to} are generations; {@code message} holds the old spec (passwords never). */
+    public static final String SPEC = "spec";
+    public static final String UNINSTALL_REQUESTED = "uninstall-requested";
+    public static final String HOST_REMOVED = "host-removed";
 
     /** Who caused it. */
     public static final String BY_API = "api";
@@ -72,6 +76,9 @@ public class ResourceEvent extends PanacheEntityBase {
 
     @Column(name = "output_tail")
     public String outputTail;
+
+    /** The host the event is about; null for the resource as a whole. */
+    public String host;
 
     /** Persists a unit of work's events; none is fine (Panache's own persist refuses an empty list). */
     public static Uni<Void> persistAll(List<ResourceEvent> events) {

@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.resource;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.CheckReport;
@@ -35,7 +37,11 @@ public class RequestReader {
     static final int MAX_CHECK_MESSAGE = 4096;
 
     /** The top level of a create body, once {@code app.status} and {@code type} are taken out. */
-    record CreateBody(String name, List<HostSpec> host, AppSpec app) {
+    record CreateBody(String name, List<HostSpec> host, AppSpec app, RolloutBody rollout) {
+    }
+
+    /** How a new generation is rolled out: at most {@code max_in_flight} hosts out of service at once. */
+    record RolloutBody(@JsonProperty("max_in_flight") Integer maxInFlight) {
     }
 
     record StatusBody(String expect, String realtime) {

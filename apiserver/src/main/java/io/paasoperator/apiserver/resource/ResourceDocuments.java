@@ -3,9 +3,15 @@ package io.paasoperator.apiserver.resource;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.apiserver.rules.Desired;
+import io.paasoperator.apiserver.rules.Summary;
 import io.paasoperator.apiserver.security.SecretCipher;
 import io.paasoperator.contract.AppSpec;
 import jakarta.inject.Singleton;
+import io.paasoperator.contract.Problem;
+import io.paasoperator.contract.ProblemException;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The JSON documents a {@link ResourceRecord} stores: the app spec, and the hosts with their passwords encrypted. */
@@ -35,22 +41,97 @@ public class ResourceDocuments {
         return write(hosts.stream().map(h -> h.mapPasswords(cipher::encrypt)).toList());
     }
 
+    /** Hosts whose passwords are sealed already. */
+    public String storeSealedHosts(List<HostSpec> sealed) {
+        return write(sealed);
+    }
+
+    public List<HostSpec> readHosts(String document) {
+        return read(document, json.getTypeFactory().constructType(HOSTS));
+    }
+
+    /**
+     * An update's hosts, sealed: a password given as {@value HostSpec#HIDDEN_PASSWORD} keeps the one stored for that
+     * host and user, so that a client can GET, edit and PUT. One with nothing stored to keep is refused, naming it.
+     */
+    public List<HostSpec> keepHiddenPasswords(List<HostSpec> given, List<HostSpec> stored) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        List<HostSpec> sealed = new ArrayList<>();
+        for (int i = 0; i < given.size(); i++) {
+            HostSpec host = given.get(i);
+            HostSpec before = stored.stream().filter(h -> h.ip().equals(host.ip())).findFirst().orElse(null);
+            List<HostSpec.Credential> auth = new ArrayList<>();
+            for (int j = 0; j < host.auth().size(); j++) {
+                HostSpec.Credential credential = host.auth().get(j);
+                if (!HostSpec.HIDDEN_PASSWORD.equals(credential.password())) {
+                    auth.add(new HostSpec.Credential(credential.username(), cipher.encrypt(credential.password())));
+                    continue;
+                }
+                String kept = before == null ? null : before.auth().stream().filter(c -> c.username().equals(credential.username()))
+                        .map(HostSpec.Credential::password).findFirst().orElse(null);
+                if (kept == null) {
+                    errors.add(new Problem.FieldError("host[" + i + "].auth[" + j + "].password", HostSpec.HIDDEN_PASSWORD
+                            + " keeps a stored password, and none is stored for '" + credential.username() + "' on " + host.ip()));
+                }
+                auth.add(new HostSpec.Credential(credential.username(), kept));
+            }
+            sealed.add(new HostSpec(host.ip(), host.sshPort(), host.agentPort(), auth));
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+        return sealed;
+    }
+
+    /** Whether two host lists are the same, passwords compared opened (each sealing is different). */
+    public boolean sameHosts(List<HostSpec> a, List<HostSpec> b) {
+        return a.size() == b.size() && a.stream().map(h -> h.withDefaults().mapPasswords(cipher::decrypt)).toList()
+                .equals(b.stream().map(h -> h.withDefaults().mapPasswords(cipher::decrypt)).toList());
+    }
+
+    /** A spec as kept in the history of an update: the app as it was (host passwords are never in it). */
+    public String specSummary(AppSpec app) {
+        return write(app);
+    }
+
     /** Hosts as stored: passwords still encrypted. Decrypt only where one is about to be used. */
     public List<HostSpec> hosts(ResourceRecord record) {
         return read(record.hosts, json.getTypeFactory().constructType(HOSTS));
     }
 
+    /** Hosts dropped from the spec and not yet uninstalled, as stored. */
+    public List<HostSpec> retiredHosts(ResourceRecord record) {
+        return read(record.retiredHosts, json.getTypeFactory().constructType(HOSTS));
+    }
+
+    public String storeRetiredHosts(List<HostSpec> sealed) {
+        return write(sealed);
+    }
+
+    /** How to reach host {@code ip} of the resource, listed or being removed (passwords still sealed); null if neither. */
+    public HostSpec hostSpec(ResourceRecord record, String ip) {
+        return java.util.stream.Stream.concat(hosts(record).stream(), retiredHosts(record).stream())
+                .filter(h -> h.ip().equals(ip)).findFirst().map(HostSpec::withDefaults).orElse(null);
+    }
+
+    /** What the resource asks of its hosts. */
+    public Desired desired(ResourceRecord record) {
+        return record.desired(app(record).restart() != null);
+    }
+
     public ResourceViews.ResourceView view(ResourceRecord record) {
         var status = new ResourceViews.Status(record.expect, record.realtime);
-        var lastCheck = record.checkAt == null ? null
-                : new ResourceViews.LastCheck(record.checkCode, record.checkMsg, record.checkAt);
-        var inFlight = record.inFlightAction == null ? null : new ResourceViews.InFlight(record.inFlightAction,
-                record.inFlightHost, record.inFlightOperation, record.inFlightSince, record.inFlightDeadline);
-        var detail = new ResourceViews.Detail(record.version, record.createdAt, record.updatedAt, record.realtimeSince,
-                record.restartRequested, lastCheck, inFlight, record.failureCount, record.lastError, record.nextRetryAt);
+        var detail = new ResourceViews.Detail(record.version, record.generation, record.createdAt, record.updatedAt,
+                record.realtimeSince, record.deleting ? Boolean.TRUE : null, record.hostStates(),
+                Summary.rollout(desired(record), record.hostStates()));
         List<HostSpec> hosts = hosts(record).stream().map(HostSpec::redacted).toList();
         return new ResourceViews.ResourceView(record.name, record.kind.wire(), hosts,
                 new ResourceViews.AppView(app(record), status), detail);
+    }
+
+    /** The entity tag of a resource's spec: it moves when the spec is written, never with states or reports. */
+    public static String etag(ResourceRecord record) {
+        return "\"" + record.specVersion + "\"";
     }
 
     private String write(Object document) {

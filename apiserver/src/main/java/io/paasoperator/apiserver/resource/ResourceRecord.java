@@ -1,11 +1,18 @@
 package io.paasoperator.apiserver.resource;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.paasoperator.apiserver.history.ResourceEvent;
-import io.paasoperator.apiserver.reconcile.ResourceSnapshot;
-import io.paasoperator.apiserver.reconcile.StateMachine;
-import io.paasoperator.contract.Action;
+import io.paasoperator.apiserver.rules.Desired;
+import io.paasoperator.apiserver.rules.HostState;
+import io.paasoperator.apiserver.rules.Summary;
+import io.paasoperator.apiserver.rules.Transition;
+import io.paasoperator.apiserver.rules.Transitions;
 import io.paasoperator.contract.ExpectedState;
-import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
@@ -21,14 +28,26 @@ import jakarta.persistence.Version;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 /**
- * A stored resource. Its expect and realtime states change only through {@link #changeExpect} and
- * {@link #changeRealtime}, which produce the history event that must be written with the change.
+ * A stored resource: its spec, what its hosts should be, and each host's {@link HostState}. States change only through
+ * the methods here, which apply the rules' {@link Transition}s in one place and produce the history that must be
+ * written with the change.
  */
 @Entity
 @Table(name = "resource")
 public class ResourceRecord extends PanacheEntityBase {
+
+    private static final ObjectMapper STATES_JSON = JsonMapper.builder().addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+    private static final TypeReference<List<HostState>> HOST_STATES = new TypeReference<>() {
+    };
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
@@ -45,14 +64,23 @@ public class ResourceRecord extends PanacheEntityBase {
     @Column(name = "app_spec", nullable = false)
     public String appSpec;
 
-    /** {@link HostSpec} list as JSON, passwords encrypted. */
+    /** {@link io.paasoperator.apiserver.host.HostSpec} list as JSON, passwords sealed. */
     @Column(nullable = false)
     public String hosts;
+
+    /** Hosts dropped from {@link #hosts} and not yet uninstalled: how to reach them meanwhile (passwords sealed). */
+    @Column(name = "retired_hosts", nullable = false)
+    public String retiredHosts = "[]";
+
+    /** Each host's {@link HostState}, as JSON; read and written only through {@link #hostStates()} and the transitions. */
+    @Column(name = "host_states", nullable = false)
+    String hostStatesJson;
 
     @Convert(converter = StateColumns.Expected.class)
     @Column(nullable = false)
     public ExpectedState expect;
 
+    /** The hosts' summary ({@link Summary#realtime}); a column of its own so that lists can filter on it. */
     @Convert(converter = StateColumns.Realtime.class)
     @Column(nullable = false)
     public RealtimeState realtime;
@@ -60,50 +88,24 @@ public class ResourceRecord extends PanacheEntityBase {
     @Column(name = "realtime_since", nullable = false)
     public Instant realtimeSince;
 
-    @Column(name = "restart_requested", nullable = false)
-    public boolean restartRequested;
+    /** Goes up by one when anything the hosts run changes: a roll-out brings every host to it. */
+    @Column(nullable = false)
+    public long generation = 1;
 
-    @Column(name = "check_code")
-    public String checkCode;
+    /** Goes up by one whenever the spec is written (the ETag); never with states or reports. */
+    @Column(name = "spec_version", nullable = false)
+    public long specVersion = 1;
 
-    @Column(name = "check_msg")
-    public String checkMsg;
+    @Column(name = "max_in_flight", nullable = false)
+    public int maxInFlight = 1;
 
-    @Column(name = "check_at")
-    public Instant checkAt;
+    /** {@code DELETE …?uninstall=true}: every host goes to not-installed, then the record is removed. */
+    @Column(nullable = false)
+    public boolean deleting;
 
-    /** The action sent to an agent whose result has not arrived; written before the agent is called. */
-    @Convert(converter = StateColumns.ActionColumn.class)
-    @Column(name = "in_flight_action")
-    public Action inFlightAction;
-
-    /** The agent's operation id, once the agent has accepted the action. */
-    @Column(name = "in_flight_operation")
-    public String inFlightOperation;
-
-    @Column(name = "in_flight_host")
-    public String inFlightHost;
-
-    @Column(name = "in_flight_since")
-    public Instant inFlightSince;
-
-    /** Past this, an action whose result has not arrived is failed: no transitional state lasts for ever. */
-    @Column(name = "in_flight_deadline")
-    public Instant inFlightDeadline;
-
-    /** The action whose failure left realtime failed (a failed install is retried as install). */
-    @Convert(converter = StateColumns.ActionColumn.class)
-    @Column(name = "failed_action")
-    public Action failedAction;
-
-    @Column(name = "failure_count", nullable = false)
-    public int failureCount;
-
-    @Column(name = "last_error")
-    public String lastError;
-
-    @Column(name = "next_retry_at")
-    public Instant nextRetryAt;
+    /** When the reconciler should look at this resource next, found by an indexed query; null: not before a change. */
+    @Column(name = "due_at")
+    public Instant dueAt;
 
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
@@ -115,148 +117,156 @@ public class ResourceRecord extends PanacheEntityBase {
     @Version
     public long version;
 
+    @Transient
+    private List<HostState> hostStates;
+
     /** Pending history for this unit of work; persisted by the store with the change. */
     @Transient
     private List<ResourceEvent> events = new ArrayList<>();
 
-    public static ResourceRecord create(ResourceKind kind, String name, String appSpec, String hosts,
-            ExpectedState expect, RealtimeState realtime, Instant now) {
+    public static ResourceRecord create(ResourceKind kind, String name, String appSpec, String hosts, List<String> ips,
+            int maxInFlight, ExpectedState expect, RealtimeState realtime, Instant now) {
         ResourceRecord record = new ResourceRecord();
         record.kind = kind;
         record.name = name;
         record.appSpec = appSpec;
         record.hosts = hosts;
+        record.maxInFlight = maxInFlight;
         record.expect = expect;
         record.realtime = realtime;
         record.realtimeSince = now;
         record.createdAt = now;
         record.updatedAt = now;
-        record.event(ResourceEvent.CREATED, null, null, ResourceEvent.BY_API, null, now);
-        record.event(ResourceEvent.EXPECT, null, expect.wire(), ResourceEvent.BY_API, null, now);
-        record.event(ResourceEvent.REALTIME, null, realtime.wire(), ResourceEvent.BY_API, null, now);
+        record.dueAt = now;
+        // A resource created as already installed ("for ease of testing") is taken to run its first generation.
+        long installed = realtime == RealtimeState.NOT_INSTALLED ? 0 : 1;
+        record.setHostStates(ips.stream().map(ip -> HostState.fresh(ip, realtime, installed, now)).toList());
+        record.event(ResourceEvent.CREATED, null, null, ResourceEvent.BY_API, null, null, now);
+        record.event(ResourceEvent.EXPECT, null, expect.wire(), ResourceEvent.BY_API, null, null, now);
+        record.event(ResourceEvent.REALTIME, null, realtime.wire(), ResourceEvent.BY_API, null, null, now);
         return record;
     }
 
-    /**
-     * Sets the expected state. A new expectation drops a pending restart (the user asked for something else) and
-     * resets the backoff: a user asking again deserves an attempt now.
-     */
-    public void changeExpect(ExpectedState next, String cause, Instant now) {
-        restartRequested = false;
-        failureCount = 0;
-        nextRetryAt = null;
-        updatedAt = now;
-        if (next != expect) {
-            event(ResourceEvent.EXPECT, expect.wire(), next.wire(), cause, null, now);
-            expect = next;
+    public List<HostState> hostStates() {
+        if (hostStates == null) {
+            try {
+                hostStates = List.copyOf(STATES_JSON.readValue(hostStatesJson, HOST_STATES));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("stored host states of " + kind.wire() + "/" + name + " do not read", e);
+            }
         }
+        return hostStates;
     }
 
-    public void changeRealtime(RealtimeState next, String cause, String message, Instant now) {
-        if (next != realtime) {
-            event(ResourceEvent.REALTIME, realtime.wire(), next.wire(), cause, message, now);
-            realtime = next;
-            realtimeSince = now;
-            updatedAt = now;
+    public Optional<HostState> host(String ip) {
+        return hostStates().stream().filter(h -> h.ip().equals(ip)).findFirst();
+    }
+
+    /** The hosts with an action in flight: each holds one of its host's action slots (see the store). */
+    public Set<String> inFlightHosts() {
+        return hostStates().stream().filter(h -> h.inFlight() != null).map(HostState::ip).collect(Collectors.toSet());
+    }
+
+    /** What the resource asks of its hosts. */
+    public Desired desired(boolean hasRestartScript) {
+        return new Desired(expect, generation, maxInFlight, hasRestartScript, deleting);
+    }
+
+    /**
+     * Applies the rules' transition to host {@code ip}: the one place a host's state changes. Writes the history it
+     * implies (the host's new realtime, a failed step that left the realtime as it was) and the resource's summary.
+     */
+    public HostState apply(Desired desired, String ip, Function<HostState, Transition> rule, Instant now) {
+        HostState before = host(ip).orElseThrow(() -> new IllegalStateException(ip + " is no host of " + name));
+        Transition transition = rule.apply(before);
+        HostState after = transition.host();
+        if (after.equals(before)) {
+            return before;
         }
+        String cause = transition.cause().wire();
+        boolean single = hostStates().size() == 1;
+        if (after.realtime() != before.realtime()) {
+            event(ResourceEvent.REALTIME, before.realtime().wire(), after.realtime().wire(), cause, transition.message(), ip, now);
+        } else if (after.failureCount() > before.failureCount()) {
+            event(ResourceEvent.ERROR, null, null, cause, transition.message(), ip, now);
+        }
+        setHostStates(hostStates().stream().map(h -> h.ip().equals(ip) ? after : h).toList());
+        summarize(desired, single ? null : cause, now);
+        return after;
+    }
+
+    /** Sets the expected state. A user asking again deserves an attempt now: backoffs end, a paused roll-out resumes. */
+    public void changeExpect(Desired desired, ExpectedState next, Instant now) {
+        updatedAt = now;
+        dueAt = now;
+        if (next != expect) {
+            event(ResourceEvent.EXPECT, expect.wire(), next.wire(), ResourceEvent.BY_API, null, null, now);
+            expect = next;
+        }
+        Desired wanted = new Desired(next, desired.generation(), desired.maxInFlight(), desired.hasRestartScript(), desired.deleting());
+        mapHosts(h -> Transitions.resettle(wanted, Transitions.askedAnew(h).withRestartPending(false)));
+        summarize(wanted, ResourceEvent.BY_API, now);
     }
 
     public void requestRestart(Instant now) {
-        restartRequested = true;
         updatedAt = now;
-        event(ResourceEvent.RESTART, null, null, ResourceEvent.BY_API, null, now);
-    }
-
-    public void recordCheck(String code, String msg, Instant now) {
-        checkCode = code;
-        checkMsg = msg;
-        checkAt = now;
-    }
-
-    /** What the state machine looks at. */
-    public ResourceSnapshot snapshot(boolean hasRestartScript) {
-        return new ResourceSnapshot(expect, realtime, realtimeSince, restartRequested, inFlightAction, failedAction,
-                nextRetryAt, checkAt, hasRestartScript);
-    }
-
-    /** Claims the resource for {@code action} on {@code host}: stored before the agent is called (crash safety). */
-    public void beginAction(Action action, String host, Instant now, Instant deadline) {
-        inFlightAction = action;
-        inFlightHost = host;
-        inFlightSince = now;
-        inFlightDeadline = deadline;
-        inFlightOperation = null;
-        changeRealtime(StateMachine.during(action), ResourceEvent.BY_RECONCILER, action.wire() + " sent to " + host, now);
-    }
-
-    public void attachOperation(String operationId) {
-        inFlightOperation = operationId;
+        dueAt = now;
+        mapHosts(h -> h.removing() ? h : h.withRestartPending(true));
+        event(ResourceEvent.RESTART, null, null, ResourceEvent.BY_API, null, null, now);
     }
 
     /**
-     * Applies an action's result. Only the result of the action in flight decides anything; a late or stray one (an
-     * action already failed for want of news, a duplicate delivery) is kept in the history only.
+     * A new spec. Hosts that stay keep their states; new ones start not installed; dropped ones are uninstalled, then
+     * forgotten ({@code retired} says how to reach them meanwhile). A new generation starts a roll-out.
      */
-    public void applyResult(Operation operation, Instant now, Instant retryAt) {
-        events.add(ResourceEvent.action(kind.wire(), name, now, operation));
-        boolean inFlight = operation.id().equals(inFlightOperation)
-                || (inFlightOperation == null && operation.action() == inFlightAction);
-        if (!inFlight) {
-            return;
-        }
-        Action action = inFlightAction;
-        clearInFlight();
-        StateMachine.Outcome outcome = StateMachine.afterAction(action, operation.state(), realtime);
-        switch (operation.state()) {
-            case SUCCEEDED -> {
-                failureCount = 0;
-                failedAction = null;
-                lastError = null;
-                nextRetryAt = null;
-                if (outcome.restartDone()) {
-                    restartRequested = false;
-                }
-                changeRealtime(outcome.realtime(), ResourceEvent.BY_AGENT, action.wire() + " succeeded", now);
-            }
-            case INTERRUPTED -> changeRealtime(outcome.realtime(), ResourceEvent.BY_AGENT,
-                    action.wire() + " was interrupted on the host; finding out the state afresh", now);
-            default -> fail(action, operation.reason() != null ? operation.reason()
-                    : action.wire() + " " + operation.state().wire(), now, retryAt);
-        }
-    }
-
-    /** A step that could not be carried out (agent unreachable or refusing, no result in time): back off and retry. */
-    public void fail(Action action, String reason, Instant now, Instant retryAt) {
-        clearInFlight();
-        failedAction = action;
-        failureCount++;
-        lastError = reason;
-        nextRetryAt = retryAt;
+    public void replaceSpec(String newAppSpec, String newHosts, List<String> ips, String retired, int newMaxInFlight,
+            boolean newGeneration, Desired desired, String oldSpec, Instant now) {
+        appSpec = newAppSpec;
+        hosts = newHosts;
+        retiredHosts = retired;
+        maxInFlight = newMaxInFlight;
+        specVersion++;
         updatedAt = now;
-        changeRealtime(RealtimeState.FAILED, ResourceEvent.BY_RECONCILER, reason, now);
+        dueAt = now;
+        if (newGeneration) {
+            generation++;
+            event(ResourceEvent.SPEC, String.valueOf(generation - 1), String.valueOf(generation), ResourceEvent.BY_API,
+                    "was: " + oldSpec, null, now);
+        }
+        List<HostState> next = new ArrayList<>();
+        for (String ip : ips) {
+            next.add(host(ip).filter(h -> !h.removing()).map(Transitions::askedAnew)
+                    .orElseGet(() -> HostState.fresh(ip, RealtimeState.NOT_INSTALLED, 0, now)));
+        }
+        hostStates().stream().filter(h -> !ips.contains(h.ip())).map(HostState::asRemoving).forEach(next::add);
+        Desired wanted = new Desired(expect, generation, maxInFlight, desired.hasRestartScript(), deleting);
+        setHostStates(next.stream().map(h -> Transitions.resettle(wanted, h)).toList());
+        summarize(wanted, ResourceEvent.BY_API, now);
     }
 
-    /** A probe that could not reach the agent (or install one): the state stays unknown; try again later. */
-    public void probeFailed(String reason, Instant now, Instant retryAt) {
-        event(ResourceEvent.ERROR, null, null, ResourceEvent.BY_RECONCILER, reason, now);
-        failureCount++;
-        lastError = reason;
-        nextRetryAt = retryAt;
+    /** {@code DELETE …?uninstall=true}: drive every host to not-installed, then go. */
+    public void startDeleting(Desired desired, Instant now) {
+        Desired wanted = new Desired(ExpectedState.NOT_INSTALLED, desired.generation(), desired.maxInFlight(),
+                desired.hasRestartScript(), true);
+        changeExpect(wanted, ExpectedState.NOT_INSTALLED, now);
+        deleting = true;
+        event(ResourceEvent.UNINSTALL_REQUESTED, null, null, ResourceEvent.BY_API, null, null, now);
+        summarize(wanted, ResourceEvent.BY_API, now);
+    }
+
+    /** A removed host is uninstalled: it leaves the resource. */
+    public void dropHost(String ip, String retired, Instant now) {
+        setHostStates(hostStates().stream().filter(h -> !h.ip().equals(ip)).toList());
+        retiredHosts = retired;
         updatedAt = now;
+        event(ResourceEvent.HOST_REMOVED, null, null, ResourceEvent.BY_RECONCILER, ip + " is uninstalled and no longer managed", ip, now);
     }
 
-    /** The action's fate is unknown and the agent never took it (the apiserver stopped first): find out afresh. */
-    public void abandonAction(String reason, Instant now) {
-        clearInFlight();
-        changeRealtime(RealtimeState.UNKNOWN, ResourceEvent.BY_RECONCILER, reason, now);
-    }
-
-    private void clearInFlight() {
-        inFlightAction = null;
-        inFlightOperation = null;
-        inFlightHost = null;
-        inFlightSince = null;
-        inFlightDeadline = null;
+    /** An action's result, kept in the history whatever it decides. */
+    public void recordResult(io.paasoperator.contract.Operation operation, String ip, Instant now) {
+        ResourceEvent event = ResourceEvent.action(kind.wire(), name, now, operation);
+        event.host = ip;
+        events.add(event);
     }
 
     public ResourceEvent deletedEvent(Instant now) {
@@ -270,7 +280,37 @@ public class ResourceRecord extends PanacheEntityBase {
         return drained;
     }
 
-    private void event(String type, String oldValue, String newValue, String cause, String message, Instant now) {
-        events.add(ResourceEvent.of(kind.wire(), name, now, type, oldValue, newValue, cause, message));
+    private void mapHosts(UnaryOperator<HostState> change) {
+        setHostStates(hostStates().stream().map(change).toList());
+    }
+
+    private void setHostStates(List<HostState> states) {
+        hostStates = List.copyOf(states);
+        try {
+            hostStatesJson = STATES_JSON.writeValueAsString(hostStates);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("host states do not serialize", e);
+        }
+        updatedAt = Objects.requireNonNullElse(updatedAt, realtimeSince);
+    }
+
+    /** Recomputes the resource's realtime from its hosts; {@code cause} null writes no event (one host: its own says it). */
+    private void summarize(Desired desired, String cause, Instant now) {
+        Desired current = new Desired(expect, generation, maxInFlight, desired.hasRestartScript(), deleting);
+        RealtimeState next = Summary.realtime(current, hostStates());
+        if (next != realtime) {
+            if (cause != null) {
+                event(ResourceEvent.REALTIME, realtime.wire(), next.wire(), cause, "summary of " + hostStates().size() + " hosts", null, now);
+            }
+            realtime = next;
+            realtimeSince = now;
+        }
+        updatedAt = now;
+    }
+
+    private void event(String type, String oldValue, String newValue, String cause, String message, String host, Instant now) {
+        ResourceEvent event = ResourceEvent.of(kind.wire(), name, now, type, oldValue, newValue, cause, message);
+        event.host = host;
+        events.add(event);
     }
 }

@@ -1,11 +1,13 @@
 package io.paasoperator.apiserver.resource;
 
 import io.paasoperator.apiserver.history.ResourceEvent;
-import io.paasoperator.contract.ProblemException;
-import io.paasoperator.apiserver.reconcile.StateMachine;
-import io.paasoperator.contract.CheckReport;
+import io.paasoperator.apiserver.host.AgentAccounts;
+import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.contract.AppSpec;
+import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.NamingRules;
+import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -19,15 +21,21 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.hibernate.StaleStateException;
 
 /**
  * Stores resources. Every write is one transaction holding the change and its history, and a compare-and-set on the
  * row's version: a write based on a stale read is retried on fresh data, so concurrent writers never lose an update.
+ * <p>
+ * Each action in flight also holds a row in {@code host_action}, kept in step with the record in the same transaction,
+ * so that the actions in flight on a host can be counted across resources and replicas.
  */
 @ApplicationScoped
 public class ResourceStore {
@@ -39,10 +47,11 @@ public class ResourceStore {
     private static final String UNIQUE_VIOLATION = "23505";
 
     private final ResourceDocuments documents;
-    private final Clock clock = Clock.systemDefaultZone();
+    private final Clock clock;
 
-    public ResourceStore(ResourceDocuments documents) {
+    public ResourceStore(ResourceDocuments documents, Clock clock) {
         this.documents = documents;
+        this.clock = clock;
     }
 
     public Clock clock() {
@@ -50,7 +59,7 @@ public class ResourceStore {
     }
 
     /** The current time at the precision PostgreSQL keeps, so that what a write answers equals what a read returns. */
-    private Instant now() {
+    public Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
@@ -60,7 +69,7 @@ public class ResourceStore {
         metadata.put(SpecValidator.CREATE_AT, CREATE_AT_FORMAT.format(ZonedDateTime.ofInstant(now, clock.getZone())));
         ResourceRecord record = ResourceRecord.create(kind, request.name(),
                 documents.storeApp(request.app().withMetadata(metadata)), documents.storeHosts(request.hosts()),
-                request.expect(), request.realtime(), now);
+                request.ips(), request.maxInFlight(), request.expect(), request.realtime(), now);
         return Panache.withTransaction(() -> record.<ResourceRecord>persist()
                         .call(saved -> ResourceEvent.persistAll(saved.drainEvents())))
                 .onFailure(ResourceStore::isUniqueViolation)
@@ -92,12 +101,17 @@ public class ResourceStore {
                 .range(0, limit - 1).list());
     }
 
+    /** Sets the expected state; answered once stored. A resource being deleted takes no new expectation. */
     public Uni<ResourceRecord> setExpect(ResourceKind kind, String name, ExpectedState expect) {
-        return update(kind, name, record -> record.changeExpect(expect, ResourceEvent.BY_API, now()));
+        return update(kind, name, record -> {
+            refuseWhileDeleting(record);
+            record.changeExpect(documents.desired(record), expect, now());
+        });
     }
 
     public Uni<ResourceRecord> requestRestart(ResourceKind kind, String name) {
         return update(kind, name, record -> {
+            refuseWhileDeleting(record);
             if (record.expect != ExpectedState.RUNNING) {
                 throw ProblemException.conflict("restart needs expect 'running', and '" + name + "' expects '"
                         + record.expect.wire() + "': PUT running first");
@@ -106,79 +120,82 @@ public class ResourceStore {
         });
     }
 
-    /** Applies an agent's health report by the rules of SPEC.md §4. */
-    public Uni<ResourceRecord> report(ResourceKind kind, String name, CheckReport report) {
+    /** {@code DELETE …?uninstall=true}: every host is driven to not-installed, then the record goes. */
+    public Uni<ResourceRecord> startDeleting(ResourceKind kind, String name) {
         return update(kind, name, record -> {
-            Instant now = now();
-            record.recordCheck(report.code(), report.msg(), now);
-            RealtimeState next = StateMachine.onHealthReport(record.expect, record.realtime, report.healthy());
-            record.changeRealtime(next, ResourceEvent.BY_HEALTH_REPORT, report.msg(), now);
+            if (!record.deleting) {
+                record.startDeleting(documents.desired(record), now());
+            }
         });
     }
 
-    /** Deletes the record (never the application on its hosts). Emits the deleted record, or null when there was none. */
-    public Uni<ResourceRecord> delete(ResourceKind kind, String name) {
-        if (!NamingRules.isResourceName(name)) {
-            return Uni.createFrom().nullItem();
-        }
-        return Panache.withTransaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
-                        .firstResult()
-                        .chain(record -> record == null ? Uni.createFrom().<ResourceRecord>nullItem()
-                                : record.delete().chain(() -> record.deletedEvent(now()).persist()).replaceWith(record)))
-                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
-    }
-
     /**
-     * Changes the resource only if it is still at {@code expectedVersion}, the version a decision was based on;
-     * otherwise fails with {@link StaleDecision}, and the caller decides afresh.
+     * Replaces a resource's spec ({@code PUT /{kind}/{name}}). {@code ifMatch}, when given, must be the record's
+     * current entity tag. Passwords given as {@code ******} keep the stored ones; {@code CreateAt} stays as created.
+     * Emits the record, written only when something changed.
      */
-    public Uni<ResourceRecord> updateIf(ResourceKind kind, String name, long expectedVersion, Consumer<ResourceRecord> change) {
-        return update(kind, name, ifAt(expectedVersion, change));
-    }
-
-    /** {@code change}, applied only to the version a decision was based on. */
-    private static Consumer<ResourceRecord> ifAt(long expectedVersion, Consumer<ResourceRecord> change) {
-        return record -> {
-            if (record.version != expectedVersion) {
-                throw new StaleDecision();
+    public Uni<ResourceRecord> replaceSpec(ResourceKind kind, CreateRequest request, String ifMatch) {
+        return update(kind, request.name(), record -> {
+            if (ifMatch != null && !ifMatch.equals(ResourceDocuments.etag(record)) && !ifMatch.equals("*")) {
+                throw new ProblemException(412, "Precondition Failed", kind.wire() + " '" + request.name() + "' was changed since "
+                        + ifMatch + " (now " + ResourceDocuments.etag(record) + "): GET it again and reapply your change", null);
             }
-            change.accept(record);
-        };
-    }
-
-    /** Every resource's kind and name, for a resync. */
-    public Uni<List<Object[]>> keys() {
-        return Panache.withSession(() -> Panache.getSession().chain(session -> session
-                .createSelectionQuery("select r.kind, r.name from ResourceRecord r", Object[].class).getResultList()));
+            refuseWhileDeleting(record);
+            AppSpec oldApp = documents.app(record);
+            Map<String, String> metadata = new LinkedHashMap<>(request.app().metadata() == null ? Map.of() : request.app().metadata());
+            metadata.remove(SpecValidator.CREATE_AT);
+            if (oldApp.metadata() != null && oldApp.metadata().containsKey(SpecValidator.CREATE_AT)) {
+                metadata.put(SpecValidator.CREATE_AT, oldApp.metadata().get(SpecValidator.CREATE_AT));
+            }
+            AppSpec newApp = request.app().withMetadata(metadata);
+            List<HostSpec> oldHosts = documents.hosts(record);
+            List<HostSpec> newHosts = documents.keepHiddenPasswords(request.hosts(), oldHosts);
+            boolean newGeneration = !newApp.equals(oldApp) || !request.ips().equals(oldHosts.stream().map(HostSpec::ip).toList());
+            boolean changed = newGeneration || record.maxInFlight != request.maxInFlight()
+                    || !documents.sameHosts(newHosts, oldHosts);
+            if (!changed) {
+                return;
+            }
+            List<HostSpec> retired = new java.util.ArrayList<>(documents.retiredHosts(record).stream()
+                    .filter(h -> !request.ips().contains(h.ip())).toList());
+            oldHosts.stream().filter(h -> !request.ips().contains(h.ip())).forEach(retired::add);
+            record.replaceSpec(documents.storeApp(newApp), documents.storeSealedHosts(newHosts), request.ips(),
+                    documents.storeRetiredHosts(retired), request.maxInFlight(), newGeneration, documents.desired(record),
+                    documents.specSummary(oldApp), now());
+        });
     }
 
     /**
-     * {@link #updateIf}, for claiming an action on {@code host}: only while fewer than {@code maxPerHost} actions are in
-     * flight there. The host's row is locked while counting, so that concurrent claims on one host, from any replica,
-     * take turns. Emits null, changing nothing, when the host is busy.
+     * One agent serves every resource on a host: two resources naming different agent ports or accounts for one host
+     * would fight over it. Fails with a 409 naming the other resource.
      */
-    public Uni<ResourceRecord> claimOnHost(ResourceKind kind, String name, long expectedVersion, String host, int maxPerHost,
-            Consumer<ResourceRecord> change) {
-        return Panache.withTransaction(() -> Panache.getSession()
-                        .chain(session -> session.createNativeQuery("select ip from agent_host where ip = :ip for update")
-                                .setParameter("ip", host).getResultList())
-                        .chain(() -> ResourceRecord.count("inFlightHost = ?1", host))
-                        .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem()
-                                : change(kind, name, ifAt(expectedVersion, change))))
-                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+    public Uni<Void> refuseConflictingAgents(ResourceKind kind, String name, List<HostSpec> hosts) {
+        List<String> ips = hosts.stream().map(HostSpec::ip).toList();
+        return Panache.withSession(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+                        "select kind, name, hosts from resource where not (kind = :kind and name = :name) and exists"
+                                + " (select 1 from jsonb_array_elements(hosts::jsonb) h where h->>'ip' = any(:ips))", Object[].class)
+                .setParameter("kind", kind.wire()).setParameter("name", name).setParameter("ips", ips.toArray(String[]::new))
+                .setMaxResults(100).getResultList())).invoke(rows -> {
+                    List<Problem.FieldError> errors = new java.util.ArrayList<>();
+                    for (Object[] row : rows) {
+                        for (HostSpec other : documents.readHosts((String) row[2])) {
+                            for (int i = 0; i < hosts.size(); i++) {
+                                String conflict = AgentAccounts.conflict(hosts.get(i), other.withDefaults());
+                                if (conflict != null) {
+                                    errors.add(new Problem.FieldError("host[" + i + "]", conflict + " for " + row[0] + " '" + row[1] + "'"));
+                                }
+                            }
+                        }
+                    }
+                    if (!errors.isEmpty()) {
+                        throw new ProblemException(409, "Conflict", "a host's agent is already set up differently by another resource", errors);
+                    }
+                }).replaceWithVoid();
     }
 
-    /** How many resources are in each realtime state. */
-    public Uni<List<Object[]>> countByRealtime() {
-        return Panache.withSession(() -> Panache.getSession().chain(session -> session
-                .createSelectionQuery("select r.realtime, count(r) from ResourceRecord r group by r.realtime", Object[].class)
-                .getResultList()));
-    }
-
-    /** The resource changed since the decision was made: decide again on what it is now. */
-    public static final class StaleDecision extends RuntimeException {
-        StaleDecision() {
-            super("the resource changed since the decision", null, false, false);
+    private static void refuseWhileDeleting(ResourceRecord record) {
+        if (record.deleting) {
+            throw ProblemException.conflict(record.kind.wire() + " '" + record.name + "' is being uninstalled for deletion");
         }
     }
 
@@ -191,9 +208,114 @@ public class ResourceStore {
                 .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
     }
 
-    /** Within a transaction: reads the resource, changes it, and writes the history the change produced. */
-    private static Uni<ResourceRecord> change(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
-        return find(kind, name).invoke(change).call(record -> ResourceEvent.persistAll(record.drainEvents()));
+    /**
+     * {@link #update}, for claiming an action on host {@code ip}: only while fewer than {@code maxPerHost} actions are in
+     * flight there. The host's row is locked while counting, so that concurrent claims on one host, from any replica,
+     * take turns. Emits null, changing nothing, when the host is busy.
+     */
+    public Uni<ResourceRecord> claimOnHost(ResourceKind kind, String name, String ip, int maxPerHost,
+            Consumer<ResourceRecord> change) {
+        return Panache.withTransaction(() -> Panache.getSession()
+                        .chain(session -> session.createNativeQuery("select ip from agent_host where ip = :ip for update")
+                                .setParameter("ip", ip).getResultList()
+                                .chain(() -> session.createNativeQuery("select count(*) from host_action where ip = :ip", Long.class)
+                                        .setParameter("ip", ip).getSingleResult()))
+                        .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem() : change(kind, name, change)))
+                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+    }
+
+    /** Deletes the record (never the application on its hosts). Emits the deleted record, or null when there was none. */
+    public Uni<ResourceRecord> delete(ResourceKind kind, String name) {
+        return deleteIf(kind, name, record -> true);
+    }
+
+    /** Deletes the record if {@code condition} holds for it as it is now; emits it when deleted, else null. */
+    public Uni<ResourceRecord> deleteIf(ResourceKind kind, String name, Predicate<ResourceRecord> condition) {
+        if (!NamingRules.isResourceName(name)) {
+            return Uni.createFrom().nullItem();
+        }
+        return Panache.withTransaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
+                        .firstResult()
+                        .chain(record -> record == null || !condition.test(record) ? Uni.createFrom().<ResourceRecord>nullItem()
+                                : record.delete()
+                                        .chain(() -> Panache.getSession().chain(session -> session
+                                                .createNativeQuery("delete from host_action where kind = :kind and name = :name")
+                                                .setParameter("kind", kind.wire()).setParameter("name", name).executeUpdate()))
+                                        .chain(() -> record.deletedEvent(now()).persist()).replaceWith(record)))
+                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+    }
+
+    /** Every resource's kind and name, for a pass over all of them (key rotation). */
+    public Uni<List<Object[]>> keys() {
+        return Panache.withSession(() -> Panache.getSession().chain(session -> session
+                .createSelectionQuery("select r.kind, r.name from ResourceRecord r", Object[].class).getResultList()));
+    }
+
+    /**
+     * Takes up to {@code limit} resources due by {@code now} for this replica: each is pushed {@code claimFor} into the
+     * future (the pass that follows sets its real due time), and rows another replica is taking are skipped, so that
+     * replicas share due work without each reading everything. Emits kind and name of each.
+     */
+    public Uni<List<Object[]>> takeDue(Instant now, int limit, Instant claimUntil) {
+        return Panache.withTransaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+                        "update resource set due_at = :until where id in (select id from resource where due_at <= :now"
+                                + " order by due_at limit :limit for update skip locked) returning kind, name", Object[].class)
+                .setParameter("until", claimUntil).setParameter("now", now).setParameter("limit", limit)
+                .getResultList()));
+    }
+
+    /** Sets when a resource is next due, unless it was written since {@code version} (that write set its own). */
+    public Uni<Void> setDue(long id, long version, Instant dueAt) {
+        return Panache.withTransaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+                        "update resource set due_at = :due where id = :id and version = :version")
+                .setParameter("due", dueAt).setParameter("id", id).setParameter("version", version).executeUpdate()))
+                .replaceWithVoid();
+    }
+
+    /** Resources with an action in flight: after a start-up, each is followed up with its agent. */
+    public Uni<List<Object[]>> withActionsInFlight() {
+        return Panache.withSession(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+                "select distinct kind, name from host_action", Object[].class).getResultList()));
+    }
+
+    /** How many resources are in each realtime state. */
+    public Uni<List<Object[]>> countByRealtime() {
+        return Panache.withSession(() -> Panache.getSession().chain(session -> session
+                .createSelectionQuery("select r.realtime, count(r) from ResourceRecord r group by r.realtime", Object[].class)
+                .getResultList()));
+    }
+
+    /** Within a transaction: reads the resource, changes it, writes the history and the action slots the change implies. */
+    private Uni<ResourceRecord> change(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
+        return find(kind, name).chain(record -> {
+            Set<String> before = record.inFlightHosts();
+            change.accept(record);
+            Set<String> after = record.inFlightHosts();
+            return ResourceEvent.persistAll(record.drainEvents())
+                    .chain(() -> syncActionSlots(record, before, after)).replaceWith(record);
+        });
+    }
+
+    private static Uni<Void> syncActionSlots(ResourceRecord record, Set<String> before, Set<String> after) {
+        Set<String> released = new HashSet<>(before);
+        released.removeAll(after);
+        Set<String> taken = new HashSet<>(after);
+        taken.removeAll(before);
+        if (released.isEmpty() && taken.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Panache.getSession().chain(session -> {
+            Uni<Integer> done = Uni.createFrom().item(0);
+            for (String ip : released) {
+                done = done.chain(() -> session.createNativeQuery("delete from host_action where kind = :kind and name = :name and ip = :ip")
+                        .setParameter("kind", record.kind.wire()).setParameter("name", record.name).setParameter("ip", ip).executeUpdate());
+            }
+            for (String ip : taken) {
+                done = done.chain(() -> session.createNativeQuery("insert into host_action (ip, kind, name) values (:ip, :kind, :name)")
+                        .setParameter("kind", record.kind.wire()).setParameter("name", record.name).setParameter("ip", ip).executeUpdate());
+            }
+            return done.replaceWithVoid();
+        });
     }
 
     /** Names that could never have been created are not looked up: some (a NUL) are not even text to PostgreSQL. */

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.paasoperator.apiserver.history.ResourceEvent;
-import io.paasoperator.contract.Action;
+import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.apiserver.rules.HostState;
+import io.paasoperator.apiserver.rules.Summary;
 import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
@@ -22,7 +24,7 @@ public final class ResourceViews {
 
     /** The seed's answer to GET status and to PUT: {@code {"name","status":{"expect","realtime"}}}. */
     public record StatusView(String name, Status status) {
-        static StatusView of(ResourceRecord record) {
+        public static StatusView of(ResourceRecord record) {
             return new StatusView(record.name, new Status(record.expect, record.realtime));
         }
     }
@@ -30,28 +32,20 @@ public final class ResourceViews {
     public record AppView(@JsonUnwrapped AppSpec spec, Status status) {
     }
 
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record LastCheck(String code, String msg, Instant at) {
-    }
-
-    /** The action in flight, if any. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record InFlight(Action action, String host, @JsonProperty("operation_id") String operationId, Instant since,
-            Instant deadline) {
-    }
-
+    /**
+     * What the seed's object lacks: the record's version, the spec generation hosts should run, each host's state
+     * ({@code hosts}) and a roll-out's progress ({@code rollout}, absent when every host runs the current generation).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Detail(
             long version,
+            long generation,
             @JsonProperty("created_at") Instant createdAt,
             @JsonProperty("updated_at") Instant updatedAt,
             @JsonProperty("realtime_since") Instant realtimeSince,
-            @JsonProperty("restart_pending") boolean restartPending,
-            @JsonProperty("last_check") LastCheck lastCheck,
-            @JsonProperty("in_flight") InFlight inFlight,
-            @JsonProperty("failure_count") int failureCount,
-            @JsonProperty("last_error") String lastError,
-            @JsonProperty("next_retry_at") Instant nextRetryAt) {
+            Boolean deleting,
+            List<HostState> hosts,
+            Summary.Rollout rollout) {
     }
 
     /** The full object. Passwords read {@value HostSpec#HIDDEN_PASSWORD}. */
@@ -67,11 +61,11 @@ public final class ResourceViews {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record EventView(Instant at, String type, String from, String to, String cause, String message,
+    public record EventView(Instant at, String type, String host, String from, String to, String cause, String message,
             @JsonProperty("operation_id") String operationId, @JsonProperty("exit_code") Integer exitCode,
             @JsonProperty("duration_ms") Long durationMs, @JsonProperty("output_tail") String outputTail) {
-        static EventView of(ResourceEvent event) {
-            return new EventView(event.at, event.type, event.oldValue, event.newValue, event.cause, event.message,
+        public static EventView of(ResourceEvent event) {
+            return new EventView(event.at, event.type, event.host, event.oldValue, event.newValue, event.cause, event.message,
                     event.operationId, event.exitCode, event.durationMs, event.outputTail);
         }
     }

@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.resource;
 
+import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.contract.Problem.FieldError;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.AppSpecRules;
@@ -7,8 +8,6 @@ import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.NamingRules;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.WireValue;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,9 +26,6 @@ public class SpecValidator {
     /** The key the apiserver writes into metadata at create time (seed). */
     public static final String CREATE_AT = "CreateAt";
 
-    private static final Pattern IPV4 = Pattern.compile(
-            "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
     private static final Pattern USERNAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,31}");
 
     private final int maxHosts;
@@ -62,10 +58,17 @@ public class SpecValidator {
             expect = parseState(ExpectedState.class, raw.status().expect(), "app.status.expect", expect, errors);
             realtime = parseState(RealtimeState.class, raw.status().realtime(), "app.status.realtime", realtime, errors);
         }
+        int maxInFlight = 1;
+        if (body.rollout() != null && body.rollout().maxInFlight() != null) {
+            maxInFlight = body.rollout().maxInFlight();
+            if (maxInFlight < 1 || maxInFlight > maxHosts) {
+                errors.add(new FieldError("rollout.max_in_flight", "must be a whole number from 1 to " + maxHosts));
+            }
+        }
         if (!errors.isEmpty()) {
             throw ProblemException.invalid(errors);
         }
-        return new CreateRequest(body.name(), hosts, body.app(), expect, realtime);
+        return new CreateRequest(body.name(), hosts, body.app(), expect, realtime, raw.status() != null, maxInFlight);
     }
 
     private List<HostSpec> validateHosts(List<HostSpec> hosts, List<FieldError> errors) {
@@ -89,7 +92,7 @@ public class SpecValidator {
             }
             if (host.ip() == null) {
                 errors.add(new FieldError(field + ".ip", "is required"));
-            } else if (!isIpLiteral(host.ip())) {
+            } else if (!HostSpec.isIpLiteral(host.ip())) {
                 errors.add(new FieldError(field + ".ip", "must be an IPv4 or IPv6 address"));
             } else if (!seen.add(host.ip())) {
                 errors.add(new FieldError(field + ".ip", "is listed twice"));
@@ -123,21 +126,6 @@ public class SpecValidator {
             } else if (password.length() > MAX_PASSWORD || password.chars().anyMatch(Character::isISOControl)) {
                 errors.add(new FieldError(at + ".password", "must be at most " + MAX_PASSWORD + " characters, with no control characters (su reads one line)"));
             }
-        }
-    }
-
-    /** An address literal: never resolved, so no DNS lookup can block or leak. */
-    public static boolean isIpLiteral(String ip) {
-        if (IPV4.matcher(ip).matches()) {
-            return true;
-        }
-        if (!ip.contains(":") || !IPV6_CHARS.matcher(ip).matches()) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(ip) != null; // a literal with ':' is parsed, not looked up
-        } catch (UnknownHostException e) {
-            return false;
         }
     }
 

@@ -13,7 +13,7 @@ import io.paasoperator.apiserver.agentclient.AgentClient;
 import io.paasoperator.apiserver.agentclient.AgentEndpoint;
 import io.paasoperator.apiserver.host.AgentHost;
 import io.paasoperator.apiserver.host.HostStore;
-import io.paasoperator.apiserver.resource.HostSpec;
+import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.apiserver.security.SecretCipher;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;

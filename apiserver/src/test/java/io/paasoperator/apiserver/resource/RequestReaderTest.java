@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.paasoperator.apiserver.host.HostSpec;
+
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.apiserver.testing.Seeds;
 import io.paasoperator.contract.CheckReport;
@@ -63,12 +65,12 @@ class RequestReaderTest {
 
     @Test
     void ipLiteralsAreParsedNeverResolved() {
-        assertEquals(true, SpecValidator.isIpLiteral("10.0.0.1"));
-        assertEquals(true, SpecValidator.isIpLiteral("::1"));
-        assertEquals(true, SpecValidator.isIpLiteral("fe80::1"));
-        assertEquals(false, SpecValidator.isIpLiteral("localhost"));
-        assertEquals(false, SpecValidator.isIpLiteral("01.2.3.4"));
-        assertEquals(false, SpecValidator.isIpLiteral("1.2.3"));
-        assertEquals(false, SpecValidator.isIpLiteral("::g"));
+        assertEquals(true, HostSpec.isIpLiteral("10.0.0.1"));
+        assertEquals(true, HostSpec.isIpLiteral("::1"));
+        assertEquals(true, HostSpec.isIpLiteral("fe80::1"));
+        assertEquals(false, HostSpec.isIpLiteral("localhost"));
+        assertEquals(false, HostSpec.isIpLiteral("01.2.3.4"));
+        assertEquals(false, HostSpec.isIpLiteral("1.2.3"));
+        assertEquals(false, HostSpec.isIpLiteral("::g"));
     }
 }

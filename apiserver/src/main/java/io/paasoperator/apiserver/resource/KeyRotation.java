@@ -1,9 +1,8 @@
-package io.paasoperator.apiserver.security;
+package io.paasoperator.apiserver.resource;
 
 import io.paasoperator.apiserver.host.HostStore;
-import io.paasoperator.apiserver.resource.HostSpec;
-import io.paasoperator.apiserver.resource.ResourceDocuments;
-import io.paasoperator.apiserver.resource.ResourceStore;
+import io.paasoperator.apiserver.security.SecretCipher;
+import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;

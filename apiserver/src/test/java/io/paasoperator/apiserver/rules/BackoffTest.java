@@ -1,4 +1,4 @@
-package io.paasoperator.apiserver.reconcile;
+package io.paasoperator.apiserver.rules;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

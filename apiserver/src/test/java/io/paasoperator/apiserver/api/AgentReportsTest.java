@@ -1,4 +1,4 @@
-package io.paasoperator.apiserver.host;
+package io.paasoperator.apiserver.api;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;

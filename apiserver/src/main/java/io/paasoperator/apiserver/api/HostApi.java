@@ -1,8 +1,11 @@
-package io.paasoperator.apiserver.host;
+package io.paasoperator.apiserver.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.paasoperator.apiserver.resource.SpecValidator;
+import io.paasoperator.apiserver.host.AgentHost;
+import io.paasoperator.apiserver.host.HostKeys;
+import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.contract.ProblemException;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DELETE;
@@ -58,7 +61,7 @@ public class HostApi {
 
     /** Hosts are known by their address literal, as resources name them. */
     private static String address(String ip) {
-        if (!SpecValidator.isIpLiteral(ip)) {
+        if (!HostSpec.isIpLiteral(ip)) {
             throw ProblemException.invalidField("ip", "must be an IPv4 or IPv6 address");
         }
         return ip;

@@ -1,7 +1,6 @@
-package io.paasoperator.apiserver.host;
+package io.paasoperator.apiserver.api;
 
-import io.paasoperator.apiserver.resource.HostSpec;
-import io.paasoperator.apiserver.resource.ResourceDocuments;
+import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.ResourceKind;
@@ -20,16 +19,16 @@ public class AgentReports {
 
     private final HostStore hosts;
     private final ResourceStore resources;
-    private final ResourceDocuments documents;
-
-    public AgentReports(HostStore hosts, ResourceStore resources, ResourceDocuments documents) {
+    public AgentReports(HostStore hosts, ResourceStore resources) {
         this.hosts = hosts;
         this.resources = resources;
-        this.documents = documents;
     }
 
-    /** Succeeds when {@code authorization} is the secret of an agent on one of the resource's hosts; else 401 or 403. */
-    public Uni<Void> authorize(ResourceKind kind, String name, String authorization) {
+    /**
+     * Emits the host whose agent sent {@code authorization} when it is the secret of an agent on one of the resource's
+     * hosts (listed, or being removed); else fails with 401 or 403.
+     */
+    public Uni<String> authorize(ResourceKind kind, String name, String authorization) {
         if (authorization == null || !authorization.startsWith(BEARER) || authorization.length() == BEARER.length()) {
             return Uni.createFrom().failure(ProblemException.unauthorized(
                     "reports are taken from agents only, with their host's secret as a bearer token"));
@@ -38,12 +37,13 @@ public class AgentReports {
             if (host == null) {
                 return Uni.createFrom().failure(ProblemException.unauthorized("the bearer token is not an agent's secret"));
             }
-            return resources.get(kind, name).invoke(record -> {
-                if (documents.hosts(record).stream().map(HostSpec::ip).noneMatch(host.ip::equals)) {
+            return resources.get(kind, name).map(record -> {
+                if (record.host(host.ip).isEmpty()) {
                     throw ProblemException.forbidden("the agent of " + host.ip + " does not manage " + kind.wire() + " '"
                             + name + "'");
                 }
-            }).replaceWithVoid();
+                return host.ip;
+            });
         });
     }
 }

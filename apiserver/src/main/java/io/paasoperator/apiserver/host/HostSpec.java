@@ -1,8 +1,11 @@
-package io.paasoperator.apiserver.resource;
+package io.paasoperator.apiserver.host;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 /**
  * A host the application is managed on, and how to reach it.
@@ -19,6 +22,10 @@ public record HostSpec(
     public static final int DEFAULT_SSH_PORT = 22;
     public static final int DEFAULT_AGENT_PORT = 3335;
     public static final String HIDDEN_PASSWORD = "******";
+
+    private static final Pattern IPV4 = Pattern.compile(
+            "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
 
     public record Credential(String username, String password) {
     }
@@ -37,5 +44,20 @@ public record HostSpec(
     /** What any response shows: passwords are write-only. */
     public HostSpec redacted() {
         return mapPasswords(p -> HIDDEN_PASSWORD);
+    }
+
+    /** Hosts are known by an address literal: never resolved, so no DNS lookup can block or leak. */
+    public static boolean isIpLiteral(String ip) {
+        if (IPV4.matcher(ip).matches()) {
+            return true;
+        }
+        if (!ip.contains(":") || !IPV6_CHARS.matcher(ip).matches()) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(ip) != null; // a literal with ':' is parsed, not looked up
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 }

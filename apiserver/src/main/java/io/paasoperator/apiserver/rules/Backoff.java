@@ -1,4 +1,4 @@
-package io.paasoperator.apiserver.reconcile;
+package io.paasoperator.apiserver.rules;
 
 import java.time.Duration;
 import java.util.random.RandomGenerator;

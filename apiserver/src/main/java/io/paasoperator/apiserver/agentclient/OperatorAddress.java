@@ -1,4 +1,4 @@
-package io.paasoperator.apiserver.reconcile;
+package io.paasoperator.apiserver.agentclient;
 
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;

@@ -1,13 +1,16 @@
-package io.paasoperator.apiserver.resource;
+package io.paasoperator.apiserver.api;
 
-import io.paasoperator.apiserver.agentclient.AgentClient;
-import io.paasoperator.apiserver.bootstrap.HostAgents;
-import io.paasoperator.apiserver.host.AgentReports;
 import io.paasoperator.apiserver.history.ChangeDay;
 import io.paasoperator.apiserver.history.History;
 import io.paasoperator.apiserver.problem.BodyLimit;
 import io.paasoperator.apiserver.reconcile.Reconciler;
 import io.paasoperator.contract.ProblemException;
+import io.paasoperator.apiserver.resource.CreateRequest;
+import io.paasoperator.apiserver.resource.RequestReader;
+import io.paasoperator.apiserver.resource.ResourceDocuments;
+import io.paasoperator.apiserver.resource.ResourceRecord;
+import io.paasoperator.apiserver.resource.ResourceStore;
+import io.paasoperator.apiserver.resource.SpecValidator;
 import io.paasoperator.apiserver.resource.ResourceViews.DeleteResult;
 import io.paasoperator.apiserver.resource.ResourceViews.EventView;
 import io.paasoperator.apiserver.resource.ResourceViews.ResourcePage;
@@ -18,7 +21,6 @@ import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
 import io.paasoperator.contract.WireValue;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -33,9 +35,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.net.URI;
 import java.time.LocalDate;
 import java.util.List;
-import java.util.Objects;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -49,8 +49,6 @@ import org.jboss.resteasy.reactive.RestResponse;
 @Consumes(MediaType.WILDCARD)
 public class ResourceApi {
 
-    private static final Logger LOG = Logger.getLogger(ResourceApi.class);
-
     static final int DEFAULT_PAGE = 100;
     static final int MAX_PAGE = 1000;
 
@@ -61,13 +59,9 @@ public class ResourceApi {
     private final ResourceDocuments documents;
     private final BodyLimit bodyLimit;
     private final Reconciler reconciler;
-    private final AgentClient agents;
-    private final HostAgents hostAgents;
-    private final AgentReports reports;
 
     public ResourceApi(ResourceStore store, History history, RequestReader reader, SpecValidator validator,
-            ResourceDocuments documents, BodyLimit bodyLimit, Reconciler reconciler, AgentClient agents,
-            HostAgents hostAgents, AgentReports reports) {
+            ResourceDocuments documents, BodyLimit bodyLimit, Reconciler reconciler) {
         this.store = store;
         this.history = history;
         this.reader = reader;
@@ -75,9 +69,6 @@ public class ResourceApi {
         this.documents = documents;
         this.bodyLimit = bodyLimit;
         this.reconciler = reconciler;
-        this.agents = agents;
-        this.hostAgents = hostAgents;
-        this.reports = reports;
     }
 
     @POST
@@ -87,7 +78,8 @@ public class ResourceApi {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
         CreateRequest request = validator.validate(reader.readCreate(body, resourceKind));
-        return store.create(resourceKind, request).invoke(this::wake).map(record -> RestResponse.ResponseBuilder.<ResourceView>
+        return store.refuseConflictingAgents(resourceKind, request.name(), request.hosts())
+                .chain(() -> store.create(resourceKind, request)).invoke(this::wake).map(record -> RestResponse.ResponseBuilder.<ResourceView>
                 created(URI.create("/apis/v1alpha1/" + resourceKind.wire() + "/" + record.name))
                 .entity(documents.view(record)).build());
     }
@@ -110,9 +102,30 @@ public class ResourceApi {
 
     @GET
     @Path("{name}")
-    @Operation(summary = "The full resource; passwords read ******")
-    public Uni<ResourceView> get(@RestPath String kind, @RestPath String name) {
-        return store.get(kind(kind), name).map(documents::view);
+    @Operation(summary = "The full resource, with each host's state; passwords read ******. The ETag names the spec's version")
+    public Uni<RestResponse<ResourceView>> get(@RestPath String kind, @RestPath String name) {
+        return store.get(kind(kind), name).map(this::withEtag);
+    }
+
+    @PUT
+    @Path("{name}")
+    @Operation(summary = "Replace host and app (a create-shaped body, no app.status); a change of what hosts run is rolled out"
+            + " host by host. If-Match with the ETag of GET refuses a stale update (412)")
+    public Uni<RestResponse<ResourceView>> update(@RestPath String kind, @RestPath String name,
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, String body) {
+        ResourceKind resourceKind = kind(kind);
+        bodyLimit.checkReadLength(body);
+        CreateRequest request = validator.validate(reader.readCreate(body, resourceKind));
+        if (!name.equals(request.name())) {
+            throw ProblemException.invalidField("name", "is '" + request.name() + "', and the URL names '" + name
+                    + "': a resource cannot be renamed");
+        }
+        if (request.statusGiven()) {
+            throw ProblemException.invalidField("app.status", "cannot be set by an update: states change only through"
+                    + " PUT /{kind}/{name}/running, stopped, not-installed or restart");
+        }
+        return store.refuseConflictingAgents(resourceKind, name, request.hosts())
+                .chain(() -> store.replaceSpec(resourceKind, request, ifMatch)).invoke(this::wake).map(this::withEtag);
     }
 
     @GET
@@ -136,44 +149,24 @@ public class ResourceApi {
         return store.requestRestart(kind(kind), name).invoke(this::wake).map(ResourceApi::accepted);
     }
 
-    @PUT
-    @Path("{name}/check")
-    @Operation(summary = "Health report from an agent of one of the resource's hosts, with its secret:"
-            + " {\"code\":\"0\",\"msg\":\"…\"}; \"0\" is healthy")
-    public Uni<RestResponse<StatusView>> check(@RestPath String kind, @RestPath String name,
-            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, String body) {
-        ResourceKind resourceKind = kind(kind);
-        bodyLimit.checkReadLength(body);
-        return reports.authorize(resourceKind, name, authorization)
-                .chain(() -> store.report(resourceKind, name, reader.readCheckReport(body))).invoke(this::wake)
-                .map(ResourceApi::accepted);
-    }
-
     @DELETE
     @Path("{name}")
-    @Operation(summary = "Stop managing a resource (its application stays on the hosts); 200 whether or not it existed")
-    public Uni<DeleteResult> delete(@RestPath String kind, @RestPath String name) {
+    @Operation(summary = "Stop managing a resource (its application stays on the hosts); 200 whether or not it existed."
+            + " With uninstall=true: 202, every host is driven to not-installed, then the record goes")
+    public Uni<RestResponse<DeleteResult>> delete(@RestPath String kind, @RestPath String name, @RestQuery String uninstall) {
         ResourceKind resourceKind = kind(kind);
-        return store.delete(resourceKind, name).call(this::forgetOnHosts).map(deleted -> deleted == null
-                ? new DeleteResult(name, resourceKind.wire() + " '" + name + "' does not exist; nothing to delete")
-                : new DeleteResult(name, "deleted " + resourceKind.wire() + " '" + name + "'"));
-    }
-
-    @PUT
-    @Path("{name}/operations/{id}")
-    @Operation(summary = "An action's result, pushed by the agent that ran it, with its secret")
-    public Uni<RestResponse<Void>> result(@RestPath String kind, @RestPath String name, @RestPath String id,
-            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, String body) {
-        ResourceKind resourceKind = kind(kind);
-        bodyLimit.checkReadLength(body);
-        return reports.authorize(resourceKind, name, authorization).chain(() -> {
-            // Fully qualified: OpenAPI's @Operation annotation holds the short name in this class.
-            io.paasoperator.contract.Operation operation = reader.readOperation(body);
-            if (!id.equals(operation.id())) {
-                throw ProblemException.invalidField("id", "the body is operation " + operation.id() + ", the URL names " + id);
+        String missing = resourceKind.wire() + " '" + name + "' does not exist; nothing to delete";
+        if (uninstall != null && !uninstall.equals("false")) {
+            if (!uninstall.equals("true")) {
+                throw ProblemException.invalidField("uninstall", "must be true or false");
             }
-            return reconciler.applyResult(resourceKind, name, operation);
-        }).replaceWith(RestResponse.accepted());
+            return store.startDeleting(resourceKind, name).invoke(this::wake)
+                    .map(record -> RestResponse.accepted(new DeleteResult(name, "uninstalling " + resourceKind.wire() + " '" + name
+                            + "' from every host; the record goes once that is done")))
+                    .onFailure(ResourceApi::isNotFound).recoverWithItem(() -> RestResponse.ok(new DeleteResult(name, missing)));
+        }
+        return store.delete(resourceKind, name).invoke(reconciler::forget).map(deleted -> RestResponse.ok(deleted == null
+                ? new DeleteResult(name, missing) : new DeleteResult(name, "deleted " + resourceKind.wire() + " '" + name + "'")));
     }
 
     @GET
@@ -208,21 +201,12 @@ public class ResourceApi {
         reconciler.wake(record.kind, record.name);
     }
 
-    /**
-     * Tells each host's agent to stop managing the application, without waiting for the answers: a host that does not
-     * answer is only logged.
-     */
-    private Uni<Void> forgetOnHosts(ResourceRecord deleted) {
-        if (deleted == null) {
-            return Uni.createFrom().voidItem();
-        }
-        return Multi.createFrom().iterable(documents.hosts(deleted)).onItem()
-                .transformToUniAndConcatenate(host -> hostAgents.lastKnown(host.withDefaults()))
-                .filter(Objects::nonNull).collect().asList()
-                .invoke(agentsOfHosts -> agentsOfHosts.forEach(agent -> agents.forget(agent, deleted.kind.wire(), deleted.name)
-                        .subscribe().with(ok -> { }, e -> LOG.infof("agent at %s not told to forget %s/%s: %s", agent,
-                                deleted.kind.wire(), deleted.name, e.getMessage()))))
-                .replaceWithVoid();
+    private RestResponse<ResourceView> withEtag(ResourceRecord record) {
+        return RestResponse.ResponseBuilder.ok(documents.view(record)).header(HttpHeaders.ETAG, ResourceDocuments.etag(record)).build();
+    }
+
+    private static boolean isNotFound(Throwable failure) {
+        return failure instanceof ProblemException problem && problem.status() == 404;
     }
 
     private static RestResponse<StatusView> accepted(ResourceRecord record) {
@@ -230,8 +214,7 @@ public class ResourceApi {
     }
 
     private static ResourceKind kind(String path) {
-        return WireValue.parse(ResourceKind.class, path).orElseThrow(() -> ProblemException.notFound(
-                "no such kind '" + path + "': the kinds are " + AppSpecRules.wireWords(ResourceKind.class)));
+        return AgentCallbacks.kind(path);
     }
 
     private static <E extends Enum<E> & WireValue> E state(Class<E> type, String text, String field) {

@@ -1,0 +1,83 @@
+package io.paasoperator.apiserver.api;
+
+import io.paasoperator.apiserver.problem.BodyLimit;
+import io.paasoperator.apiserver.reconcile.Reconciler;
+import io.paasoperator.apiserver.resource.RequestReader;
+import io.paasoperator.apiserver.resource.ResourceStore;
+import io.paasoperator.apiserver.resource.ResourceViews.StatusView;
+import io.paasoperator.contract.AppSpecRules;
+import io.paasoperator.contract.ProblemException;
+import io.paasoperator.contract.ResourceKind;
+import io.paasoperator.contract.WireValue;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestResponse;
+
+/**
+ * What agents send the apiserver (SPEC.md §5): health reports (the seed's route) and actions' results. Each is taken
+ * only with the secret of an agent on one of the resource's hosts, which names the host it is about, and goes to the
+ * reconciler, which applies it by the rules.
+ */
+@Path("/apis/v1alpha1/{kind}")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.WILDCARD)
+public class AgentCallbacks {
+
+    private final AgentReports reports;
+    private final RequestReader reader;
+    private final BodyLimit bodyLimit;
+    private final Reconciler reconciler;
+    private final ResourceStore store;
+
+    public AgentCallbacks(AgentReports reports, RequestReader reader, BodyLimit bodyLimit, Reconciler reconciler,
+            ResourceStore store) {
+        this.reports = reports;
+        this.reader = reader;
+        this.bodyLimit = bodyLimit;
+        this.reconciler = reconciler;
+        this.store = store;
+    }
+
+    @PUT
+    @Path("{name}/check")
+    @Operation(summary = "Health report from an agent of one of the resource's hosts, with its secret:"
+            + " {\"code\":\"0\",\"msg\":\"…\"}; \"0\" is healthy")
+    public Uni<RestResponse<StatusView>> check(@RestPath String kind, @RestPath String name,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, String body) {
+        ResourceKind resourceKind = kind(kind);
+        bodyLimit.checkReadLength(body);
+        return reports.authorize(resourceKind, name, authorization)
+                .chain(ip -> reconciler.report(resourceKind, name, ip, reader.readCheckReport(body)))
+                .chain(() -> store.get(resourceKind, name)).map(record -> RestResponse.accepted(StatusView.of(record)));
+    }
+
+    @PUT
+    @Path("{name}/operations/{id}")
+    @Operation(summary = "An action's result, pushed by the agent that ran it, with its secret")
+    public Uni<RestResponse<Void>> result(@RestPath String kind, @RestPath String name, @RestPath String id,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, String body) {
+        ResourceKind resourceKind = kind(kind);
+        bodyLimit.checkReadLength(body);
+        return reports.authorize(resourceKind, name, authorization).chain(ip -> {
+            // Fully qualified: OpenAPI's @Operation annotation holds the short name in this class.
+            io.paasoperator.contract.Operation operation = reader.readOperation(body);
+            if (!id.equals(operation.id())) {
+                throw ProblemException.invalidField("id", "the body is operation " + operation.id() + ", the URL names " + id);
+            }
+            return reconciler.result(resourceKind, name, ip, operation);
+        }).replaceWith(RestResponse.accepted());
+    }
+
+    static ResourceKind kind(String path) {
+        return WireValue.parse(ResourceKind.class, path).orElseThrow(() -> ProblemException.notFound(
+                "no such kind '" + path + "': the kinds are " + AppSpecRules.wireWords(ResourceKind.class)));
+    }
+}

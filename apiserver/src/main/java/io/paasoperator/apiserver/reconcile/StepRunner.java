@@ -1,0 +1,373 @@
+package io.paasoperator.apiserver.reconcile;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.paasoperator.apiserver.agentclient.AgentCallException;
+import io.paasoperator.apiserver.agentclient.OperatorAddress;
+import io.paasoperator.apiserver.bootstrap.BootstrapException;
+import io.paasoperator.apiserver.bootstrap.HostAgents;
+import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.apiserver.resource.ResourceDocuments;
+import io.paasoperator.apiserver.resource.ResourceRecord;
+import io.paasoperator.apiserver.resource.ResourceStore;
+import io.paasoperator.apiserver.rules.Backoff;
+import io.paasoperator.apiserver.rules.Desired;
+import io.paasoperator.apiserver.rules.HostState;
+import io.paasoperator.apiserver.rules.StateMachine;
+import io.paasoperator.apiserver.rules.Step;
+import io.paasoperator.apiserver.rules.Summary;
+import io.paasoperator.apiserver.rules.Timing;
+import io.paasoperator.apiserver.rules.Transition;
+import io.paasoperator.apiserver.rules.Transitions;
+import io.paasoperator.contract.Action;
+import io.paasoperator.contract.AgentRequest;
+import io.paasoperator.contract.AppSpec;
+import io.paasoperator.contract.CheckReport;
+import io.paasoperator.contract.Operation;
+import io.paasoperator.contract.ProblemException;
+import io.paasoperator.contract.RealtimeState;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+
+/**
+ * Runs one reconcile pass for one resource: reads it, asks {@link StateMachine} for each host's next step, and takes
+ * those steps, hosts in parallel. Every write is decided again on fresh data inside its transaction (the rules must
+ * still name the same step), so concurrent passes, reports and replicas never act on a stale decision.
+ * <p>
+ * An action is claimed before the agent is called, under an operation id chosen here and stored with the claim; the
+ * agent runs an id once however often it is sent. After a crash, following an action is asking the agent for that id,
+ * and sending it again if the agent never got it.
+ */
+@Singleton
+public class StepRunner {
+
+    /** How soon a step held back by a busy host, or by another replica's bootstrap, tries again. */
+    static final Duration HOST_BUSY_RETRY = Duration.ofMillis(500);
+    static final Duration BOOTSTRAP_ELSEWHERE_RETRY = Duration.ofSeconds(2);
+
+    private final ResourceStore store;
+    private final ResourceDocuments documents;
+    private final Agents agents;
+    private final OperatorAddress operator;
+    private final Clock clock;
+    private final ReconcileSettings settings;
+    private final Timing timing;
+    private final Backoff backoff;
+    private final MeterRegistry metrics;
+    /** Operations this replica sent or has followed since it started: their results come by push or at the deadline. */
+    private final Set<String> followed = ConcurrentHashMap.newKeySet();
+
+    public StepRunner(ResourceStore store, ResourceDocuments documents, Agents agents, OperatorAddress operator, Clock clock,
+            ReconcileSettings settings, MeterRegistry metrics) {
+        this.store = store;
+        this.documents = documents;
+        this.agents = agents;
+        this.operator = operator;
+        this.clock = clock;
+        this.settings = settings;
+        this.timing = settings.timing();
+        this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), Backoff.DEFAULT.jitter());
+        this.metrics = metrics;
+    }
+
+    /**
+     * One pass. Emits when to look at the resource again: now (it changed), a time (a wait this replica should end
+     * itself), or null (its stored due time, or the next change, will bring it back). A deleted resource emits null.
+     */
+    public Uni<Instant> pass(ResourceKey key) {
+        return store.get(key.kind(), key.name())
+                .onFailure(StepRunner::isNotFound).recoverWithNull()
+                .chain(record -> record == null ? Uni.createFrom().nullItem() : steps(key, record));
+    }
+
+    private Uni<Instant> steps(ResourceKey key, ResourceRecord record) {
+        Instant now = now();
+        if (uninstalledForDeletion(record)) {
+            return finishDeletion(key);
+        }
+        Desired desired = documents.desired(record);
+        AppSpec app = documents.app(record);
+        Duration silence = silence(app);
+        List<Uni<Instant>> steps = record.hostStates().stream().map(host -> take(key, record, app, host,
+                StateMachine.next(desired, record.hostStates(), host, now, timing, silence), now)).toList();
+        return Uni.join().all(steps).andCollectFailures()
+                .map(whens -> whens.stream().filter(Objects::nonNull).min(Instant::compareTo).orElse(null)).call(soonest -> soonest != null && !soonest.isAfter(now) ? Uni.createFrom().voidItem() : keepDue(record, now));
+    }
+
+    /** Nothing was written: make sure the stored due time is the one the rules give (a due poll moved it ahead). */
+    private Uni<Void> keepDue(ResourceRecord record, Instant now) {
+        Instant due = dueAt(record, now);
+        return Objects.equals(due, record.dueAt) ? Uni.createFrom().voidItem() : store.setDue(record.id, record.version, due);
+    }
+
+    private Uni<Instant> take(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now) {
+        if (step instanceof Step.Expire expire) {
+            return decide(key, host.ip(), step, now, (desired, h) -> Transitions.expire(desired, h, expire, now, retryAt(now)));
+        }
+        if (step instanceof Step.Run run) {
+            return run(key, record, app, host, run, now);
+        }
+        if (step instanceof Step.Probe) {
+            return probe(key, record, app, host, step, now);
+        }
+        if (step instanceof Step.Follow follow) {
+            return follow(key, record, app, host, follow, now);
+        }
+        if (step instanceof Step.Drop) {
+            return drop(key, record, host, step, now);
+        }
+        return Uni.createFrom().nullItem(); // a wait: the stored due time brings the resource back
+    }
+
+    /**
+     * Runs an action: the host's agent made ready (installed first if need be), the step claimed with its operation
+     * id (only while the host has a free action slot), then sent. A failed bootstrap or call fails the step, visibly.
+     */
+    private Uni<Instant> run(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step.Run run, Instant now) {
+        HostSpec spec = documents.hostSpec(record, host.ip());
+        Action action = run.action();
+        String operationId = UUID.randomUUID().toString();
+        Instant deadline = now.plus(action.timeout(app.timeouts(), action.defaultTimeout())).plus(settings.resultGrace());
+        AgentRequest request = request(record, app, host.ip()).withOperationId(operationId);
+        Uni<Instant> claimAndSend = store.claimOnHost(key.kind(), key.name(), host.ip(), settings.maxPerHost(), claimed -> write(claimed, now,
+                        r -> decideOn(r, host.ip(), run, now, (desired, h) -> Transitions.begin(desired, h, run, operationId, now, deadline))))
+                .chain(claimed -> {
+                    if (claimed == null) {
+                        return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
+                    }
+                    followed.add(operationId);
+                    return agents.submit(spec, action, request).replaceWith((Instant) null)
+                            .onFailure(AgentCallException.class).recoverWithUni(e -> failInFlight(key, host.ip(), operationId,
+                                    action, "call-failed", e.getMessage(), now));
+                });
+        return agents.ready(spec).chain(() -> claimAndSend)
+                .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
+                .onFailure(BootstrapException.class).recoverWithUni(e -> {
+                    count(action, "bootstrap-failed");
+                    return decide(key, host.ip(), run, now, (desired, h) -> Transitions.failed(desired, h, action, e.getMessage(), now,
+                            retryAt(now), Transition.Cause.RECONCILER));
+                })
+                .onFailure(StaleDecision.class).recoverWithItem(now);
+    }
+
+    /** Asks the agent whether the app is installed and healthy: for a host whose state is unknown or was lost. */
+    private Uni<Instant> probe(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now) {
+        HostSpec spec = documents.hostSpec(record, host.ip());
+        Duration checkTimeout = Action.CHECK.timeout(app.timeouts(), Action.CHECK.defaultTimeout());
+        return agents.probe(spec, request(record, app, host.ip()), checkTimeout)
+                .chain(status -> decide(key, host.ip(), step, now, (desired, h) -> Transitions.probed(desired, h,
+                        status.installed(), status.lastCheck(), now)))
+                .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
+                .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> decide(key, host.ip(), step, now,
+                        (desired, h) -> Transitions.unreachable(h, e.getMessage(), retryAt(now))));
+    }
+
+    /**
+     * The action in flight. Its result comes pushed by the agent; it is asked for only when this replica did not send
+     * it (after a crash, or another replica's) or when it is overdue. An agent that never received it gets it now,
+     * under the same id.
+     */
+    private Uni<Instant> follow(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step.Follow follow, Instant now) {
+        HostState.InFlight inFlight = follow.inFlight();
+        String id = inFlight.operationId();
+        if (!follow.overdue() && followed.contains(id)) {
+            return Uni.createFrom().nullItem();
+        }
+        HostSpec spec = documents.hostSpec(record, host.ip());
+        String late = "no result for " + inFlight.action().wire() + " within "
+                + Duration.between(inFlight.since(), inFlight.deadline()).toSeconds() + "s";
+        return agents.operation(spec, id).chain(operation -> {
+            if (operation != null && operation.state().finished()) {
+                return result(key, host.ip(), operation).replaceWith(now);
+            }
+            if (follow.overdue()) {
+                return failInFlight(key, host.ip(), id, inFlight.action(), "no-result", late, now);
+            }
+            followed.add(id);
+            if (operation != null) {
+                return Uni.createFrom().nullItem();
+            }
+            // Claimed, but the apiserver stopped before the agent got it: send it now, under its name.
+            return agents.submit(spec, inFlight.action(), request(record, app, host.ip()).withOperationId(id)).replaceWith((Instant) null);
+        })
+                .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
+                .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> follow.overdue()
+                        ? failInFlight(key, host.ip(), id, inFlight.action(), "no-result", late + " (" + e.getMessage() + ")", now)
+                        : Uni.createFrom().nullItem());
+    }
+
+    /** A removed host is uninstalled: it leaves the record, and its agent forgets the application. */
+    private Uni<Instant> drop(ResourceKey key, ResourceRecord record, HostState host, Step step, Instant now) {
+        HostSpec spec = documents.hostSpec(record, host.ip());
+        return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
+                    decideOn(fresh, host.ip(), step, now, (desired, h) -> Transition.none(h));
+                    fresh.dropHost(host.ip(), documents.storeRetiredHosts(documents.retiredHosts(fresh).stream()
+                            .filter(h -> !h.ip().equals(host.ip())).toList()), now);
+                }))
+                .call(() -> spec == null ? Uni.createFrom().voidItem() : agents.forget(spec, key.kind(), key.name()))
+                .replaceWith(now)
+                .onFailure(StaleDecision.class).recoverWithItem(now);
+    }
+
+    /** {@code DELETE …?uninstall=true} is done on every host: the record goes, and the agents forget the application. */
+    private Uni<Instant> finishDeletion(ResourceKey key) {
+        return store.deleteIf(key.kind(), key.name(), StepRunner::uninstalledForDeletion).call(deleted -> deleted == null
+                ? Uni.createFrom().voidItem() : forgetEverywhere(deleted)).replaceWith((Instant) null);
+    }
+
+    /** Tells every host's agent to stop managing a deleted resource; hosts that do not answer are let be. */
+    public Uni<Void> forgetEverywhere(ResourceRecord deleted) {
+        List<Uni<Void>> calls = java.util.stream.Stream.concat(documents.hosts(deleted).stream(), documents.retiredHosts(deleted).stream())
+                .map(host -> agents.forget(host.withDefaults(), deleted.kind, deleted.name)).toList();
+        return calls.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(calls).andCollectFailures().replaceWithVoid();
+    }
+
+    /** Applies an action's result, whoever delivered it (the agent's push, or a follow-up); emits whether it decided anything. */
+    public Uni<Boolean> result(ResourceKey key, String ip, Operation operation) {
+        Instant now = now();
+        boolean[] decided = {false};
+        return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
+            HostState host = fresh.host(ip).orElse(null);
+            if (host == null || host.inFlight() == null || !host.inFlight().operationId().equals(operation.id())) {
+                return; // a late or repeated result: the step it belonged to is over
+            }
+            decided[0] = true;
+            fresh.recordResult(operation, ip, now);
+            Desired desired = documents.desired(fresh);
+            fresh.apply(desired, ip, h -> Transitions.result(desired, h, operation, now, retryAt(now)), now);
+        })).map(ignored -> {
+            if (decided[0]) {
+                followed.remove(operation.id());
+                count(operation);
+            }
+            return decided[0];
+        });
+    }
+
+    /** Applies a health report from host {@code ip}'s agent; emits whether the host's realtime changed. */
+    public Uni<Boolean> report(ResourceKey key, String ip, CheckReport report) {
+        Instant now = now();
+        boolean[] changed = {false};
+        return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
+            HostState before = fresh.host(ip).orElse(null);
+            if (before == null) {
+                return;
+            }
+            Desired desired = documents.desired(fresh);
+            HostState after = fresh.apply(desired, ip, h -> Transitions.report(desired, h, report, now, timing, retryAt(now)), now);
+            changed[0] = after.realtime() != before.realtime() || after.failureCount() != before.failureCount();
+        })).map(ignored -> changed[0]);
+    }
+
+    /** Fails the step whose operation is {@code operationId}, if it is still the one in flight on the host. */
+    private Uni<Instant> failInFlight(ResourceKey key, String ip, String operationId, Action action, String outcome,
+            String reason, Instant now) {
+        count(action, outcome);
+        return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
+            HostState host = fresh.host(ip).orElse(null);
+            if (host != null && host.inFlight() != null && host.inFlight().operationId().equals(operationId)) {
+                Desired desired = documents.desired(fresh);
+                fresh.apply(desired, ip, h -> Transitions.failed(desired, h, action, reason, now, retryAt(now),
+                        Transition.Cause.RECONCILER), now);
+            }
+        })).invoke(() -> followed.remove(operationId)).replaceWith(now);
+    }
+
+    /** Writes a host's transition only if the rules, on the record as it is now, still name {@code step}. */
+    private Uni<Instant> decide(ResourceKey key, String ip, Step step, Instant now, HostRule rule) {
+        return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> decideOn(fresh, ip, step, now, rule)))
+                .replaceWith(now)
+                .onFailure(StaleDecision.class).recoverWithItem(now);
+    }
+
+    private void decideOn(ResourceRecord fresh, String ip, Step step, Instant now, HostRule rule) {
+        Desired desired = documents.desired(fresh);
+        HostState host = fresh.host(ip).orElseThrow(StaleDecision::new);
+        Step still = StateMachine.next(desired, fresh.hostStates(), host, now, timing, silence(documents.app(fresh)));
+        if (!still.equals(step)) {
+            throw new StaleDecision();
+        }
+        fresh.apply(desired, ip, h -> rule.apply(desired, h), now);
+    }
+
+    /** Every write of the engine: the change, then the resource's next due time from the rules. */
+    private void write(ResourceRecord record, Instant now, Consumer<ResourceRecord> change) {
+        change.accept(record);
+        record.dueAt = dueAt(record, now);
+    }
+
+    /** When the resource next needs a pass: {@link Summary#dueAt}, or now when a deletion can be finished. */
+    Instant dueAt(ResourceRecord record, Instant now) {
+        if (uninstalledForDeletion(record)) {
+            return now;
+        }
+        return Summary.dueAt(documents.desired(record), record.hostStates(), now, timing, silence(documents.app(record)));
+    }
+
+    private static boolean uninstalledForDeletion(ResourceRecord record) {
+        return record.deleting && record.hostStates().stream()
+                .allMatch(h -> h.realtime() == RealtimeState.NOT_INSTALLED && h.inFlight() == null);
+    }
+
+    private Duration silence(AppSpec app) {
+        return timing.silenceFor(app.checkInterval() != null ? app.checkInterval() : (int) settings.checkInterval().toSeconds());
+    }
+
+    private AgentRequest request(ResourceRecord record, AppSpec app, String ip) {
+        List<String> ips = documents.hosts(record).stream().map(HostSpec::ip).toList();
+        return AgentRequest.of(record.name, record.kind, operator.ip(), operator.port(), app,
+                (int) settings.checkInterval().toSeconds(), new AgentRequest.Placement(ip, ips.indexOf(ip), ips));
+    }
+
+    private IntFunction<Instant> retryAt(Instant now) {
+        return failures -> now.plus(backoff.delay(failures, ThreadLocalRandom.current()));
+    }
+
+    private void count(Action action, String outcome) {
+        metrics.counter("paas.actions", "action", action.wire(), "outcome", outcome).increment();
+    }
+
+    private void count(Operation operation) {
+        count(operation.action(), operation.state().wire());
+        if (operation.durationMs() != null) {
+            metrics.timer("paas.action.duration", "action", operation.action().wire()).record(Duration.ofMillis(operation.durationMs()));
+        }
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** The agent could not be reached, refused, or could not be installed: the step learns nothing now. */
+    private static boolean agentUnavailable(Throwable failure) {
+        return failure instanceof AgentCallException || failure instanceof BootstrapException;
+    }
+
+    private static boolean isNotFound(Throwable failure) {
+        return failure instanceof ProblemException problem && problem.status() == 404;
+    }
+
+    /** A host's transition, given what the resource asks now. */
+    @FunctionalInterface
+    interface HostRule {
+        Transition apply(Desired desired, HostState host);
+    }
+
+    /** The record changed since the decision, and the rules no longer name the same step: decide again. */
+    static final class StaleDecision extends RuntimeException {
+        StaleDecision() {
+            super("the resource changed since the decision", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.paasoperator.apiserver.rules;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
+import io.paasoperator.contract.Action;
+import io.paasoperator.contract.RealtimeState;
+import io.paasoperator.contract.WireValue;
+import java.time.Instant;
+
+/**
+ * One host of a resource as the reconciler sees it (SPEC.md §4, several hosts): its own realtime state, action in
+ * flight, failures and backoff, last report. Stored with the resource and shown as {@code detail.hosts[]}. Immutable:
+ * {@link Transitions} makes the next one.
+ *
+ * @param generation the generation of the resource's spec this host last installed (0: none)
+ * @param restartPending a PUT restart this host has not carried out yet
+ * @param planned the planned disruption (roll-out or restart) this host is in the middle of, or null
+ * @param removing the host was dropped from the resource's {@code host} list: it is uninstalled, then forgotten
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record HostState(
+        String ip,
+        RealtimeState realtime,
+        @JsonProperty("realtime_since") Instant realtimeSince,
+        long generation,
+        @JsonProperty("in_flight") InFlight inFlight,
+        @JsonProperty("failed_action") Action failedAction,
+        @JsonProperty("failure_count") int failureCount,
+        @JsonProperty("last_error") String lastError,
+        @JsonProperty("next_retry_at") Instant nextRetryAt,
+        @JsonProperty("last_report_at") Instant lastReportAt,
+        @JsonProperty("last_check") LastCheck lastCheck,
+        @JsonProperty("restart_pending") boolean restartPending,
+        Planned planned,
+        boolean removing) {
+
+    /**
+     * The action sent to the host's agent whose result has not arrived: written before the agent is called, under the
+     * operation id the agent runs it as, so that after a crash the outcome is asked for by that id.
+     *
+     * @param generation the spec generation the action carries out
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record InFlight(Action action, @JsonProperty("operation_id") String operationId, Instant since,
+            Instant deadline, long generation) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record LastCheck(String code, String msg, Instant at) {
+    }
+
+    /** Why a host is taken out of service on purpose; at most {@code rollout.max_in_flight} hosts are at once. */
+    public enum Planned implements WireValue {
+        ROLLOUT, RESTART;
+
+        @JsonValue
+        @Override
+        public String wire() {
+            return WireValue.super.wire();
+        }
+    }
+
+    /** A host as a resource starts on it: nothing in flight, nothing failed. */
+    public static HostState fresh(String ip, RealtimeState realtime, long generation, Instant now) {
+        return new HostState(ip, realtime, now, generation, null, null, 0, null, null, null, null, false, null, false);
+    }
+
+    public HostState withRealtime(RealtimeState next, Instant now) {
+        return next == realtime ? this : new HostState(ip, next, now, generation, inFlight, failedAction, failureCount,
+                lastError, nextRetryAt, lastReportAt, lastCheck, restartPending, planned, removing);
+    }
+
+    public HostState withInFlight(InFlight next) {
+        return new HostState(ip, realtime, realtimeSince, generation, next, failedAction, failureCount, lastError,
+                nextRetryAt, lastReportAt, lastCheck, restartPending, planned, removing);
+    }
+
+    public HostState withGeneration(long next) {
+        return new HostState(ip, realtime, realtimeSince, next, inFlight, failedAction, failureCount, lastError,
+                nextRetryAt, lastReportAt, lastCheck, restartPending, planned, removing);
+    }
+
+    /** The failure bookkeeping: which action failed, how often in a row, why, and when to try again. */
+    public HostState withFailures(Action action, int count, String error, Instant retryAt) {
+        return new HostState(ip, realtime, realtimeSince, generation, inFlight, action, count, error, retryAt,
+                lastReportAt, lastCheck, restartPending, planned, removing);
+    }
+
+    public HostState withoutFailures() {
+        return withFailures(null, 0, null, null);
+    }
+
+    public HostState withReport(LastCheck check) {
+        return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
+                nextRetryAt, check.at(), check, restartPending, planned, removing);
+    }
+
+    public HostState withRestartPending(boolean pending) {
+        return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
+                nextRetryAt, lastReportAt, lastCheck, pending, planned, removing);
+    }
+
+    public HostState withPlanned(Planned next) {
+        return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
+                nextRetryAt, lastReportAt, lastCheck, restartPending, next, removing);
+    }
+
+    public HostState asRemoving() {
+        return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
+                nextRetryAt, lastReportAt, lastCheck, false, null, true);
+    }
+
+    /** When the host was last heard of: its last health report, or else its last change of state. */
+    public Instant lastHeard() {
+        return lastReportAt != null && lastReportAt.isAfter(realtimeSince) ? lastReportAt : realtimeSince;
+    }
+}

@@ -1,0 +1,187 @@
+package io.paasoperator.apiserver.rules;
+
+import static io.paasoperator.contract.RealtimeState.FAILED;
+import static io.paasoperator.contract.RealtimeState.INSTALLING;
+import static io.paasoperator.contract.RealtimeState.NOT_INSTALLED;
+import static io.paasoperator.contract.RealtimeState.RESTARTING;
+import static io.paasoperator.contract.RealtimeState.RUNNING;
+import static io.paasoperator.contract.RealtimeState.STARTING;
+import static io.paasoperator.contract.RealtimeState.STOPPED;
+import static io.paasoperator.contract.RealtimeState.STOPPING;
+import static io.paasoperator.contract.RealtimeState.UNINSTALLING;
+import static io.paasoperator.contract.RealtimeState.UNKNOWN;
+
+import io.paasoperator.apiserver.rules.HostState.Planned;
+import io.paasoperator.contract.Action;
+import io.paasoperator.contract.ExpectedState;
+import io.paasoperator.contract.RealtimeState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The reconciliation rules of SPEC.md §4 for one host of a resource, as pure functions: no I/O, no clock of its own,
+ * no framework. Level-triggered: the next step depends only on the states, never on how they came about.
+ */
+public final class StateMachine {
+
+    private StateMachine() {
+    }
+
+    /**
+     * The next step for {@code host}, one of {@code hosts} (the resource's hosts, which a roll-out or a restart looks at
+     * to take hosts out of service one turn at a time).
+     *
+     * @param silence no report for this long makes an installed host unknown ({@link Timing#silenceFor})
+     */
+    public static Step next(Desired desired, List<HostState> hosts, HostState host, Instant now, Timing timing,
+            Duration silence) {
+        if (host.inFlight() != null) {
+            return new Step.Follow(host.inFlight(), !now.isBefore(host.inFlight().deadline()));
+        }
+        if (host.nextRetryAt() != null && now.isBefore(host.nextRetryAt())) {
+            return new Step.Wait(host.nextRetryAt(), "backing off after " + host.failureCount() + " failed "
+                    + (host.failedAction() == null ? "step" : host.failedAction().wire()) + (host.failureCount() == 1 ? "" : "s"));
+        }
+        RealtimeState realtime = host.realtime();
+        switch (realtime) {
+            case STARTING, RESTARTING -> {
+                Instant deadline = host.realtimeSince().plus(timing.startGrace());
+                return now.isBefore(deadline)
+                        ? new Step.Wait(deadline, "waiting for a healthy check after " + realtime.wire())
+                        : new Step.Expire(FAILED, "no healthy check within " + timing.startGrace().toSeconds()
+                                + "s of " + realtime.wire(), true);
+            }
+            case INSTALLING, STOPPING, UNINSTALLING -> {
+                // Transitional with nothing in flight: the result was lost. Ask, never re-run blindly.
+                return new Step.Probe(realtime.wire() + " with no action in flight");
+            }
+            case UNKNOWN -> {
+                return new Step.Probe("state unknown");
+            }
+            case RUNNING, STOPPED -> {
+                Instant deadline = host.lastHeard().plus(silence);
+                if (!now.isBefore(deadline)) {
+                    return new Step.Expire(UNKNOWN, "no health report for " + silence.toSeconds() + "s", false);
+                }
+            }
+            default -> {
+                // not-installed and failed are decided below
+            }
+        }
+        ExpectedState expect = desired.expectFor(host);
+        if (host.removing() && realtime == NOT_INSTALLED) {
+            return new Step.Drop();
+        }
+        Step planned = plannedStep(desired, hosts, host, expect);
+        if (planned != null) {
+            return planned;
+        }
+        Step step = table(expect, realtime, host.failedAction());
+        if (step == null) {
+            // Converged: the next thing to look at is the silence deadline of an installed host.
+            return new Step.Wait(realtime == RUNNING || realtime == STOPPED ? host.lastHeard().plus(silence) : null, "converged");
+        }
+        return step;
+    }
+
+    /**
+     * A roll-out (the host runs an older generation) or a pending restart: taken one turn at a time, at most
+     * {@code maxInFlight} hosts out of service at once, and none while a host of the turn has failed (the roll-out
+     * pauses; the other hosts keep what they run). Null when neither applies, or when the table should decide.
+     */
+    static Step plannedStep(Desired desired, List<HostState> hosts, HostState host, ExpectedState expect) {
+        if (expect == ExpectedState.NOT_INSTALLED) {
+            return null;
+        }
+        RealtimeState realtime = host.realtime();
+        boolean outdated = realtime != NOT_INSTALLED && host.generation() < desired.generation();
+        boolean restart = host.restartPending() && expect == ExpectedState.RUNNING && realtime == RUNNING;
+        if (!outdated && !restart) {
+            return null;
+        }
+        if (host.planned() == null && !turnAvailable(desired, hosts)) {
+            // Serving as it is until its turn; a host that is down anyway is brought up by the table meanwhile.
+            return realtime == RUNNING || realtime == STOPPED ? new Step.Wait(null, rolloutPaused(hosts)
+                    ? "the roll-out is paused by a failed host" : "waiting for its turn") : null;
+        }
+        if (outdated) {
+            boolean stopFirst = realtime == RUNNING || (realtime == FAILED && host.failedAction() == Action.STOP);
+            return new Step.Run(stopFirst ? Action.STOP : Action.INSTALL, Planned.ROLLOUT);
+        }
+        return new Step.Run(desired.hasRestartScript() ? Action.RESTART : Action.STOP, Planned.RESTART);
+    }
+
+    /** Whether another host may be taken out of service now. */
+    public static boolean turnAvailable(Desired desired, List<HostState> hosts) {
+        long inTurn = hosts.stream().filter(h -> h.planned() != null).count();
+        return inTurn < desired.maxInFlight() && !rolloutPaused(hosts);
+    }
+
+    /** A host taken out of service on purpose has failed: nothing more is taken out until it recovers or is told anew. */
+    public static boolean rolloutPaused(List<HostState> hosts) {
+        return hosts.stream().anyMatch(h -> h.planned() != null && h.failureCount() > 0);
+    }
+
+    /** SPEC.md §4's table, for stable realtime states; null when converged. */
+    static Step table(ExpectedState expect, RealtimeState realtime, Action failedAction) {
+        boolean installFailed = realtime == FAILED && failedAction == Action.INSTALL;
+        Action action = switch (expect) {
+            case RUNNING -> switch (realtime) {
+                case NOT_INSTALLED -> Action.INSTALL;
+                case STOPPED -> Action.START;
+                case FAILED -> installFailed ? Action.INSTALL : Action.START;
+                default -> null;
+            };
+            case STOPPED -> switch (realtime) {
+                case NOT_INSTALLED -> Action.INSTALL;
+                case RUNNING -> Action.STOP;
+                case FAILED -> installFailed ? Action.INSTALL : Action.STOP;
+                default -> null;
+            };
+            case NOT_INSTALLED -> switch (realtime) {
+                case RUNNING -> Action.STOP;
+                // A failed install left nothing to uninstall with: its scripts may never have arrived.
+                case FAILED -> installFailed ? Action.INSTALL : Action.UNINSTALL;
+                case STOPPED -> Action.UNINSTALL;
+                default -> null;
+            };
+        };
+        return action == null ? null : new Step.Run(action, null);
+    }
+
+    /** The realtime state shown while {@code action} runs. */
+    public static RealtimeState during(Action action) {
+        return switch (action) {
+            case INSTALL -> INSTALLING;
+            case START -> STARTING;
+            case STOP -> STOPPING;
+            case RESTART -> RESTARTING;
+            case UNINSTALL -> UNINSTALLING;
+            case CHECK -> UNKNOWN;
+        };
+    }
+
+    /** Whether {@code realtime} is where a host expected to be {@code expect} comes to rest. */
+    public static boolean settled(ExpectedState expect, RealtimeState realtime) {
+        return realtime == RealtimeState.of(expect);
+    }
+
+    /** An installed app that does not serve: a failure if it should, merely stopped if it should not. */
+    static RealtimeState notServing(ExpectedState expect) {
+        return expect == ExpectedState.RUNNING ? FAILED : STOPPED;
+    }
+
+    /** Whether the app is installed as far as {@code realtime} tells: reports about one that is not change nothing. */
+    static boolean installed(RealtimeState realtime) {
+        return realtime != NOT_INSTALLED && realtime != INSTALLING && realtime != UNINSTALLING;
+    }
+
+    static boolean busyWithOwnResult(RealtimeState realtime) {
+        return realtime == INSTALLING || realtime == STOPPING || realtime == UNINSTALLING;
+    }
+
+    static boolean warmingUp(RealtimeState realtime) {
+        return realtime == STARTING || realtime == RESTARTING;
+    }
+}
