@@ -1,5 +1,6 @@
 #!/bin/sh
 # Healthy when the instance answers PING.
+REDIS_BIND="${REDIS_BIND:-$HOST_IP}"
 if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi # never on the command line
 answer="$(redis-cli -h "$REDIS_BIND" -p "$REDIS_PORT" ping 2>&1)"
 if [ "$answer" = "PONG" ]; then

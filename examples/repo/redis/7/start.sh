@@ -1,5 +1,6 @@
 #!/bin/sh
 # Starts the instance and returns once it answers PING.
+REDIS_BIND="${REDIS_BIND:-$HOST_IP}"
 set -eu
 redis-server "$APP_HOME/redis.conf"
 if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi # never on the command line

@@ -138,7 +138,7 @@ public class ResourceStore {
         return update(kind, request.name(), record -> {
             if (ifMatch != null && !ifMatch.equals(ResourceDocuments.etag(record)) && !ifMatch.equals("*")) {
                 throw new ProblemException(412, "Precondition Failed", kind.wire() + " '" + request.name() + "' was changed since "
-                        + ifMatch + " (now " + ResourceDocuments.etag(record) + "): GET it again and reapply your change", null);
+                        + ifMatch + " (now " + ResourceDocuments.etag(record) + "): GET it again and reapply your change", List.of());
             }
             refuseWhileDeleting(record);
             AppSpec oldApp = documents.app(record);

@@ -86,36 +86,50 @@ public final class StateMachine {
     }
 
     /**
-     * A roll-out (the host runs an older generation) or a pending restart: taken one turn at a time, at most
-     * {@code maxInFlight} hosts out of service at once, and none while a host of the turn has failed (the roll-out
-     * pauses; the other hosts keep what they run). Null when neither applies, or when the table should decide.
+     * A roll-out (the host runs an older generation) or a pending restart: taken in turns, hosts in list order, at
+     * most {@code maxInFlight} hosts out of service at once, and none while a host of the turn has failed (the
+     * roll-out pauses; the other hosts keep what they run). Null when neither applies, or when the table should decide.
      */
     static Step plannedStep(Desired desired, List<HostState> hosts, HostState host, ExpectedState expect) {
-        if (expect == ExpectedState.NOT_INSTALLED) {
+        if (!needsTurn(desired, host)) {
             return null;
         }
         RealtimeState realtime = host.realtime();
-        boolean outdated = realtime != NOT_INSTALLED && host.generation() < desired.generation();
-        boolean restart = host.restartPending() && expect == ExpectedState.RUNNING && realtime == RUNNING;
-        if (!outdated && !restart) {
-            return null;
-        }
-        if (host.planned() == null && !turnAvailable(desired, hosts)) {
+        if (host.planned() == null && !turnAvailable(desired, hosts, host)) {
             // Serving as it is until its turn; a host that is down anyway is brought up by the table meanwhile.
-            return realtime == RUNNING || realtime == STOPPED ? new Step.Wait(null, rolloutPaused(hosts)
+            return waitsForTurn(desired, host) ? new Step.Wait(null, rolloutPaused(hosts)
                     ? "the roll-out is paused by a failed host" : "waiting for its turn") : null;
         }
-        if (outdated) {
+        if (realtime != NOT_INSTALLED && host.generation() < desired.generation()) {
             boolean stopFirst = realtime == RUNNING || (realtime == FAILED && host.failedAction() == Action.STOP);
             return new Step.Run(stopFirst ? Action.STOP : Action.INSTALL, Planned.ROLLOUT);
         }
         return new Step.Run(desired.hasRestartScript() ? Action.RESTART : Action.STOP, Planned.RESTART);
     }
 
-    /** Whether another host may be taken out of service now. */
-    public static boolean turnAvailable(Desired desired, List<HostState> hosts) {
+    /** The host runs an older generation, or has a restart to carry out: it must be taken out of service for it. */
+    private static boolean needsTurn(Desired desired, HostState host) {
+        ExpectedState expect = desired.expectFor(host);
+        if (expect == ExpectedState.NOT_INSTALLED) {
+            return false;
+        }
+        RealtimeState realtime = host.realtime();
+        boolean outdated = realtime != NOT_INSTALLED && host.generation() < desired.generation();
+        boolean restart = host.restartPending() && expect == ExpectedState.RUNNING && realtime == RUNNING;
+        return outdated || restart;
+    }
+
+    /** Serving (or stopped as asked), and waiting to be taken out of service. */
+    private static boolean waitsForTurn(Desired desired, HostState host) {
+        return host.planned() == null && needsTurn(desired, host)
+                && (host.realtime() == RUNNING || host.realtime() == STOPPED);
+    }
+
+    /** Whether {@code host} may be taken out of service now: turns go in list order, {@code maxInFlight} at a time. */
+    static boolean turnAvailable(Desired desired, List<HostState> hosts, HostState host) {
         long inTurn = hosts.stream().filter(h -> h.planned() != null).count();
-        return inTurn < desired.maxInFlight() && !rolloutPaused(hosts);
+        long ahead = hosts.stream().takeWhile(h -> !h.ip().equals(host.ip())).filter(h -> waitsForTurn(desired, h)).count();
+        return inTurn + ahead < desired.maxInFlight() && !rolloutPaused(hosts);
     }
 
     /** A host taken out of service on purpose has failed: nothing more is taken out until it recovers or is told anew. */

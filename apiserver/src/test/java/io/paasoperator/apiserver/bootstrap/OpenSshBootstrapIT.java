@@ -51,7 +51,7 @@ class OpenSshBootstrapIT {
             system.put("database", "su-refused", "running");
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
                     .until(() -> system.realtime(system.apiserver, "database", "su-refused").equals("failed"));
-            String reason = system.get(system.apiserver, "/apis/v1alpha1/database/su-refused").at("/detail/last_error").asText();
+            String reason = system.get(system.apiserver, "/apis/v1alpha1/database/su-refused").at("/detail/hosts/0/last_error").asText();
             assertTrue(reason.contains("su from '" + login.name() + "' to '" + agent.name() + "'") && reason.contains("refused"),
                     reason);
             assertEquals(200, system.apiserver.send("DELETE", "/apis/v1alpha1/database/su-refused", null).statusCode());

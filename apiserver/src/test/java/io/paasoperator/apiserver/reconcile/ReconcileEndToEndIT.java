@@ -139,7 +139,7 @@ class ReconcileEndToEndIT {
         create("database", "counter-restart", host2, "counter", Map.of("INSTALL_SECONDS", "5"));
         put("database", "counter-restart", "running");
         awaitRealtime("database", "counter-restart", "installing");
-        await().atMost(Duration.ofSeconds(20)).until(() -> !status("database", "counter-restart").at("/detail/in_flight/operation_id").isMissingNode());
+        await().atMost(Duration.ofSeconds(20)).until(() -> !status("database", "counter-restart").at("/detail/hosts/0/in_flight/operation_id").isMissingNode());
         apiserver.kill();
         apiserver.restart();
         awaitRealtime("database", "counter-restart", "running");
@@ -173,7 +173,7 @@ class ReconcileEndToEndIT {
         assertEquals(201, apiserver.send("POST", "/apis/v1alpha1/database/create", JSON.writeValueAsString(body)).statusCode());
         put("database", "orphan", "running");
         awaitRealtime("database", "orphan", "failed");
-        JsonNode detail = status("database", "orphan").get("detail");
+        JsonNode detail = status("database", "orphan").at("/detail/hosts/0");
         assertTrue(detail.get("last_error").asText().contains("cannot reach SSH at 127.0.0.9:" + nobody + ": connection refused"),
                 detail.toString());
         assertTrue(events("database", "orphan").stream().anyMatch(e -> e.path("message").asText().contains("cannot reach SSH")));

@@ -55,7 +55,12 @@ class BadInputTest {
                 Arguments.of(VALID.replace("\"ip\": \"127.0.0.2\"", "\"ip\": \"127.0.0.2\", \"agent_port\": 1e999"), "host[0].agent_port"),
                 Arguments.of(VALID.replace("\"ip\": \"127.0.0.2\"", "\"ip\": \"127.0.0.2\", \"agent_port\": 99999999999999999999"), "host[0].agent_port"),
                 Arguments.of(VALID.replace(", \"auth\": [{\"username\": \"paas\", \"password\": \"pw-NAME\"}]", ""), "host[0].auth"),
-                Arguments.of(VALID.replace("[{\"ip\"", "[{\"ip\": \"127.0.0.3\"}, {\"ip\""), "host"),
+                Arguments.of(VALID.replace("[{\"ip\"", "[{\"ip\": \"127.0.0.3\"}, {\"ip\""), "host[0].auth"),
+                Arguments.of(VALID.replace("\"host\": [{\"ip\": \"127.0.0.2\", \"auth\": [{\"username\": \"paas\", \"password\": \"pw-NAME\"}]}],",
+                        "\"host\": [{\"ip\": \"127.0.0.2\", \"auth\": [{\"username\": \"paas\", \"password\": \"p\"}]},"
+                                + " {\"ip\": \"127.0.0.2\", \"auth\": [{\"username\": \"paas\", \"password\": \"p\"}]}],"), "host[1].ip"),
+                Arguments.of(VALID.replace("\"host\": [", "\"host\": [" + "{\"ip\": \"127.0.1.1\", \"auth\": [{\"username\": \"paas\", \"password\": \"p\"}]},".repeat(64)), "host"),
+                Arguments.of(VALID.replace("\"host\": [", "\"rollout\": {\"max_in_flight\": 0}, \"host\": ["), "rollout.max_in_flight"),
                 Arguments.of(VALID.replace("\"paas\"", "\"root;rm\""), "host[0].auth[0].username"),
                 Arguments.of(VALID.replace("\"password\": \"pw-NAME\"", "\"password\": \"\""), "host[0].auth[0].password"),
                 Arguments.of(VALID.replace("\"password\": \"pw-NAME\"", "\"password\": \"pw\\nroot\""), "host[0].auth[0].password"),

@@ -88,7 +88,7 @@ class ResourceApiTest {
                 .body("name", equalTo(name))
                 .body("app.status.expect", equalTo("stopped"))
                 .body("detail.version", equalTo(0))
-                .body("detail.restart_pending", equalTo(false))
+                .body("detail.hosts[0].restart_pending", equalTo(false))
                 .extract().asString();
         assertFalse(body.contains("pw-" + name), "a password came back: " + body);
     }
@@ -165,18 +165,18 @@ class ResourceApiTest {
         String name = created("database", "stopped", "stopped");
         given().put(API + "database/" + name + "/restart").then().statusCode(409)
                 .contentType("application/problem+json").body("detail", containsString("running"));
-        given().get(API + "database/" + name).then().body("detail.restart_pending", equalTo(false));
+        given().get(API + "database/" + name).then().body("detail.hosts[0].restart_pending", equalTo(false));
 
         given().put(API + "database/" + name + "/running").then().statusCode(202);
         given().put(API + "database/" + name + "/restart").then().statusCode(202)
                 .body("status.expect", equalTo("running"));
-        given().get(API + "database/" + name).then().body("detail.restart_pending", equalTo(true));
+        given().get(API + "database/" + name).then().body("detail.hosts[0].restart_pending", equalTo(true));
         given().get(API + "database/" + name + "/events").then()
                 .body("type", hasItem("restart"));
 
         // A new expectation supersedes a restart not yet carried out.
         given().put(API + "database/" + name + "/stopped").then().statusCode(202);
-        given().get(API + "database/" + name).then().body("detail.restart_pending", equalTo(false));
+        given().get(API + "database/" + name).then().body("detail.hosts[0].restart_pending", equalTo(false));
     }
 
     @Test
@@ -188,9 +188,9 @@ class ResourceApiTest {
         asAgent().body("{\"code\":\"1\",\"msg\":\"connection refused\"}").put(check).then().statusCode(202)
                 .body("status.realtime", equalTo("failed"));
         given().get(API + "database/" + name).then()
-                .body("detail.last_check.code", equalTo("1"))
-                .body("detail.last_check.msg", equalTo("connection refused"))
-                .body("detail.last_check.at", notNullValue());
+                .body("detail.hosts[0].last_check.code", equalTo("1"))
+                .body("detail.hosts[0].last_check.msg", equalTo("connection refused"))
+                .body("detail.hosts[0].last_check.at", notNullValue());
         // A numeric 0 is read as the string "0".
         asAgent().body("{\"code\":0,\"msg\":\"back\"}").put(check).then().statusCode(202)
                 .body("status.realtime", equalTo("running"));
@@ -247,19 +247,29 @@ class ResourceApiTest {
 
     @Test
     void eventsRecordEveryChangeWithItsCause() {
+        String name = created("database", "running", "starting");
+        asAgent().body("{\"code\":\"0\",\"msg\":\"ok\"}").put(API + "database/" + name + "/check").then().statusCode(202);
+        given().put(API + "database/" + name + "/stopped").then().statusCode(202);
+        given().get(API + "database/" + name + "/events").then().statusCode(200)
+                .body("[0].type", equalTo("expect"))
+                .body("[0].cause", equalTo("api"))
+                .body("[0].to", equalTo("stopped"))
+                .body("[1].type", equalTo("realtime"))
+                .body("[1].host", equalTo("127.0.0.2"))
+                .body("[1].from", equalTo("starting"))
+                .body("[1].to", equalTo("running"))
+                .body("[1].cause", equalTo("health-report"))
+                .body("[1].message", equalTo("ok"));
+        given().get(API + "database/never-existed/events").then().statusCode(404);
+    }
+
+    @Test
+    void aReportAboutAnApplicationThatIsNotInstalledChangesNothing() {
         String name = created("database", "not-installed", "not-installed");
         given().put(API + "database/" + name + "/running").then().statusCode(202);
-        asAgent().body("{\"code\":\"0\",\"msg\":\"ok\"}").put(API + "database/" + name + "/check").then().statusCode(202);
-        given().get(API + "database/" + name + "/events").then().statusCode(200)
-                .body("[0].type", equalTo("realtime"))
-                .body("[0].from", equalTo("not-installed"))
-                .body("[0].to", equalTo("running"))
-                .body("[0].cause", equalTo("health-report"))
-                .body("[0].message", equalTo("ok"))
-                .body("[1].type", equalTo("expect"))
-                .body("[1].cause", equalTo("api"))
-                .body("[1].to", equalTo("running"));
-        given().get(API + "database/never-existed/events").then().statusCode(404);
+        asAgent().body("{\"code\":\"0\",\"msg\":\"ok\"}").put(API + "database/" + name + "/check").then().statusCode(202)
+                .body("status.realtime", equalTo("not-installed"));
+        given().get(API + "database/" + name + "/events").then().statusCode(200).body("[0].type", equalTo("expect"));
     }
 
     @Test

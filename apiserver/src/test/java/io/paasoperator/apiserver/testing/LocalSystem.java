@@ -37,6 +37,7 @@ public final class LocalSystem implements AutoCloseable {
     public final ServiceFront service;
     public final Map<String, String> apiserverEnv;
     public final ApiserverProcess apiserver;
+    private final List<SshTestHost> extraHosts = new java.util.ArrayList<>();
 
     private LocalSystem(Path work, LocalPostgres database, FileRepository repo, SshTestHost host2, SshTestHost host3,
             ServiceFront service, Map<String, String> apiserverEnv, ApiserverProcess apiserver) {
@@ -66,7 +67,6 @@ public final class LocalSystem implements AutoCloseable {
         Map<String, String> env = new HashMap<>(ApiserverProcess.externalDatabase(database));
         env.put("OPERATOR_IP", "127.0.0.1");
         env.put("OPERATOR_PORT", String.valueOf(service.port()));
-        env.put("PAAS_RECONCILE_RESYNC", "2s");
         env.put("PAAS_RECONCILE_CHECK_INTERVAL", "1s");
         env.put("PAAS_RECONCILE_MAX_PER_HOST", "2");
         env.put("PAAS_AGENT_EXECUTABLE", ApiserverProcess.AGENT_JAR.toString());
@@ -76,6 +76,13 @@ public final class LocalSystem implements AutoCloseable {
         env.put("PAAS_SECRET_KEY", Base64.getEncoder().encodeToString(key));
         ApiserverProcess apiserver = ApiserverProcess.start(work.resolve("apiserver-a"), port, env, name + "-apiserver-a.log");
         return new LocalSystem(work, database, repo, host2, host3, service, env, apiserver);
+    }
+
+    /** One more host with nothing but an SSH server, on {@code ip}; closed with the system. */
+    public SshTestHost startHost(String ip) throws Exception {
+        SshTestHost host = SshTestHost.start(ip, traversable(work.resolve("host-" + ip)));
+        extraHosts.add(host);
+        return host;
     }
 
     /** Another replica on the same database, behind the same front. */
@@ -117,6 +124,9 @@ public final class LocalSystem implements AutoCloseable {
     public void close() throws Exception {
         for (AutoCloseable part : new AutoCloseable[] {apiserver, host2, host3, service, repo, database}) {
             part.close();
+        }
+        for (SshTestHost host : extraHosts) {
+            host.close();
         }
         stopLeftoverServers();
     }

@@ -1,0 +1,151 @@
+package io.paasoperator.apiserver.resource;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import io.paasoperator.apiserver.security.SecretCipher;
+import io.paasoperator.apiserver.testing.ApiClientToken;
+import io.paasoperator.apiserver.testing.PostgresResource;
+import io.paasoperator.apiserver.testing.Seeds;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code PUT /{kind}/{name}} and {@code DELETE …?uninstall=true} as the API answers them (the reconciler is off here). */
+@QuarkusTest
+@WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
+class SpecUpdateTest {
+
+    private static final String API = "/apis/v1alpha1/";
+
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String jdbcUrl;
+
+    @ConfigProperty(name = "quarkus.datasource.username")
+    String user;
+
+    @Inject
+    SecretCipher cipher;
+
+    @BeforeEach
+    void sendTheApiToken() {
+        ApiClientToken.sendWithEveryRequest();
+    }
+
+    private static String created() {
+        String name = Seeds.uniqueName("spec");
+        given().body(Seeds.minimalBody(name, "running", "running")).post(API + "database/create").then().statusCode(201);
+        return name;
+    }
+
+    /** A create-shaped body without status, as an update sends it, with metadata V and the given password. */
+    private static String update(String name, String metadataValue, String password) {
+        return """
+                {"name": "%s",
+                 "host": [{"ip": "127.0.0.2", "auth": [{"username": "paas", "password": "%s"}]}],
+                 "app": {"repo_url": "http://127.0.0.1:8000/repo/", "install": "install.sh", "start": "start.sh",
+                         "stop": "stop.sh", "check": "check.sh", "uninstall": "uninstall.sh", "metadata": {"V": "%s"}}}
+                """.formatted(name, password, metadataValue);
+    }
+
+    private static Response get(String name) {
+        return given().get(API + "database/" + name);
+    }
+
+    @Test
+    void aChangeOfWhatHostsRunIsANewGenerationAndAnUnchangedBodyIsNot() {
+        String name = created();
+        String etag = get(name).then().statusCode(200).body("detail.generation", equalTo(1)).extract().header("ETag");
+        Response changed = given().body(update(name, "1", "******")).put(API + "database/" + name);
+        changed.then().statusCode(200).body("detail.generation", equalTo(2)).body("app.metadata.V", equalTo("1"))
+                .body("app.metadata.CreateAt", org.hamcrest.Matchers.notNullValue())
+                .body("app.status.expect", equalTo("running"))
+                .body("detail.rollout.generation", equalTo(2)).body("detail.rollout.updated", equalTo(0));
+        String newEtag = changed.header("ETag");
+        assertNotEquals(etag, newEtag);
+        assertEquals(newEtag, get(name).header("ETag"));
+        // The same body again: nothing written, same generation, same tag.
+        given().body(update(name, "1", "******")).put(API + "database/" + name).then().statusCode(200)
+                .header("ETag", newEtag).body("detail.generation", equalTo(2));
+        given().get(API + "database/" + name + "/events").then().body("type", hasItem("spec"));
+    }
+
+    @Test
+    void hiddenPasswordsKeepTheStoredOnesAndANewPasswordRunsNothing() throws Exception {
+        String name = created();
+        given().body(update(name, "1", "******")).put(API + "database/" + name).then().statusCode(200);
+        assertEquals("pw-" + name, storedPassword(name));
+        String etag = get(name).header("ETag");
+        given().body(update(name, "1", "new-secret")).put(API + "database/" + name).then().statusCode(200)
+                .body("detail.generation", equalTo(2)).body("host[0].auth[0].password", equalTo("******"));
+        assertEquals("new-secret", storedPassword(name));
+        assertNotEquals(etag, get(name).header("ETag"), "a written spec moves the tag");
+    }
+
+    @Test
+    void badUpdatesAreRefusedNamingTheFieldAndStoreNothing() {
+        String name = created();
+        String etag = get(name).header("ETag");
+        given().body(update("other-name", "1", "p")).put(API + "database/" + name).then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("name"));
+        given().body(Seeds.minimalBody(name, "running", "running")).put(API + "database/" + name).then().statusCode(400)
+                .body("errors[0].field", equalTo("app.status"));
+        given().header("If-Match", "\"999\"").body(update(name, "1", "p")).put(API + "database/" + name).then().statusCode(412)
+                .contentType("application/problem+json").body("detail", containsString("GET it again"));
+        given().body(update(name, "1", "p").replace("\"paas\"", "\"other\"").replace("\"password\": \"p\"", "\"password\": \"******\""))
+                .put(API + "database/" + name).then().statusCode(400).body("errors[0].field", equalTo("host[0].auth[0].password"));
+        String twice = update(name, "1", "p").replace("\"host\": [{", "\"host\": [{\"ip\": \"127.0.0.2\", \"auth\": [{\"username\": \"paas\", \"password\": \"p\"}]}, {");
+        given().body(twice).put(API + "database/" + name).then().statusCode(400).body("errors[0].field", equalTo("host[1].ip"));
+        given().body(update("nobody-here", "1", "p")).put(API + "database/nobody-here").then().statusCode(404);
+        get(name).then().header("ETag", etag).body("detail.generation", equalTo(1));
+        // With the current tag, the update goes through.
+        given().header("If-Match", etag).body(update(name, "2", "p")).put(API + "database/" + name).then().statusCode(200);
+    }
+
+    @Test
+    void aHostsAgentCannotRunAsTwoAccounts() {
+        String first = created();
+        String name = Seeds.uniqueName("account");
+        String body = Seeds.minimalBody(name, "running", "running").replace("\"paas\"", "\"someone-else\"");
+        given().body(body).post(API + "database/create").then().statusCode(409)
+                .body("errors[0].field", equalTo("host[0]"))
+                .body("errors[0].message", containsString("runs as 'paas'"));
+        given().get(API + "database/" + name).then().statusCode(404);
+        assertEquals(first, get(first).then().statusCode(200).extract().path("name"));
+    }
+
+    @Test
+    void uninstallOnDeleteIsAcceptedAndShownUntilDone() {
+        String name = created();
+        given().delete(API + "database/" + name + "?uninstall=true").then().statusCode(202)
+                .body("message", containsString("uninstalling"));
+        get(name).then().statusCode(200).body("app.status.expect", equalTo("not-installed"))
+                .body("app.status.realtime", equalTo("uninstalling")).body("detail.deleting", equalTo(true));
+        given().put(API + "database/" + name + "/running").then().statusCode(409);
+        given().delete(API + "database/" + name + "?uninstall=maybe").then().statusCode(400)
+                .body("errors[0].field", equalTo("uninstall"));
+        given().delete(API + "database/never-" + name + "?uninstall=true").then().statusCode(200);
+        given().delete(API + "database/" + name).then().statusCode(200);
+    }
+
+    private String storedPassword(String name) throws Exception {
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, ""); Statement st = db.createStatement();
+                ResultSet row = st.executeQuery("select hosts::jsonb->0->'auth'->0->>'password' from resource where name = '" + name + "'")) {
+            row.next();
+            return cipher.decrypt(row.getString(1));
+        }
+    }
+}
