@@ -1,6 +1,8 @@
 package io.paasoperator.apiserver;
 
 import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.apiserver.rules.HostState;
+import io.paasoperator.apiserver.rules.Summary;
 import io.paasoperator.contract.AgentRequest;
 import io.paasoperator.contract.AgentVersion;
 import io.paasoperator.contract.AppSpec;
@@ -16,9 +18,11 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection(targets = {AgentRequest.class, AgentVersion.class, AppSpec.class, AppStatus.class, CheckReport.class,
         Operation.class, Operation.State.class, Problem.class, Problem.FieldError.class, HostSpec.class,
-        HostSpec.Credential.class},
+        HostSpec.Credential.class, HostState.class, HostState.InFlight.class, HostState.LastCheck.class,
+        HostState.Planned.class, Summary.Rollout.class},
         classNames = {"io.paasoperator.apiserver.resource.RequestReader$CreateBody",
-                "io.paasoperator.apiserver.resource.RequestReader$StatusBody"})
+                "io.paasoperator.apiserver.resource.RequestReader$StatusBody",
+                "io.paasoperator.apiserver.resource.RequestReader$RolloutBody"})
 final class NativeReflection {
 
     private NativeReflection() {

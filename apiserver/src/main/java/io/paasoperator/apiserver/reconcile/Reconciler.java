@@ -9,10 +9,7 @@ import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
-import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -45,11 +42,13 @@ public class Reconciler {
     private final Vertx vertx;
     private final Clock clock;
     private final ReconcileSettings settings;
+    private final FreshContexts contexts;
     private final WorkQueue queue;
     private final Map<RealtimeState, AtomicLong> byRealtime = new EnumMap<>(RealtimeState.class);
 
     public Reconciler(StepRunner runner, ResourceStore store, Vertx vertx, Clock clock, ReconcileSettings settings,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, FreshContexts contexts) {
+        this.contexts = contexts;
         this.runner = runner;
         this.store = store;
         this.vertx = vertx;
@@ -128,27 +127,19 @@ public class Reconciler {
 
     /** Runs a pass on a context of its own; whatever happens, the queue hears that it ended, and when to come back. */
     private void startPass(ResourceKey key, Runnable done) {
-        onNewContext(() -> Uni.createFrom().deferred(() -> runner.pass(key)).subscribe().with(again -> {
+        contexts.run(() -> runner.pass(key)).subscribe().with(again -> {
             if (again != null) {
                 queue.wakeAt(key, again);
             }
             done.run();
         }, failure -> {
-            LOG.warnf("reconciling %s failed, trying again in %ss: %s", key, FAILED_PASS_RETRY.toSeconds(), failure.toString());
+            LOG.warnf(failure, "reconciling %s failed, trying again in %ss: %s", key, FAILED_PASS_RETRY.toSeconds(), failure.toString());
             queue.wakeAt(key, clock.instant().plus(FAILED_PASS_RETRY));
             done.run();
-        }));
+        });
     }
 
-    private void inBackground(String what, Supplier<Uni<? extends Void>> work) {
-        onNewContext(() -> Uni.createFrom().deferred(work).subscribe().with(ok -> { },
-                e -> LOG.warnf("%s failed: %s", what, e.getMessage())));
-    }
-
-    /** Hibernate Reactive wants each unit of work on a Vert.x context of its own, flagged safe for it. */
-    private void onNewContext(Runnable work) {
-        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
-        VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(ignored -> work.run());
+    private void inBackground(String what, Supplier<Uni<Void>> work) {
+        contexts.run(work).subscribe().with(ok -> { }, e -> LOG.warnf("%s failed: %s", what, e.getMessage()));
     }
 }

@@ -55,6 +55,8 @@ public class StepRunner {
     /** How soon a step held back by a busy host, or by another replica's bootstrap, tries again. */
     static final Duration HOST_BUSY_RETRY = Duration.ofMillis(500);
     static final Duration BOOTSTRAP_ELSEWHERE_RETRY = Duration.ofSeconds(2);
+    /** How soon an action in flight whose agent could not be asked about it is asked again. */
+    static final Duration FOLLOW_RETRY = Duration.ofSeconds(5);
 
     private final ResourceStore store;
     private final ResourceDocuments documents;
@@ -65,11 +67,12 @@ public class StepRunner {
     private final Timing timing;
     private final Backoff backoff;
     private final MeterRegistry metrics;
+    private final FreshContexts contexts;
     /** Operations this replica sent or has followed since it started: their results come by push or at the deadline. */
     private final Set<String> followed = ConcurrentHashMap.newKeySet();
 
     public StepRunner(ResourceStore store, ResourceDocuments documents, Agents agents, OperatorAddress operator, Clock clock,
-            ReconcileSettings settings, MeterRegistry metrics) {
+            ReconcileSettings settings, MeterRegistry metrics, FreshContexts contexts) {
         this.store = store;
         this.documents = documents;
         this.agents = agents;
@@ -79,6 +82,7 @@ public class StepRunner {
         this.timing = settings.timing();
         this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), Backoff.DEFAULT.jitter());
         this.metrics = metrics;
+        this.contexts = contexts;
     }
 
     /**
@@ -147,9 +151,10 @@ public class StepRunner {
                         return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
                     }
                     followed.add(operationId);
+                    // Any failure to hand it over fails the step now, rather than leaving it in flight until its deadline.
                     return agents.submit(spec, action, request).replaceWith((Instant) null)
-                            .onFailure(AgentCallException.class).recoverWithUni(e -> failInFlight(key, host.ip(), operationId,
-                                    action, "call-failed", e.getMessage(), now));
+                            .onFailure(StepRunner::agentUnavailableOrBusy).recoverWithUni(e -> failInFlight(key, host.ip(),
+                                    operationId, action, "call-failed", e.getMessage(), now));
                 });
         return agents.ready(spec).chain(() -> claimAndSend)
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
@@ -194,17 +199,18 @@ public class StepRunner {
             if (follow.overdue()) {
                 return failInFlight(key, host.ip(), id, inFlight.action(), "no-result", late, now);
             }
-            followed.add(id);
             if (operation != null) {
+                followed.add(id);
                 return Uni.createFrom().nullItem();
             }
             // Claimed, but the apiserver stopped before the agent got it: send it now, under its name.
-            return agents.submit(spec, inFlight.action(), request(record, app, host.ip()).withOperationId(id)).replaceWith((Instant) null);
+            return agents.submit(spec, inFlight.action(), request(record, app, host.ip()).withOperationId(id))
+                    .invoke(() -> followed.add(id)).replaceWith((Instant) null);
         })
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
                 .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> follow.overdue()
                         ? failInFlight(key, host.ip(), id, inFlight.action(), "no-result", late + " (" + e.getMessage() + ")", now)
-                        : Uni.createFrom().nullItem());
+                        : Uni.createFrom().item(now.plus(FOLLOW_RETRY)));
     }
 
     /** A removed host is uninstalled: it leaves the record, and its agent forgets the application. */
@@ -352,6 +358,10 @@ public class StepRunner {
     /** The agent could not be reached, refused, or could not be installed: the step learns nothing now. */
     private static boolean agentUnavailable(Throwable failure) {
         return failure instanceof AgentCallException || failure instanceof BootstrapException;
+    }
+
+    private static boolean agentUnavailableOrBusy(Throwable failure) {
+        return agentUnavailable(failure) || failure instanceof HostAgents.InstallingElsewhere;
     }
 
     private static boolean isNotFound(Throwable failure) {

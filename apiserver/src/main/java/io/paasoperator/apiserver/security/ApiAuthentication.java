@@ -14,7 +14,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 /**
  * Every {@code /apis/…} call needs {@code Authorization: Bearer <token>}. Probes ({@code /q/health}) stay open. The two
  * routes agents call — health reports and action results — are not API-client routes: they take the per-host secret
- * the SSH bootstrap handed to each agent instead ({@link io.paasoperator.apiserver.api.AgentReports}).
+ * the SSH bootstrap handed to each agent instead (checked by the API edge, AgentReports).
  */
 @Singleton
 public class ApiAuthentication {

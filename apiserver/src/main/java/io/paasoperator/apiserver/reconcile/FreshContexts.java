@@ -1,0 +1,31 @@
+package io.paasoperator.apiserver.reconcile;
+
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import jakarta.inject.Singleton;
+import java.util.function.Supplier;
+
+/**
+ * Runs a unit of work on a Vert.x context of its own, flagged safe for Hibernate Reactive: each context holds one
+ * session, so work that runs at the same time (two hosts of one resource, two resources) never shares one.
+ */
+@Singleton
+public class FreshContexts {
+
+    private final Vertx vertx;
+
+    public FreshContexts(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    public <T> Uni<T> run(Supplier<Uni<T>> work) {
+        return Uni.createFrom().emitter(emitter -> {
+            Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+            VertxContextSafetyToggle.setContextSafe(context, true);
+            context.runOnContext(ignored -> Uni.createFrom().<T>deferred(work::get).subscribe().with(emitter::complete, emitter::fail));
+        });
+    }
+}
