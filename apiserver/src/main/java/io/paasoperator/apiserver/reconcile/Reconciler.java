@@ -2,6 +2,7 @@ package io.paasoperator.apiserver.reconcile;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
+import io.paasoperator.apiserver.context.FreshContexts;
 import io.paasoperator.apiserver.resource.ResourceRecord;
 import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.contract.CheckReport;

@@ -2,6 +2,7 @@ package io.paasoperator.apiserver.reconcile;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.paasoperator.apiserver.agentclient.AgentCallException;
+import io.paasoperator.apiserver.context.FreshContexts;
 import io.paasoperator.apiserver.agentclient.OperatorAddress;
 import io.paasoperator.apiserver.bootstrap.BootstrapException;
 import io.paasoperator.apiserver.bootstrap.HostAgents;
@@ -103,10 +104,14 @@ public class StepRunner {
         Desired desired = documents.desired(record);
         AppSpec app = documents.app(record);
         Duration silence = silence(app);
-        List<Uni<Instant>> steps = record.hostStates().stream().map(host -> take(key, record, app, host,
-                StateMachine.next(desired, record.hostStates(), host, now, timing, silence), now)).toList();
+        // Hosts take their steps at once, each on a context (so a database session) of its own.
+        List<Uni<Instant>> steps = record.hostStates().stream().map(host -> contexts.run(() -> take(key, record, app, host,
+                        StateMachine.next(desired, record.hostStates(), host, now, timing, silence), now))
+                .onFailure(StepRunner::isNotFound).recoverWithNull()).toList(); // deleted meanwhile: nothing left to do
         return Uni.join().all(steps).andCollectFailures()
-                .map(whens -> whens.stream().filter(Objects::nonNull).min(Instant::compareTo).orElse(null)).call(soonest -> soonest != null && !soonest.isAfter(now) ? Uni.createFrom().voidItem() : keepDue(record, now));
+                .map(whens -> whens.stream().filter(Objects::nonNull).min(Instant::compareTo).orElse(null))
+                .call(soonest -> soonest != null && !soonest.isAfter(now) ? Uni.createFrom().voidItem()
+                        : contexts.run(() -> keepDue(record, now)));
     }
 
     /** Nothing was written: make sure the stored due time is the one the rules give (a due poll moved it ahead). */

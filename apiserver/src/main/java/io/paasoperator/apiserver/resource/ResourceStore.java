@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.resource;
 
+import io.paasoperator.apiserver.context.FreshContexts;
 import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.host.AgentAccounts;
 import io.paasoperator.apiserver.host.HostSpec;
@@ -48,10 +49,12 @@ public class ResourceStore {
 
     private final ResourceDocuments documents;
     private final Clock clock;
+    private final FreshContexts contexts;
 
-    public ResourceStore(ResourceDocuments documents, Clock clock) {
+    public ResourceStore(ResourceDocuments documents, Clock clock, FreshContexts contexts) {
         this.documents = documents;
         this.clock = clock;
+        this.contexts = contexts;
     }
 
     public Clock clock() {
@@ -204,8 +207,7 @@ public class ResourceStore {
      * transaction runs again on fresh data (at once, on the same event loop: a delayed retry would leave its context).
      */
     public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
-        return Panache.withTransaction(() -> change(kind, name, change))
-                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+        return transaction(() -> change(kind, name, change));
     }
 
     /**
@@ -215,13 +217,12 @@ public class ResourceStore {
      */
     public Uni<ResourceRecord> claimOnHost(ResourceKind kind, String name, String ip, int maxPerHost,
             Consumer<ResourceRecord> change) {
-        return Panache.withTransaction(() -> Panache.getSession()
+        return transaction(() -> Panache.getSession()
                         .chain(session -> session.createNativeQuery("select ip from agent_host where ip = :ip for update")
                                 .setParameter("ip", ip).getResultList()
                                 .chain(() -> session.createNativeQuery("select count(*) from host_action where ip = :ip", Long.class)
                                         .setParameter("ip", ip).getSingleResult()))
-                        .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem() : change(kind, name, change)))
-                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+                        .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem() : change(kind, name, change)));
     }
 
     /** Deletes the record (never the application on its hosts). Emits the deleted record, or null when there was none. */
@@ -234,15 +235,14 @@ public class ResourceStore {
         if (!NamingRules.isResourceName(name)) {
             return Uni.createFrom().nullItem();
         }
-        return Panache.withTransaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
+        return transaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
                         .firstResult()
                         .chain(record -> record == null || !condition.test(record) ? Uni.createFrom().<ResourceRecord>nullItem()
                                 : record.delete()
                                         .chain(() -> Panache.getSession().chain(session -> session
                                                 .createNativeQuery("delete from host_action where kind = :kind and name = :name")
                                                 .setParameter("kind", kind.wire()).setParameter("name", name).executeUpdate()))
-                                        .chain(() -> record.deletedEvent(now()).persist()).replaceWith(record)))
-                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+                                        .chain(() -> record.deletedEvent(now()).persist()).replaceWith(record)));
     }
 
     /** Every resource's kind and name, for a pass over all of them (key rotation). */
@@ -283,6 +283,16 @@ public class ResourceStore {
         return Panache.withSession(() -> Panache.getSession().chain(session -> session
                 .createSelectionQuery("select r.realtime, count(r) from ResourceRecord r group by r.realtime", Object[].class)
                 .getResultList()));
+    }
+
+    /**
+     * One transaction; on a version conflict the whole of it runs again on fresh data. Each attempt runs on a context,
+     * so a session, of its own: a retry never meets the session a failed attempt left behind, and writes that run at
+     * once (two hosts of a resource, a report and a pass) never share one.
+     */
+    private <T> Uni<T> transaction(java.util.function.Supplier<Uni<T>> work) {
+        return contexts.run(() -> Panache.withTransaction(work)).onFailure(ResourceStore::isWriteConflict).retry()
+                .atMost(MAX_WRITE_ATTEMPTS - 1);
     }
 
     /** Within a transaction: reads the resource, changes it, writes the history and the action slots the change implies. */

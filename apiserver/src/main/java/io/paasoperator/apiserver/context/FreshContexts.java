@@ -1,4 +1,4 @@
-package io.paasoperator.apiserver.reconcile;
+package io.paasoperator.apiserver.context;
 
 import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.smallrye.common.vertx.VertxContext;
