@@ -10,12 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.ApiserverProcess;
 import io.paasoperator.apiserver.testing.SshTestHost;
 import io.paasoperator.apiserver.testing.LocalSystem;
-import java.io.BufferedReader;
+import io.paasoperator.apiserver.testing.Sockets;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -276,19 +273,11 @@ class ReconcileEndToEndIT {
     }
 
     private static String ping(int port) throws IOException {
-        try (Socket socket = new Socket("127.0.0.3", port)) {
-            socket.setSoTimeout(5000);
-            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-        }
+        return Sockets.redisPing("127.0.0.3", port);
     }
 
     private static boolean listening(String ip, int port) {
-        try (Socket ignored = new Socket(ip, port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return Sockets.listening(ip, port);
     }
 
     private static int freePort(String ip) throws IOException {

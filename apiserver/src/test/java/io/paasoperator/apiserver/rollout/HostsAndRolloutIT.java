@@ -10,13 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.ApiserverProcess;
 import io.paasoperator.apiserver.testing.LocalSystem;
+import io.paasoperator.apiserver.testing.Sockets;
 import io.paasoperator.apiserver.testing.SshTestHost;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -291,18 +288,10 @@ class HostsAndRolloutIT {
     }
 
     private static String ping(String ip) throws IOException {
-        try (Socket socket = new Socket(ip, redisPort)) {
-            socket.setSoTimeout(5000);
-            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-        }
+        return Sockets.redisPing(ip, redisPort);
     }
 
     private static boolean listening(String ip, int port) {
-        try (Socket ignored = new Socket(ip, port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return Sockets.listening(ip, port);
     }
 }
