@@ -134,7 +134,7 @@ public class Reconciler {
             }
             done.run();
         }, failure -> {
-            LOG.warnf(failure, "reconciling %s failed, trying again in %ss: %s", key, FAILED_PASS_RETRY.toSeconds(), failure.toString());
+            LOG.warnf("reconciling %s failed, trying again in %ss: %s", key, FAILED_PASS_RETRY.toSeconds(), failure.toString());
             queue.wakeAt(key, clock.instant().plus(FAILED_PASS_RETRY));
             done.run();
         });
