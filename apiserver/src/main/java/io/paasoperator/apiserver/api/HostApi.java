@@ -6,6 +6,7 @@ import io.paasoperator.apiserver.host.AgentHost;
 import io.paasoperator.apiserver.host.HostKeys;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.apiserver.host.HostStore;
+import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.contract.ProblemException;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DELETE;
@@ -24,9 +25,11 @@ import org.jboss.resteasy.reactive.RestPath;
 public class HostApi {
 
     private final HostStore hosts;
+    private final ResourceStore resources;
 
-    public HostApi(HostStore hosts) {
+    public HostApi(HostStore hosts, ResourceStore resources) {
         this.hosts = hosts;
+        this.resources = resources;
     }
 
     @GET
@@ -45,6 +48,20 @@ public class HostApi {
             }
             return HostView.of(row);
         });
+    }
+
+    @DELETE
+    @Path("{ip}")
+    @Operation(summary = "Forget a host for good: it leaves every resource that is still removing it (uninstalled or not),"
+            + " and its agent's record goes; 409 while a resource still lists it")
+    public Uni<Forgotten> forget(@RestPath String ip) {
+        String address = address(ip);
+        return resources.forgetRemovedHost(address).chain(count -> hosts.delete(address).map(known -> {
+            if (count == 0 && !known) {
+                throw unknown(ip);
+            }
+            return new Forgotten(ip, "host " + ip + " is forgotten" + (count == 0 ? "" : "; " + count + " resource(s) no longer remove it"));
+        }));
     }
 
     @DELETE
@@ -72,6 +89,9 @@ public class HostApi {
     }
 
     public record Unpinned(String ip, String message) {
+    }
+
+    public record Forgotten(String ip, String message) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

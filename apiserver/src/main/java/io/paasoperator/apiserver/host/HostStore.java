@@ -64,6 +64,11 @@ public class HostStore {
                 Parameters.with("ip", ip))).map(updated -> updated == 1);
     }
 
+    /** Forgets a host's record (pinned key, agent secret); false when there was none. */
+    public Uni<Boolean> delete(String ip) {
+        return Panache.withTransaction(() -> AgentHost.delete("ip", ip)).map(deleted -> deleted > 0);
+    }
+
     /** The agent is installed with this secret (sealed for use, hashed for recognition). */
     public Uni<Void> recordInstall(String ip, Installed installed, String sealedSecret, String secret, Instant now) {
         return Panache.withTransaction(() -> AgentHost.update("agentPort = :port, agentSecret = :sealed,"

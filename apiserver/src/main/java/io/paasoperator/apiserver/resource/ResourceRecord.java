@@ -254,12 +254,14 @@ public class ResourceRecord extends PanacheEntityBase {
         summarize(wanted, ResourceEvent.BY_API, now);
     }
 
-    /** A removed host is uninstalled: it leaves the resource. */
+    /** A removed host is uninstalled, or forgotten by hand: it leaves the resource. */
     public void dropHost(String ip, String retired, Instant now) {
+        boolean uninstalled = host(ip).map(h -> h.realtime() == RealtimeState.NOT_INSTALLED).orElse(true);
         setHostStates(hostStates().stream().filter(h -> !h.ip().equals(ip)).toList());
         retiredHosts = retired;
         updatedAt = now;
-        event(ResourceEvent.HOST_REMOVED, null, null, ResourceEvent.BY_RECONCILER, ip + " is uninstalled and no longer managed", ip, now);
+        event(ResourceEvent.HOST_REMOVED, null, null, uninstalled ? ResourceEvent.BY_RECONCILER : ResourceEvent.BY_API,
+                ip + (uninstalled ? " is uninstalled and no longer managed" : " was forgotten before it could be uninstalled"), ip, now);
     }
 
     /** An action's result, kept in the history whatever it decides. */

@@ -196,6 +196,32 @@ public class ResourceStore {
                 }).replaceWithVoid();
     }
 
+    /**
+     * Forgets host {@code ip} wherever it is still being removed (an administrator's decision for a host that is gone
+     * for good). Fails with a 409 naming a resource whose spec still lists it. Emits how many resources let it go.
+     */
+    public Uni<Integer> forgetRemovedHost(String ip) {
+        return resourcesWithHost("hosts", ip).invoke(listing -> {
+            if (!listing.isEmpty()) {
+                throw ProblemException.conflict(listing.get(0)[0] + " '" + listing.get(0)[1] + "' lists host " + ip
+                        + ": remove it from that resource's host list first");
+            }
+        }).chain(() -> resourcesWithHost("host_states", ip))
+                .onItem().transformToMulti(rows -> io.smallrye.mutiny.Multi.createFrom().iterable(rows))
+                .onItem().transformToUniAndConcatenate(row -> update(ResourceKind.fromWire((String) row[0]), (String) row[1],
+                        record -> record.dropHost(ip, documents.storeRetiredHosts(documents.retiredHosts(record).stream()
+                                .filter(h -> !h.ip().equals(ip)).toList()), now())))
+                .collect().asList().map(List::size);
+    }
+
+    /** Kind and name of the resources whose JSON {@code column} (a list of objects with an ip) names {@code ip}. */
+    private Uni<List<Object[]>> resourcesWithHost(String column, String ip) {
+        return Panache.withSession(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+                        "select kind, name from resource where exists (select 1 from jsonb_array_elements(" + column
+                                + "::jsonb) h where h->>'ip' = :ip)", Object[].class)
+                .setParameter("ip", ip).getResultList()));
+    }
+
     private static void refuseWhileDeleting(ResourceRecord record) {
         if (record.deleting) {
             throw ProblemException.conflict(record.kind.wire() + " '" + record.name + "' is being uninstalled for deletion");

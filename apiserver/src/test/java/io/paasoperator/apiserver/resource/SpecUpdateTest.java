@@ -142,6 +142,24 @@ class SpecUpdateTest {
         given().delete(API + "database/" + name).then().statusCode(200);
     }
 
+    @Test
+    void aRemovedHostThatCannotBeReachedCanBeForgottenByHand() {
+        String name = Seeds.uniqueName("shrink");
+        String two = update(name, "1", "p").replace("\"host\": [{", "\"host\": [{\"ip\": \"127.0.0.67\", \"auth\": [{\"username\": \"paas\", \"password\": \"p\"}]}, {")
+                .replace("\"metadata\"", "\"status\": {\"expect\": \"running\", \"realtime\": \"running\"}, \"metadata\"");
+        given().body(two).post(API + "database/create").then().statusCode(201);
+        given().body(update(name, "1", "******")).put(API + "database/" + name).then().statusCode(200)
+                .body("detail.hosts.ip", org.hamcrest.Matchers.contains("127.0.0.2", "127.0.0.67"))
+                .body("detail.hosts[1].removing", equalTo(true))
+                .body("host.ip", org.hamcrest.Matchers.contains("127.0.0.2"));
+        given().delete(API + "hosts/127.0.0.2").then().statusCode(409).body("detail", containsString("lists host 127.0.0.2"));
+        given().delete(API + "hosts/127.0.0.67").then().statusCode(200).body("message", containsString("1 resource"));
+        get(name).then().body("detail.hosts.ip", org.hamcrest.Matchers.contains("127.0.0.2"));
+        given().get(API + "database/" + name + "/events").then().body("type", hasItem("host-removed"));
+        given().delete(API + "hosts/127.0.0.68").then().statusCode(404);
+        given().delete(API + "hosts/not-an-ip").then().statusCode(400);
+    }
+
     private String storedPassword(String name) throws Exception {
         try (Connection db = DriverManager.getConnection(jdbcUrl, user, ""); Statement st = db.createStatement();
                 ResultSet row = st.executeQuery("select hosts::jsonb->0->'auth'->0->>'password' from resource where name = '" + name + "'")) {
