@@ -28,7 +28,6 @@ import jakarta.persistence.Version;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -204,7 +203,7 @@ public class ResourceRecord extends PanacheEntityBase {
             expect = next;
         }
         Desired wanted = new Desired(next, desired.generation(), desired.maxInFlight(), desired.hasRestartScript(), desired.deleting());
-        mapHosts(h -> Transitions.resettle(wanted, Transitions.askedAnew(h).withRestartPending(false)));
+        mapHosts(h -> Transitions.settle(wanted, Transitions.askedAnew(h).withRestartPending(false)));
         summarize(wanted, ResourceEvent.BY_API, now);
     }
 
@@ -240,7 +239,7 @@ public class ResourceRecord extends PanacheEntityBase {
         }
         hostStates().stream().filter(h -> !ips.contains(h.ip())).map(HostState::asRemoving).forEach(next::add);
         Desired wanted = new Desired(expect, generation, maxInFlight, desired.hasRestartScript(), deleting);
-        setHostStates(next.stream().map(h -> Transitions.resettle(wanted, h)).toList());
+        setHostStates(next.stream().map(h -> Transitions.settle(wanted, h)).toList());
         summarize(wanted, ResourceEvent.BY_API, now);
     }
 
@@ -293,7 +292,6 @@ public class ResourceRecord extends PanacheEntityBase {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("host states do not serialize", e);
         }
-        updatedAt = Objects.requireNonNullElse(updatedAt, realtimeSince);
     }
 
     /** Recomputes the resource's realtime from its hosts; {@code cause} null writes no event (one host: its own says it). */

@@ -73,7 +73,7 @@ public final class StateMachine {
         if (host.removing() && realtime == NOT_INSTALLED) {
             return new Step.Drop();
         }
-        Step planned = plannedStep(desired, hosts, host, expect);
+        Step planned = plannedStep(desired, hosts, host);
         if (planned != null) {
             return planned;
         }
@@ -90,7 +90,7 @@ public final class StateMachine {
      * most {@code maxInFlight} hosts out of service at once, and none while a host of the turn has failed (the
      * roll-out pauses; the other hosts keep what they run). Null when neither applies, or when the table should decide.
      */
-    static Step plannedStep(Desired desired, List<HostState> hosts, HostState host, ExpectedState expect) {
+    static Step plannedStep(Desired desired, List<HostState> hosts, HostState host) {
         if (!needsTurn(desired, host)) {
             return null;
         }

@@ -155,9 +155,9 @@ public final class Transitions {
 
     /**
      * A host out of service on purpose is back in its turn's end state, running the current generation: its turn is
-     * over. A host told to go away has no turn.
+     * over. A host told to go away has no turn. Applied after every change of a host, and of what the resource wants.
      */
-    static HostState settle(Desired desired, HostState host) {
+    public static HostState settle(Desired desired, HostState host) {
         if (host.planned() == null) {
             return host;
         }
@@ -166,10 +166,5 @@ public final class Transitions {
                 || (host.inFlight() == null && host.generation() >= desired.generation() && !host.restartPending()
                         && StateMachine.settled(expect, host.realtime()));
         return done ? host.withPlanned(null) : host;
-    }
-
-    /** Re-settles a host after the resource's wishes changed (a new expect, a new generation). */
-    public static HostState resettle(Desired desired, HostState host) {
-        return settle(desired, host);
     }
 }
