@@ -70,3 +70,16 @@ alter table resource
 create index resource_due_at_idx on resource (due_at) where due_at is not null;
 
 alter table resource_event add column host text;
+
+-- Which hosts each resource has (listed or being removed): kept in step with host_states in the same transaction, so
+-- that "who else uses this host" is an index lookup, not a scan of every resource's JSON.
+create table resource_host (
+    ip   text not null,
+    kind text not null,
+    name text not null,
+    primary key (kind, name, ip)
+);
+create index resource_host_ip_idx on resource_host (ip);
+
+insert into resource_host (ip, kind, name)
+    select h ->> 'ip', kind, name from resource, jsonb_array_elements(host_states::jsonb) h;

@@ -161,6 +161,11 @@ public class ResourceRecord extends PanacheEntityBase {
         return hostStates().stream().filter(h -> h.ip().equals(ip)).findFirst();
     }
 
+    /** Every host of the resource, listed or being removed (see the store's {@code resource_host}). */
+    public Set<String> hostIps() {
+        return hostStates().stream().map(HostState::ip).collect(Collectors.toSet());
+    }
+
     /** The hosts with an action in flight: each holds one of its host's action slots (see the store). */
     public Set<String> inFlightHosts() {
         return hostStates().stream().filter(h -> h.inFlight() != null).map(HostState::ip).collect(Collectors.toSet());

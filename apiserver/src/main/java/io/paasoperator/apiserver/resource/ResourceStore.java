@@ -35,8 +35,9 @@ import org.hibernate.StaleStateException;
  * Stores resources. Every write is one transaction holding the change and its history, and a compare-and-set on the
  * row's version: a write based on a stale read is retried on fresh data, so concurrent writers never lose an update.
  * <p>
- * Each action in flight also holds a row in {@code host_action}, kept in step with the record in the same transaction,
- * so that the actions in flight on a host can be counted across resources and replicas.
+ * Two tables are kept in step with each record in the same transaction: {@code resource_host} (its hosts, to find who
+ * else uses a host by index) and {@code host_action} (its actions in flight, counted per host across resources and
+ * replicas).
  */
 @ApplicationScoped
 public class ResourceStore {
@@ -74,7 +75,8 @@ public class ResourceStore {
                 documents.storeApp(request.app().withMetadata(metadata)), documents.storeHosts(request.hosts()),
                 request.ips(), request.maxInFlight(), request.expect(), request.realtime(), now);
         return Panache.withTransaction(() -> record.<ResourceRecord>persist()
-                        .call(saved -> ResourceEvent.persistAll(saved.drainEvents())))
+                        .call(saved -> ResourceEvent.persistAll(saved.drainEvents()))
+                        .call(saved -> syncRows("resource_host", saved, Set.of(), saved.hostIps())))
                 .onFailure(ResourceStore::isUniqueViolation)
                 .transform(e -> ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists"));
     }
@@ -175,8 +177,8 @@ public class ResourceStore {
     public Uni<Void> refuseConflictingAgents(ResourceKind kind, String name, List<HostSpec> hosts) {
         List<String> ips = hosts.stream().map(HostSpec::ip).toList();
         return Panache.withSession(() -> Panache.getSession().chain(session -> session.createNativeQuery(
-                        "select kind, name, hosts from resource where not (kind = :kind and name = :name) and exists"
-                                + " (select 1 from jsonb_array_elements(hosts::jsonb) h where h->>'ip' = any(:ips))", Object[].class)
+                        "select r.kind, r.name, r.hosts from resource r where (r.kind, r.name) in (select h.kind, h.name"
+                                + " from resource_host h where h.ip = any(:ips)) and not (r.kind = :kind and r.name = :name)", Object[].class)
                 .setParameter("kind", kind.wire()).setParameter("name", name).setParameter("ips", ips.toArray(String[]::new))
                 .setMaxResults(100).getResultList())).invoke(rows -> {
                     List<Problem.FieldError> errors = new java.util.ArrayList<>();
@@ -201,12 +203,12 @@ public class ResourceStore {
      * for good). Fails with a 409 naming a resource whose spec still lists it. Emits how many resources let it go.
      */
     public Uni<Integer> forgetRemovedHost(String ip) {
-        return resourcesWithHost("hosts", ip).invoke(listing -> {
+        return resourcesWithHost(true, ip).invoke(listing -> {
             if (!listing.isEmpty()) {
                 throw ProblemException.conflict(listing.get(0)[0] + " '" + listing.get(0)[1] + "' lists host " + ip
                         + ": remove it from that resource's host list first");
             }
-        }).chain(() -> resourcesWithHost("host_states", ip))
+        }).chain(() -> resourcesWithHost(false, ip))
                 .onItem().transformToMulti(rows -> io.smallrye.mutiny.Multi.createFrom().iterable(rows))
                 .onItem().transformToUniAndConcatenate(row -> update(ResourceKind.fromWire((String) row[0]), (String) row[1],
                         record -> record.dropHost(ip, documents.storeRetiredHosts(documents.retiredHosts(record).stream()
@@ -214,11 +216,12 @@ public class ResourceStore {
                 .collect().asList().map(List::size);
     }
 
-    /** Kind and name of the resources whose JSON {@code column} (a list of objects with an ip) names {@code ip}. */
-    private Uni<List<Object[]>> resourcesWithHost(String column, String ip) {
+    /** Kind and name of the resources that have host {@code ip}, listed (spec {@code true}) or still being removed. */
+    private Uni<List<Object[]>> resourcesWithHost(boolean listed, String ip) {
         return Panache.withSession(() -> Panache.getSession().chain(session -> session.createNativeQuery(
-                        "select kind, name from resource where exists (select 1 from jsonb_array_elements(" + column
-                                + "::jsonb) h where h->>'ip' = :ip)", Object[].class)
+                        "select r.kind, r.name from resource r join resource_host h on h.kind = r.kind and h.name = r.name"
+                                + " where h.ip = :ip" + (listed ? " and exists (select 1 from jsonb_array_elements(r.hosts::jsonb) s"
+                                + " where s->>'ip' = :ip)" : ""), Object[].class)
                 .setParameter("ip", ip).getResultList()));
     }
 
@@ -267,7 +270,8 @@ public class ResourceStore {
                                 : record.delete()
                                         .chain(() -> Panache.getSession().chain(session -> session
                                                 .createNativeQuery("delete from host_action where kind = :kind and name = :name")
-                                                .setParameter("kind", kind.wire()).setParameter("name", name).executeUpdate()))
+                                                .setParameter("kind", kind.wire()).setParameter("name", name).executeUpdate()
+                                                .chain(() -> syncRows("resource_host", record, record.hostIps(), Set.of()))))
                                         .chain(() -> record.deletedEvent(now()).persist()).replaceWith(record)));
     }
 
@@ -321,33 +325,36 @@ public class ResourceStore {
                 .atMost(MAX_WRITE_ATTEMPTS - 1);
     }
 
-    /** Within a transaction: reads the resource, changes it, writes the history and the action slots the change implies. */
+    /** Within a transaction: reads the resource, changes it, writes the history and the host rows the change implies. */
     private Uni<ResourceRecord> change(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
         return find(kind, name).chain(record -> {
-            Set<String> before = record.inFlightHosts();
+            Set<String> hostsBefore = record.hostIps();
+            Set<String> actionsBefore = record.inFlightHosts();
             change.accept(record);
-            Set<String> after = record.inFlightHosts();
             return ResourceEvent.persistAll(record.drainEvents())
-                    .chain(() -> syncActionSlots(record, before, after)).replaceWith(record);
+                    .chain(() -> syncRows("resource_host", record, hostsBefore, record.hostIps()))
+                    .chain(() -> syncRows("host_action", record, actionsBefore, record.inFlightHosts()))
+                    .replaceWith(record);
         });
     }
 
-    private static Uni<Void> syncActionSlots(ResourceRecord record, Set<String> before, Set<String> after) {
-        Set<String> released = new HashSet<>(before);
-        released.removeAll(after);
-        Set<String> taken = new HashSet<>(after);
-        taken.removeAll(before);
-        if (released.isEmpty() && taken.isEmpty()) {
+    /** Brings {@code table}'s rows (ip, kind, name) for the record from the hosts in {@code before} to those in {@code after}. */
+    private static Uni<Void> syncRows(String table, ResourceRecord record, Set<String> before, Set<String> after) {
+        Set<String> gone = new HashSet<>(before);
+        gone.removeAll(after);
+        Set<String> added = new HashSet<>(after);
+        added.removeAll(before);
+        if (gone.isEmpty() && added.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         return Panache.getSession().chain(session -> {
             Uni<Integer> done = Uni.createFrom().item(0);
-            for (String ip : released) {
-                done = done.chain(() -> session.createNativeQuery("delete from host_action where kind = :kind and name = :name and ip = :ip")
+            for (String ip : gone) {
+                done = done.chain(() -> session.createNativeQuery("delete from " + table + " where kind = :kind and name = :name and ip = :ip")
                         .setParameter("kind", record.kind.wire()).setParameter("name", record.name).setParameter("ip", ip).executeUpdate());
             }
-            for (String ip : taken) {
-                done = done.chain(() -> session.createNativeQuery("insert into host_action (ip, kind, name) values (:ip, :kind, :name)")
+            for (String ip : added) {
+                done = done.chain(() -> session.createNativeQuery("insert into " + table + " (ip, kind, name) values (:ip, :kind, :name)")
                         .setParameter("kind", record.kind.wire()).setParameter("name", record.name).setParameter("ip", ip).executeUpdate());
             }
             return done.replaceWithVoid();
