@@ -33,8 +33,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -53,11 +53,14 @@ import java.util.function.IntFunction;
 @Singleton
 public class StepRunner {
 
-    /** How soon a step held back by a busy host, or by another replica's bootstrap, tries again. */
+    /** How soon a step held back by a busy host tries again (results also wake it sooner). */
     static final Duration HOST_BUSY_RETRY = Duration.ofMillis(500);
+    /** How soon a step waiting for another replica's bootstrap of its host tries again. */
     static final Duration BOOTSTRAP_ELSEWHERE_RETRY = Duration.ofSeconds(2);
     /** How soon an action in flight whose agent could not be asked about it is asked again. */
     static final Duration FOLLOW_RETRY = Duration.ofSeconds(5);
+    /** Followed operations kept before those past their deadline are dropped (another replica may have applied them). */
+    static final int FOLLOWED_PRUNE_AT = 1024;
 
     private final ResourceStore store;
     private final ResourceDocuments documents;
@@ -69,8 +72,11 @@ public class StepRunner {
     private final Backoff backoff;
     private final MeterRegistry metrics;
     private final FreshContexts contexts;
-    /** Operations this replica sent or has followed since it started: their results come by push or at the deadline. */
-    private final Set<String> followed = ConcurrentHashMap.newKeySet();
+    /**
+     * Operations this replica sent or has followed since it started, with their deadlines: their results come by push,
+     * or are asked for at the deadline. Entries past their deadline are dropped as new ones come.
+     */
+    private final Map<String, Instant> followed = new ConcurrentHashMap<>();
 
     public StepRunner(ResourceStore store, ResourceDocuments documents, Agents agents, OperatorAddress operator, Clock clock,
             ReconcileSettings settings, MeterRegistry metrics, FreshContexts contexts) {
@@ -146,22 +152,7 @@ public class StepRunner {
     private Uni<Instant> run(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step.Run run, Instant now) {
         HostSpec spec = documents.hostSpec(record, host.ip());
         Action action = run.action();
-        String operationId = UUID.randomUUID().toString();
-        Instant deadline = now.plus(action.timeout(app.timeouts(), action.defaultTimeout())).plus(settings.resultGrace());
-        AgentRequest request = request(record, app, host.ip()).withOperationId(operationId);
-        Uni<Instant> claimAndSend = store.claimOnHost(key.kind(), key.name(), host.ip(), settings.maxPerHost(), claimed -> write(claimed, now,
-                        r -> decideOn(r, host.ip(), run, now, (desired, h) -> Transitions.begin(desired, h, run, operationId, now, deadline))))
-                .chain(claimed -> {
-                    if (claimed == null) {
-                        return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
-                    }
-                    followed.add(operationId);
-                    // Any failure to hand it over fails the step now, rather than leaving it in flight until its deadline.
-                    return agents.submit(spec, action, request).replaceWith((Instant) null)
-                            .onFailure(StepRunner::agentUnavailableOrBusy).recoverWithUni(e -> failInFlight(key, host.ip(),
-                                    operationId, action, "call-failed", e.getMessage(), now));
-                });
-        return agents.ready(spec).chain(() -> claimAndSend)
+        return agents.ready(spec).chain(() -> claimAndSend(key, record, app, spec, run))
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
                 .onFailure(BootstrapException.class).recoverWithUni(e -> {
                     count(action, "bootstrap-failed");
@@ -169,6 +160,27 @@ public class StepRunner {
                             retryAt(now), Transition.Cause.RECONCILER));
                 })
                 .onFailure(StaleDecision.class).recoverWithItem(now);
+    }
+
+    /** With the agent ready (its bootstrap may have taken a while): the claim, timed from now, then the hand-over. */
+    private Uni<Instant> claimAndSend(ResourceKey key, ResourceRecord record, AppSpec app, HostSpec spec, Step.Run run) {
+        Instant now = now();
+        Action action = run.action();
+        String operationId = UUID.randomUUID().toString();
+        Instant deadline = now.plus(action.timeout(app.timeouts(), action.defaultTimeout())).plus(settings.resultGrace());
+        AgentRequest request = request(record, app, spec.ip()).withOperationId(operationId);
+        return store.claimOnHost(key.kind(), key.name(), spec.ip(), settings.maxPerHost(), claimed -> write(claimed, now,
+                        r -> decideOn(r, spec.ip(), run, now, (desired, h) -> Transitions.begin(desired, h, run, operationId, now, deadline))))
+                .chain(claimed -> {
+                    if (claimed == null) {
+                        return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
+                    }
+                    follow(operationId, deadline);
+                    // Any failure to hand it over fails the step now, rather than leaving it in flight until its deadline.
+                    return agents.submit(spec, action, request).replaceWith((Instant) null)
+                            .onFailure(StepRunner::agentUnavailableOrBusy).recoverWithUni(e -> failInFlight(key, spec.ip(),
+                                    operationId, action, "call-failed", e.getMessage(), now));
+                });
     }
 
     /** Asks the agent whether the app is installed and healthy: for a host whose state is unknown or was lost. */
@@ -191,7 +203,7 @@ public class StepRunner {
     private Uni<Instant> follow(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step.Follow follow, Instant now) {
         HostState.InFlight inFlight = follow.inFlight();
         String id = inFlight.operationId();
-        if (!follow.overdue() && followed.contains(id)) {
+        if (!follow.overdue() && followed.containsKey(id)) {
             return Uni.createFrom().nullItem();
         }
         HostSpec spec = documents.hostSpec(record, host.ip());
@@ -205,12 +217,12 @@ public class StepRunner {
                 return failInFlight(key, host.ip(), id, inFlight.action(), "no-result", late, now);
             }
             if (operation != null) {
-                followed.add(id);
+                follow(id, inFlight.deadline());
                 return Uni.createFrom().nullItem();
             }
             // Claimed, but the apiserver stopped before the agent got it: send it now, under its name.
             return agents.submit(spec, inFlight.action(), request(record, app, host.ip()).withOperationId(id))
-                    .invoke(() -> followed.add(id)).replaceWith((Instant) null);
+                    .invoke(() -> follow(id, inFlight.deadline())).replaceWith((Instant) null);
         })
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
                 .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> follow.overdue()
@@ -223,8 +235,7 @@ public class StepRunner {
         HostSpec spec = documents.hostSpec(record, host.ip());
         return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
                     decideOn(fresh, host.ip(), step, now, (desired, h) -> Transition.none(h));
-                    fresh.dropHost(host.ip(), documents.storeRetiredHosts(documents.retiredHosts(fresh).stream()
-                            .filter(h -> !h.ip().equals(host.ip())).toList()), now);
+                    fresh.dropHost(host.ip(), documents.retiredHostsWithout(fresh, host.ip()), now);
                 }))
                 .call(() -> spec == null ? Uni.createFrom().voidItem() : agents.forget(spec, key.kind(), key.name()))
                 .replaceWith(now)
@@ -240,7 +251,7 @@ public class StepRunner {
     /** Tells every host's agent to stop managing a deleted resource; hosts that do not answer are let be. */
     public Uni<Void> forgetEverywhere(ResourceRecord deleted) {
         List<Uni<Void>> calls = java.util.stream.Stream.concat(documents.hosts(deleted).stream(), documents.retiredHosts(deleted).stream())
-                .map(host -> agents.forget(host.withDefaults(), deleted.kind, deleted.name)).toList();
+                .map(host -> contexts.run(() -> agents.forget(host.withDefaults(), deleted.kind, deleted.name))).toList();
         return calls.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(calls).andCollectFailures().replaceWithVoid();
     }
 
@@ -279,6 +290,14 @@ public class StepRunner {
             HostState after = fresh.apply(desired, ip, h -> Transitions.report(desired, h, report, now, timing, retryAt(now)), now);
             changed[0] = after.realtime() != before.realtime() || after.failureCount() != before.failureCount();
         })).map(ignored -> changed[0]);
+    }
+
+    private void follow(String operationId, Instant deadline) {
+        if (followed.size() > FOLLOWED_PRUNE_AT) {
+            Instant now = now();
+            followed.values().removeIf(due -> due.isBefore(now));
+        }
+        followed.put(operationId, deadline);
     }
 
     /** Fails the step whose operation is {@code operationId}, if it is still the one in flight on the host. */

@@ -72,10 +72,6 @@ public final class WorkQueue {
         return queued.size();
     }
 
-    public synchronized boolean isRunning(ResourceKey key) {
-        return running.contains(key);
-    }
-
     private void drain() {
         List<ResourceKey> starting = new ArrayList<>();
         synchronized (this) {

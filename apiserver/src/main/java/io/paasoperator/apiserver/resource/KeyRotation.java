@@ -67,11 +67,20 @@ public class KeyRotation {
         boolean[] changed = {false};
         return store.update(kind, name, record -> {
             List<HostSpec> hosts = documents.hosts(record);
-            boolean stale = hosts.stream().flatMap(h -> h.auth().stream()).anyMatch(c -> cipher.sealedWithOlderKey(c.password()));
-            if (stale) {
-                record.hosts = documents.storeHosts(hosts.stream().map(h -> h.mapPasswords(cipher::decrypt)).toList());
+            List<HostSpec> retired = documents.retiredHosts(record);
+            if (sealedWithOlderKey(hosts) || sealedWithOlderKey(retired)) {
+                record.hosts = documents.storeHosts(opened(hosts));
+                record.retiredHosts = documents.storeHosts(opened(retired));
                 changed[0] = true;
             }
         }).map(ignored -> changed[0]);
+    }
+
+    private boolean sealedWithOlderKey(List<HostSpec> hosts) {
+        return hosts.stream().flatMap(h -> h.auth().stream()).anyMatch(c -> cipher.sealedWithOlderKey(c.password()));
+    }
+
+    private List<HostSpec> opened(List<HostSpec> hosts) {
+        return hosts.stream().map(h -> h.mapPasswords(cipher::decrypt)).toList();
     }
 }

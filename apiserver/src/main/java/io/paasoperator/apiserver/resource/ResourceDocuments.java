@@ -41,7 +41,7 @@ public class ResourceDocuments {
         return write(hosts.stream().map(h -> h.mapPasswords(cipher::encrypt)).toList());
     }
 
-    /** Hosts whose passwords are sealed already. */
+    /** Hosts whose passwords are sealed already (the spec's, or those being removed). */
     public String storeSealedHosts(List<HostSpec> sealed) {
         return write(sealed);
     }
@@ -89,10 +89,6 @@ public class ResourceDocuments {
                 .equals(b.stream().map(h -> h.withDefaults().mapPasswords(cipher::decrypt)).toList());
     }
 
-    /** A spec as kept in the history of an update: the app as it was (host passwords are never in it). */
-    public String specSummary(AppSpec app) {
-        return write(app);
-    }
 
     /** Hosts as stored: passwords still encrypted. Decrypt only where one is about to be used. */
     public List<HostSpec> hosts(ResourceRecord record) {
@@ -104,8 +100,9 @@ public class ResourceDocuments {
         return read(record.retiredHosts, json.getTypeFactory().constructType(HOSTS));
     }
 
-    public String storeRetiredHosts(List<HostSpec> sealed) {
-        return write(sealed);
+    /** The hosts being removed, less {@code ip} (uninstalled, or forgotten), as stored. */
+    public String retiredHostsWithout(ResourceRecord record, String ip) {
+        return storeSealedHosts(retiredHosts(record).stream().filter(h -> !h.ip().equals(ip)).toList());
     }
 
     /** How to reach host {@code ip} of the resource, listed or being removed (passwords still sealed); null if neither. */

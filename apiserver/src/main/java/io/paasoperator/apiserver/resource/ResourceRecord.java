@@ -239,7 +239,8 @@ public class ResourceRecord extends PanacheEntityBase {
         }
         List<HostState> next = new ArrayList<>();
         for (String ip : ips) {
-            next.add(host(ip).filter(h -> !h.removing()).map(Transitions::askedAnew)
+            // A host listed again while it was being removed keeps its state (an action may be in flight there).
+            next.add(host(ip).map(h -> Transitions.askedAnew(h.removing() ? h.relisted() : h))
                     .orElseGet(() -> HostState.fresh(ip, RealtimeState.NOT_INSTALLED, 0, now)));
         }
         hostStates().stream().filter(h -> !ips.contains(h.ip())).map(HostState::asRemoving).forEach(next::add);

@@ -4,6 +4,7 @@ import io.paasoperator.apiserver.context.FreshContexts;
 import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.host.AgentAccounts;
 import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.apiserver.rules.HostState;
 import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ExpectedState;
@@ -154,7 +155,9 @@ public class ResourceStore {
             }
             AppSpec newApp = request.app().withMetadata(metadata);
             List<HostSpec> oldHosts = documents.hosts(record);
-            List<HostSpec> newHosts = documents.keepHiddenPasswords(request.hosts(), oldHosts);
+            // A host listed again while being removed keeps its stored password too.
+            List<HostSpec> known = java.util.stream.Stream.concat(oldHosts.stream(), documents.retiredHosts(record).stream()).toList();
+            List<HostSpec> newHosts = documents.keepHiddenPasswords(request.hosts(), known);
             boolean newGeneration = !newApp.equals(oldApp) || !request.ips().equals(oldHosts.stream().map(HostSpec::ip).toList());
             boolean changed = newGeneration || record.maxInFlight != request.maxInFlight()
                     || !documents.sameHosts(newHosts, oldHosts);
@@ -165,8 +168,8 @@ public class ResourceStore {
                     .filter(h -> !request.ips().contains(h.ip())).toList());
             oldHosts.stream().filter(h -> !request.ips().contains(h.ip())).forEach(retired::add);
             record.replaceSpec(documents.storeApp(newApp), documents.storeSealedHosts(newHosts), request.ips(),
-                    documents.storeRetiredHosts(retired), request.maxInFlight(), newGeneration, documents.desired(record),
-                    documents.specSummary(oldApp), now());
+                    documents.storeSealedHosts(retired), request.maxInFlight(), newGeneration, documents.desired(record),
+                    documents.storeApp(oldApp), now());
         });
     }
 
@@ -203,17 +206,23 @@ public class ResourceStore {
      * for good). Fails with a 409 naming a resource whose spec still lists it. Emits how many resources let it go.
      */
     public Uni<Integer> forgetRemovedHost(String ip) {
-        return resourcesWithHost(true, ip).invoke(listing -> {
-            if (!listing.isEmpty()) {
-                throw ProblemException.conflict(listing.get(0)[0] + " '" + listing.get(0)[1] + "' lists host " + ip
-                        + ": remove it from that resource's host list first");
-            }
-        }).chain(() -> resourcesWithHost(false, ip))
+        return resourcesWithHost(true, ip).invoke(listing -> refuseListed(listing, ip)).chain(() -> resourcesWithHost(false, ip))
                 .onItem().transformToMulti(rows -> io.smallrye.mutiny.Multi.createFrom().iterable(rows))
-                .onItem().transformToUniAndConcatenate(row -> update(ResourceKind.fromWire((String) row[0]), (String) row[1],
-                        record -> record.dropHost(ip, documents.storeRetiredHosts(documents.retiredHosts(record).stream()
-                                .filter(h -> !h.ip().equals(ip)).toList()), now())))
+                .onItem().transformToUniAndConcatenate(row -> update(ResourceKind.fromWire((String) row[0]), (String) row[1], record -> {
+                    if (record.host(ip).filter(HostState::removing).isEmpty()) {
+                        refuseListed(List.<Object[]>of(new Object[] {record.kind.wire(), record.name}), ip); // listed again meanwhile
+                    }
+                    record.dropHost(ip, documents.retiredHostsWithout(record, ip), now());
+                    record.dueAt = now(); // a deletion waiting for this host can finish now
+                }))
                 .collect().asList().map(List::size);
+    }
+
+    private static void refuseListed(List<Object[]> listing, String ip) {
+        if (!listing.isEmpty()) {
+            throw ProblemException.conflict(listing.get(0)[0] + " '" + listing.get(0)[1] + "' lists host " + ip
+                    + ": remove it from that resource's host list first");
+        }
     }
 
     /** Kind and name of the resources that have host {@code ip}, listed (spec {@code true}) or still being removed. */

@@ -111,6 +111,12 @@ public record HostState(
                 nextRetryAt, lastReportAt, lastCheck, false, null, true);
     }
 
+    /** Listed again while it was being removed: managed as before. */
+    public HostState relisted() {
+        return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
+                nextRetryAt, lastReportAt, lastCheck, restartPending, planned, false);
+    }
+
     /** When the host was last heard of: its last health report, or else its last change of state. */
     public Instant lastHeard() {
         return lastReportAt != null && lastReportAt.isAfter(realtimeSince) ? lastReportAt : realtimeSince;

@@ -73,7 +73,7 @@ public final class StateMachine {
         if (host.removing() && realtime == NOT_INSTALLED) {
             return new Step.Drop();
         }
-        Step planned = plannedStep(desired, hosts, host);
+        Step planned = plannedStep(desired, hosts, host, silence);
         if (planned != null) {
             return planned;
         }
@@ -90,17 +90,17 @@ public final class StateMachine {
      * most {@code maxInFlight} hosts out of service at once, and none while a host of the turn has failed (the
      * roll-out pauses; the other hosts keep what they run). Null when neither applies, or when the table should decide.
      */
-    static Step plannedStep(Desired desired, List<HostState> hosts, HostState host) {
+    static Step plannedStep(Desired desired, List<HostState> hosts, HostState host, Duration silence) {
         if (!needsTurn(desired, host)) {
             return null;
         }
         RealtimeState realtime = host.realtime();
         if (host.planned() == null && !turnAvailable(desired, hosts, host)) {
-            // Serving as it is until its turn; a host that is down anyway is brought up by the table meanwhile.
-            return waitsForTurn(desired, host) ? new Step.Wait(null, rolloutPaused(hosts)
+            // Serving as asked until its turn (still watched for silence); a host not as asked is left to the table.
+            return waitsForTurn(desired, host) ? new Step.Wait(host.lastHeard().plus(silence), rolloutPaused(hosts)
                     ? "the roll-out is paused by a failed host" : "waiting for its turn") : null;
         }
-        if (realtime != NOT_INSTALLED && host.generation() < desired.generation()) {
+        if (outdated(desired, host)) {
             boolean stopFirst = realtime == RUNNING || (realtime == FAILED && host.failedAction() == Action.STOP);
             return new Step.Run(stopFirst ? Action.STOP : Action.INSTALL, Planned.ROLLOUT);
         }
@@ -113,16 +113,18 @@ public final class StateMachine {
         if (expect == ExpectedState.NOT_INSTALLED) {
             return false;
         }
-        RealtimeState realtime = host.realtime();
-        boolean outdated = realtime != NOT_INSTALLED && host.generation() < desired.generation();
-        boolean restart = host.restartPending() && expect == ExpectedState.RUNNING && realtime == RUNNING;
-        return outdated || restart;
+        boolean restart = host.restartPending() && expect == ExpectedState.RUNNING && host.realtime() == RUNNING;
+        return outdated(desired, host) || restart;
     }
 
-    /** Serving (or stopped as asked), and waiting to be taken out of service. */
+    /** Installed with an older generation than the resource's (a host whose install never succeeded runs none). */
+    private static boolean outdated(Desired desired, HostState host) {
+        return host.realtime() != NOT_INSTALLED && host.generation() > 0 && host.generation() < desired.generation();
+    }
+
+    /** As asked (running, or stopped), and waiting to be taken out of service for its turn. */
     private static boolean waitsForTurn(Desired desired, HostState host) {
-        return host.planned() == null && needsTurn(desired, host)
-                && (host.realtime() == RUNNING || host.realtime() == STOPPED);
+        return host.planned() == null && needsTurn(desired, host) && settled(desired.expectFor(host), host.realtime());
     }
 
     /** Whether {@code host} may be taken out of service now: turns go in list order, {@code maxInFlight} at a time. */
@@ -193,9 +195,5 @@ public final class StateMachine {
 
     static boolean busyWithOwnResult(RealtimeState realtime) {
         return realtime == INSTALLING || realtime == STOPPING || realtime == UNINSTALLING;
-    }
-
-    static boolean warmingUp(RealtimeState realtime) {
-        return realtime == STARTING || realtime == RESTARTING;
     }
 }

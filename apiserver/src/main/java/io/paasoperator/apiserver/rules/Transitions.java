@@ -30,9 +30,10 @@ public final class Transitions {
     /** The step is claimed: stored before the agent is called, under the operation id the agent will run it as. */
     public static Transition begin(Desired desired, HostState host, Step.Run run, String operationId, Instant now,
             Instant deadline) {
-        HostState next = host.withInFlight(new HostState.InFlight(run.action(), operationId, now, deadline, desired.generation()))
-                .withRealtime(StateMachine.during(run.action()), now)
-                .withPlanned(run.planned() != null ? run.planned() : host.planned());
+        // A turn starts with a clean slate: only failures within it pause the roll-out.
+        HostState turn = host.planned() == null && run.planned() != null ? askedAnew(host).withPlanned(run.planned()) : host;
+        HostState next = turn.withInFlight(new HostState.InFlight(run.action(), operationId, now, deadline, desired.generation()))
+                .withRealtime(StateMachine.during(run.action()), now);
         return new Transition(next, Cause.RECONCILER, run.action().wire() + " sent to " + host.ip()
                 + (run.planned() == null ? "" : " (" + run.planned().wire() + ")"));
     }
@@ -148,9 +149,12 @@ public final class Transitions {
         return new Transition(host.withRealtime(expire.state(), now), Cause.RECONCILER, expire.why());
     }
 
-    /** A user asked anew (a state PUT or a new spec): backoffs end, a paused roll-out resumes. */
+    /**
+     * A user asked anew (a state PUT or a new spec): backoffs end, a paused roll-out resumes. Which action failed is
+     * kept: a failed install is still retried as install, never followed by an uninstall with no scripts to run.
+     */
     public static HostState askedAnew(HostState host) {
-        return host.withoutFailures();
+        return host.withFailures(host.failedAction(), 0, host.lastError(), null);
     }
 
     /**

@@ -98,7 +98,7 @@ class WorkQueueTest {
     void atMostOnePassPerResourceAndAWakeDuringItGivesExactlyOneMore() {
         WorkQueue queue = queue(8);
         queue.wake(A);
-        assertTrue(queue.isRunning(A));
+        assertTrue(passes.running.containsKey(A));
         for (int i = 0; i < 5; i++) {
             queue.wake(A);
         }
@@ -107,11 +107,11 @@ class WorkQueueTest {
 
         passes.finish(A);
         assertEquals(2, passes.count(A), "exactly one more pass after the one it was woken during");
-        assertTrue(queue.isRunning(A));
+        assertTrue(passes.running.containsKey(A));
 
         passes.finish(A);
         assertEquals(2, passes.count(A), "not woken during the second pass: no third");
-        assertFalse(queue.isRunning(A));
+        assertFalse(passes.running.containsKey(A));
         assertTrue(passes.overlapped.isEmpty(), "never two passes of one resource at once");
     }
 
@@ -124,7 +124,7 @@ class WorkQueueTest {
         passes.finish(B);
         assertEquals(1, passes.count(A));
         assertEquals(1, passes.count(B));
-        assertFalse(queue.isRunning(A));
+        assertFalse(passes.running.containsKey(A));
     }
 
     @Test
@@ -164,7 +164,7 @@ class WorkQueueTest {
         holder[0] = queue;
         queue.wake(A);
         assertEquals(List.of(A, A), started);
-        assertFalse(queue.isRunning(A));
+        assertFalse(passes.running.containsKey(A));
         assertEquals(0, queue.waiting());
     }
 

@@ -152,6 +152,12 @@ class SpecUpdateTest {
                 .body("detail.hosts.ip", org.hamcrest.Matchers.contains("127.0.0.2", "127.0.0.67"))
                 .body("detail.hosts[1].removing", equalTo(true))
                 .body("host.ip", org.hamcrest.Matchers.contains("127.0.0.2"));
+        // Listed again before it was gone: it keeps its state.
+        given().body(two.replace("\"status\": {\"expect\": \"running\", \"realtime\": \"running\"}, ", "").replace("\"password\": \"p\"", "\"password\": \"******\""))
+                .put(API + "database/" + name).then().statusCode(200)
+                .body("detail.hosts.find { it.ip == '127.0.0.67' }.realtime", equalTo("running"))
+                .body("detail.hosts.find { it.ip == '127.0.0.67' }.removing", equalTo(false));
+        given().body(update(name, "1", "******")).put(API + "database/" + name).then().statusCode(200);
         given().delete(API + "hosts/127.0.0.2").then().statusCode(409).body("detail", containsString("lists host 127.0.0.2"));
         given().delete(API + "hosts/127.0.0.67").then().statusCode(200).body("message", containsString("1 resource"));
         get(name).then().body("detail.hosts.ip", org.hamcrest.Matchers.contains("127.0.0.2"));

@@ -111,6 +111,25 @@ class StateMachineTest {
     }
 
     @Test
+    void askingAnewAfterAFailedInstallStillInstallsFirst() {
+        HostState failed = host("10.0.0.1", "failed").withFailures(Action.INSTALL, 3, "download failed", NOW.plusSeconds(60));
+        HostState asked = Transitions.askedAnew(failed);
+        assertEquals(0, asked.failureCount());
+        assertEquals("install", describe(next(desired("not-installed"), asked)), "never an uninstall with no scripts on the host");
+    }
+
+    @Test
+    void aHostNotAsAskedIsNotHeldBackByTheTurns() {
+        HostState inTurn = host("10.0.0.1", "stopping").withPlanned(Planned.ROLLOUT);
+        HostState stopped = host("10.0.0.2", "stopped");
+        Desired v2 = generation(2, 1);
+        assertEquals("start", describe(next(v2, List.of(inTurn, stopped), stopped)), "brought up now, rolled later");
+        // Asked to stop during a roll-out: a running host stops at once, without waiting for its turn.
+        HostState running = host("10.0.0.2", "running");
+        assertEquals("stop", describe(next(new Desired(ExpectedState.STOPPED, 2, 1, true, false), List.of(inTurn, running), running)));
+    }
+
+    @Test
     void restartUsesTheScriptWhenThereIsOneElseStopsFirst() {
         HostState running = host("10.0.0.1", "running").withRestartPending(true);
         assertEquals("restart(restart)", describe(next(desired("running"), running)));
@@ -172,7 +191,7 @@ class StateMachineTest {
         assertEquals("stop(rollout)", describe(next(v2, List.of(a, b), a)));
         // a's turn has begun: b waits for its own.
         HostState aStopping = a.withPlanned(Planned.ROLLOUT);
-        assertEquals(new Step.Wait(null, "waiting for its turn"), next(v2, List.of(aStopping, b), b));
+        assertEquals(new Step.Wait(NOW.plus(SILENCE), "waiting for its turn"), next(v2, List.of(aStopping, b), b));
         // a stopped on the old generation: it installs the new one, then the table starts it.
         HostState aStopped = host("10.0.0.1", "stopped").withPlanned(Planned.ROLLOUT);
         assertEquals("install(rollout)", describe(next(v2, List.of(aStopped, b), aStopped)));
@@ -189,7 +208,7 @@ class StateMachineTest {
         HostState b = host("10.0.0.2", "running");
         Desired v2 = generation(2, 2);
         assertEquals(true, StateMachine.rolloutPaused(List.of(failed, b)));
-        assertEquals(new Step.Wait(null, "the roll-out is paused by a failed host"), next(v2, List.of(failed, b), b));
+        assertEquals(new Step.Wait(NOW.plus(SILENCE), "the roll-out is paused by a failed host"), next(v2, List.of(failed, b), b));
         // The failed host itself keeps trying, with backoff.
         assertEquals("start", describe(next(v2, List.of(failed, b), failed)));
     }
@@ -230,6 +249,6 @@ class StateMachineTest {
         Desired one = generation(1, 1);
         assertEquals("restart(restart)", describe(next(one, List.of(a, b), a)));
         HostState aRestarting = host("10.0.0.1", "restarting").withPlanned(Planned.RESTART);
-        assertEquals(new Step.Wait(null, "waiting for its turn"), next(one, List.of(aRestarting, b), b));
+        assertEquals(new Step.Wait(NOW.plus(SILENCE), "waiting for its turn"), next(one, List.of(aRestarting, b), b));
     }
 }
