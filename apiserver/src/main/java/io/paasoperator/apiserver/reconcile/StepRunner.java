@@ -28,10 +28,8 @@ import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.RealtimeState;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -66,7 +64,6 @@ public class StepRunner {
     private final ResourceDocuments documents;
     private final Agents agents;
     private final OperatorAddress operator;
-    private final Clock clock;
     private final ReconcileSettings settings;
     private final Timing timing;
     private final Backoff backoff;
@@ -78,13 +75,12 @@ public class StepRunner {
      */
     private final Map<String, Instant> followed = new ConcurrentHashMap<>();
 
-    public StepRunner(ResourceStore store, ResourceDocuments documents, Agents agents, OperatorAddress operator, Clock clock,
+    public StepRunner(ResourceStore store, ResourceDocuments documents, Agents agents, OperatorAddress operator,
             ReconcileSettings settings, MeterRegistry metrics, FreshContexts contexts) {
         this.store = store;
         this.documents = documents;
         this.agents = agents;
         this.operator = operator;
-        this.clock = clock;
         this.settings = settings;
         this.timing = settings.timing();
         this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), Backoff.DEFAULT.jitter());
@@ -110,19 +106,24 @@ public class StepRunner {
         Desired desired = documents.desired(record);
         AppSpec app = documents.app(record);
         Duration silence = silence(app);
+        List<HostState> hosts = record.hostStates();
+        List<Step> decided = hosts.stream().map(host -> StateMachine.next(desired, hosts, host, now, timing, silence)).toList();
         // Hosts take their steps at once, each on a context (so a database session) of its own.
-        List<Uni<Instant>> steps = record.hostStates().stream().map(host -> contexts.run(() -> take(key, record, app, host,
-                        StateMachine.next(desired, record.hostStates(), host, now, timing, silence), now))
-                .onFailure(StepRunner::isNotFound).recoverWithNull()).toList(); // deleted meanwhile: nothing left to do
+        List<Uni<Instant>> steps = java.util.stream.IntStream.range(0, hosts.size())
+                .mapToObj(i -> contexts.run(() -> take(key, record, app, hosts.get(i), decided.get(i), now))
+                        .onFailure(StepRunner::isNotFound).recoverWithNull()) // deleted meanwhile: nothing left to do
+                .toList();
         return Uni.join().all(steps).andCollectFailures()
                 .map(whens -> whens.stream().filter(Objects::nonNull).min(Instant::compareTo).orElse(null))
                 .call(soonest -> soonest != null && !soonest.isAfter(now) ? Uni.createFrom().voidItem()
-                        : contexts.run(() -> keepDue(record, now)));
+                        : contexts.run(() -> keepDue(record, Summary.dueAt(decided, now))));
     }
 
-    /** Nothing was written: make sure the stored due time is the one the rules give (a due poll moved it ahead). */
-    private Uni<Void> keepDue(ResourceRecord record, Instant now) {
-        Instant due = dueAt(record, now);
+    /**
+     * Whatever the steps wrote set its own due time; if none wrote, the stored one is made the one the rules give (a
+     * due poll moved it ahead). A write since the read wins: the version no longer matches.
+     */
+    private Uni<Void> keepDue(ResourceRecord record, Instant due) {
         return Objects.equals(due, record.dueAt) ? Uni.createFrom().voidItem() : store.setDue(record.id, record.version, due);
     }
 
@@ -376,7 +377,7 @@ public class StepRunner {
     }
 
     private Instant now() {
-        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+        return store.now();
     }
 
     /** The agent could not be reached, refused, or could not be installed: the step learns nothing now. */

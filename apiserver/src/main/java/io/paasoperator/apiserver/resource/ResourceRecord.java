@@ -195,21 +195,21 @@ public class ResourceRecord extends PanacheEntityBase {
             event(ResourceEvent.ERROR, null, null, cause, transition.message(), ip, now);
         }
         setHostStates(hostStates().stream().map(h -> h.ip().equals(ip) ? after : h).toList());
-        summarize(desired, single ? null : cause, now);
+        summarize(single ? null : cause, now);
         return after;
     }
 
     /** Sets the expected state. A user asking again deserves an attempt now: backoffs end, a paused roll-out resumes. */
-    public void changeExpect(Desired desired, ExpectedState next, Instant now) {
+    public void changeExpect(ExpectedState next, Instant now) {
         updatedAt = now;
         dueAt = now;
         if (next != expect) {
             event(ResourceEvent.EXPECT, expect.wire(), next.wire(), ResourceEvent.BY_API, null, null, now);
             expect = next;
         }
-        Desired wanted = new Desired(next, desired.generation(), desired.maxInFlight(), desired.hasRestartScript(), desired.deleting());
+        Desired wanted = wishes();
         mapHosts(h -> Transitions.settle(wanted, Transitions.askedAnew(h).withRestartPending(false)));
-        summarize(wanted, ResourceEvent.BY_API, now);
+        summarize(ResourceEvent.BY_API, now);
     }
 
     public void requestRestart(Instant now) {
@@ -224,7 +224,7 @@ public class ResourceRecord extends PanacheEntityBase {
      * forgotten ({@code retired} says how to reach them meanwhile). A new generation starts a roll-out.
      */
     public void replaceSpec(String newAppSpec, String newHosts, List<String> ips, String retired, int newMaxInFlight,
-            boolean newGeneration, Desired desired, String oldSpec, Instant now) {
+            boolean newGeneration, String oldSpec, Instant now) {
         appSpec = newAppSpec;
         hosts = newHosts;
         retiredHosts = retired;
@@ -244,19 +244,16 @@ public class ResourceRecord extends PanacheEntityBase {
                     .orElseGet(() -> HostState.fresh(ip, RealtimeState.NOT_INSTALLED, 0, now)));
         }
         hostStates().stream().filter(h -> !ips.contains(h.ip())).map(HostState::asRemoving).forEach(next::add);
-        Desired wanted = new Desired(expect, generation, maxInFlight, desired.hasRestartScript(), deleting);
+        Desired wanted = wishes();
         setHostStates(next.stream().map(h -> Transitions.settle(wanted, h)).toList());
-        summarize(wanted, ResourceEvent.BY_API, now);
+        summarize(ResourceEvent.BY_API, now);
     }
 
     /** {@code DELETE …?uninstall=true}: drive every host to not-installed, then go. */
-    public void startDeleting(Desired desired, Instant now) {
-        Desired wanted = new Desired(ExpectedState.NOT_INSTALLED, desired.generation(), desired.maxInFlight(),
-                desired.hasRestartScript(), true);
-        changeExpect(wanted, ExpectedState.NOT_INSTALLED, now);
+    public void startDeleting(Instant now) {
         deleting = true;
         event(ResourceEvent.UNINSTALL_REQUESTED, null, null, ResourceEvent.BY_API, null, null, now);
-        summarize(wanted, ResourceEvent.BY_API, now);
+        changeExpect(ExpectedState.NOT_INSTALLED, now);
     }
 
     /** A removed host is uninstalled, or forgotten by hand: it leaves the resource. */
@@ -300,10 +297,17 @@ public class ResourceRecord extends PanacheEntityBase {
         }
     }
 
+    /**
+     * What the resource asks of its hosts, for settling a host's turn and summarising: neither looks at the restart
+     * script, which only the next step does (the engine's {@code ResourceDocuments.desired}).
+     */
+    private Desired wishes() {
+        return desired(false);
+    }
+
     /** Recomputes the resource's realtime from its hosts; {@code cause} null writes no event (one host: its own says it). */
-    private void summarize(Desired desired, String cause, Instant now) {
-        Desired current = new Desired(expect, generation, maxInFlight, desired.hasRestartScript(), deleting);
-        RealtimeState next = Summary.realtime(current, hostStates());
+    private void summarize(String cause, Instant now) {
+        RealtimeState next = Summary.realtime(wishes(), hostStates());
         if (next != realtime) {
             if (cause != null) {
                 event(ResourceEvent.REALTIME, realtime.wire(), next.wire(), cause, "summary of " + hostStates().size() + " hosts", null, now);

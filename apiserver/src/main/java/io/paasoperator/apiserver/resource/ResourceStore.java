@@ -48,6 +48,8 @@ public class ResourceStore {
     /** Conflicting writers each retry at once on fresh data; this bounds a pathological storm, not normal contention. */
     static final int MAX_WRITE_ATTEMPTS = 50;
     private static final String UNIQUE_VIOLATION = "23505";
+    /** Resources read per host when checking that a new one agrees on the host's agent. */
+    static final int AGREEING_SAMPLE = 100;
 
     private final ResourceDocuments documents;
     private final Clock clock;
@@ -111,7 +113,7 @@ public class ResourceStore {
     public Uni<ResourceRecord> setExpect(ResourceKind kind, String name, ExpectedState expect) {
         return update(kind, name, record -> {
             refuseWhileDeleting(record);
-            record.changeExpect(documents.desired(record), expect, now());
+            record.changeExpect(expect, now());
         });
     }
 
@@ -130,7 +132,7 @@ public class ResourceStore {
     public Uni<ResourceRecord> startDeleting(ResourceKind kind, String name) {
         return update(kind, name, record -> {
             if (!record.deleting) {
-                record.startDeleting(documents.desired(record), now());
+                record.startDeleting(now());
             }
         });
     }
@@ -168,7 +170,7 @@ public class ResourceStore {
                     .filter(h -> !request.ips().contains(h.ip())).toList());
             oldHosts.stream().filter(h -> !request.ips().contains(h.ip())).forEach(retired::add);
             record.replaceSpec(documents.storeApp(newApp), documents.storeSealedHosts(newHosts), request.ips(),
-                    documents.storeSealedHosts(retired), request.maxInFlight(), newGeneration, documents.desired(record),
+                    documents.storeSealedHosts(retired), request.maxInFlight(), newGeneration,
                     documents.storeApp(oldApp), now());
         });
     }
@@ -178,27 +180,26 @@ public class ResourceStore {
      * would fight over it. Fails with a 409 naming the other resource.
      */
     public Uni<Void> refuseConflictingAgents(ResourceKind kind, String name, List<HostSpec> hosts) {
-        List<String> ips = hosts.stream().map(HostSpec::ip).toList();
-        return Panache.withSession(() -> Panache.getSession().chain(session -> session.createNativeQuery(
-                        "select r.kind, r.name, r.hosts from resource r where (r.kind, r.name) in (select h.kind, h.name"
-                                + " from resource_host h where h.ip = any(:ips)) and not (r.kind = :kind and r.name = :name)", Object[].class)
-                .setParameter("kind", kind.wire()).setParameter("name", name).setParameter("ips", ips.toArray(String[]::new))
-                .setMaxResults(100).getResultList())).invoke(rows -> {
-                    List<Problem.FieldError> errors = new java.util.ArrayList<>();
-                    for (Object[] row : rows) {
-                        for (HostSpec other : documents.readHosts((String) row[2])) {
-                            for (int i = 0; i < hosts.size(); i++) {
-                                String conflict = AgentAccounts.conflict(hosts.get(i), other.withDefaults());
-                                if (conflict != null) {
-                                    errors.add(new Problem.FieldError("host[" + i + "]", conflict + " for " + row[0] + " '" + row[1] + "'"));
-                                }
-                            }
+        // Resources already on a host agree with each other (each was checked so): a few of them stand for all.
+        return onHosts(hosts.stream().map(HostSpec::ip).toList(), AGREEING_SAMPLE).invoke(others -> {
+            List<Problem.FieldError> errors = new java.util.ArrayList<>();
+            for (OnHost other : others) {
+                if (other.kind() == kind && other.name().equals(name)) {
+                    continue;
+                }
+                for (HostSpec listed : other.hosts()) {
+                    for (int i = 0; i < hosts.size(); i++) {
+                        String conflict = AgentAccounts.conflict(hosts.get(i), listed.withDefaults());
+                        if (conflict != null) {
+                            errors.add(new Problem.FieldError("host[" + i + "]", conflict + " for " + other));
                         }
                     }
-                    if (!errors.isEmpty()) {
-                        throw new ProblemException(409, "Conflict", "a host's agent is already set up differently by another resource", errors);
-                    }
-                }).replaceWithVoid();
+                }
+            }
+            if (!errors.isEmpty()) {
+                throw new ProblemException(409, "Conflict", "a host's agent is already set up differently by another resource", errors);
+            }
+        }).replaceWithVoid();
     }
 
     /**
@@ -206,11 +207,12 @@ public class ResourceStore {
      * for good). Fails with a 409 naming a resource whose spec still lists it. Emits how many resources let it go.
      */
     public Uni<Integer> forgetRemovedHost(String ip) {
-        return resourcesWithHost(true, ip).invoke(listing -> refuseListed(listing, ip)).chain(() -> resourcesWithHost(false, ip))
-                .onItem().transformToMulti(rows -> io.smallrye.mutiny.Multi.createFrom().iterable(rows))
-                .onItem().transformToUniAndConcatenate(row -> update(ResourceKind.fromWire((String) row[0]), (String) row[1], record -> {
+        return onHosts(List.of(ip), Integer.MAX_VALUE).invoke(others -> others.stream().filter(other -> other.lists(ip)).findFirst()
+                        .ifPresent(listing -> refuseListed(listing.toString(), ip)))
+                .onItem().transformToMulti(others -> io.smallrye.mutiny.Multi.createFrom().iterable(others))
+                .onItem().transformToUniAndConcatenate(other -> update(other.kind(), other.name(), record -> {
                     if (record.host(ip).filter(HostState::removing).isEmpty()) {
-                        refuseListed(List.<Object[]>of(new Object[] {record.kind.wire(), record.name}), ip); // listed again meanwhile
+                        refuseListed(other.toString(), ip); // listed again meanwhile
                     }
                     record.dropHost(ip, documents.retiredHostsWithout(record, ip), now());
                     record.dueAt = now(); // a deletion waiting for this host can finish now
@@ -218,20 +220,31 @@ public class ResourceStore {
                 .collect().asList().map(List::size);
     }
 
-    private static void refuseListed(List<Object[]> listing, String ip) {
-        if (!listing.isEmpty()) {
-            throw ProblemException.conflict(listing.get(0)[0] + " '" + listing.get(0)[1] + "' lists host " + ip
-                    + ": remove it from that resource's host list first");
+    private static void refuseListed(String resource, String ip) {
+        throw ProblemException.conflict(resource + " lists host " + ip + ": remove it from that resource's host list first");
+    }
+
+    /** A resource that has one of some hosts (listed, or still being removed), and the hosts its spec lists. */
+    private record OnHost(ResourceKind kind, String name, List<HostSpec> hosts) {
+        boolean lists(String ip) {
+            return hosts.stream().anyMatch(h -> h.ip().equals(ip));
+        }
+
+        @Override
+        public String toString() {
+            return kind.wire() + " '" + name + "'";
         }
     }
 
-    /** Kind and name of the resources that have host {@code ip}, listed (spec {@code true}) or still being removed. */
-    private Uni<List<Object[]>> resourcesWithHost(boolean listed, String ip) {
+    /** Up to {@code limit} resources per host of {@code ips}: an index lookup in {@code resource_host}, not a scan. */
+    private Uni<List<OnHost>> onHosts(List<String> ips, int limit) {
         return Panache.withSession(() -> Panache.getSession().chain(session -> session.createNativeQuery(
-                        "select r.kind, r.name from resource r join resource_host h on h.kind = r.kind and h.name = r.name"
-                                + " where h.ip = :ip" + (listed ? " and exists (select 1 from jsonb_array_elements(r.hosts::jsonb) s"
-                                + " where s->>'ip' = :ip)" : ""), Object[].class)
-                .setParameter("ip", ip).getResultList()));
+                        "select r.kind, r.name, r.hosts from resource r where (r.kind, r.name) in (select h.kind, h.name from"
+                                + " (select kind, name, row_number() over (partition by ip) as n from resource_host"
+                                + " where ip = any(:ips)) h where h.n <= :limit)", Object[].class)
+                .setParameter("ips", ips.toArray(String[]::new)).setParameter("limit", limit).getResultList()))
+                .map(rows -> rows.stream().map(row -> new OnHost(ResourceKind.fromWire((String) row[0]), (String) row[1],
+                        documents.readHosts((String) row[2]))).toList());
     }
 
     private static void refuseWhileDeleting(ResourceRecord record) {

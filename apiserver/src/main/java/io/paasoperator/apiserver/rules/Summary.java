@@ -71,8 +71,12 @@ public final class Summary {
      * (backoff, start grace, report silence, an action's deadline), or null when nothing will come due by itself.
      */
     public static Instant dueAt(Desired desired, List<HostState> hosts, Instant now, Timing timing, Duration silence) {
-        return hosts.stream().map(host -> {
-            Step step = StateMachine.next(desired, hosts, host, now, timing, silence);
+        return dueAt(hosts.stream().map(host -> StateMachine.next(desired, hosts, host, now, timing, silence)).toList(), now);
+    }
+
+    /** {@link #dueAt} from the hosts' steps, once decided. */
+    public static Instant dueAt(List<Step> steps, Instant now) {
+        return steps.stream().map(step -> {
             if (step instanceof Step.Wait wait) {
                 return wait.until();
             }

@@ -104,7 +104,7 @@ class StepRunnerTest {
     /** A StepRunner as after a start of the apiserver: it has sent and followed nothing yet. */
     StepRunner newRunner() {
         return new StepRunner(store, documents, agents, new OperatorAddress(Optional.of("192.0.2.10"), Optional.of(3336), 8080),
-                clock, settings, metrics, new SameContext());
+                settings, metrics, new SameContext());
     }
 
     /** No Vert.x here: every unit of work runs where it is subscribed to, synchronously. */
