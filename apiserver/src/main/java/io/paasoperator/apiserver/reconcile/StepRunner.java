@@ -261,14 +261,16 @@ public class StepRunner {
         Instant now = now();
         boolean[] decided = {false};
         return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
-            HostState host = fresh.host(ip).orElse(null);
-            if (host == null || host.inFlight() == null || !host.inFlight().operationId().equals(operation.id())) {
-                return; // a late or repeated result: the step it belonged to is over
+            HostState before = fresh.host(ip).orElse(null);
+            if (before == null) {
+                return; // the host has left the resource
             }
-            decided[0] = true;
-            fresh.recordResult(operation, ip, now);
             Desired desired = documents.desired(fresh);
-            fresh.apply(desired, ip, h -> Transitions.result(desired, h, operation, now, retryAt(now)), now);
+            // The rules ignore a late or repeated result (its step is over): then nothing changes, and nothing is recorded.
+            decided[0] = fresh.apply(desired, ip, h -> Transitions.result(desired, h, operation, now, retryAt(now)), now) != before;
+            if (decided[0]) {
+                fresh.recordResult(operation, ip, now);
+            }
         })).map(ignored -> {
             if (decided[0]) {
                 followed.remove(operation.id());
