@@ -9,6 +9,7 @@ import io.paasoperator.contract.CheckReport;
 import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -46,6 +47,7 @@ public class Reconciler {
     private final FreshContexts contexts;
     private final WorkQueue queue;
     private final Map<RealtimeState, AtomicLong> byRealtime = new EnumMap<>(RealtimeState.class);
+    private final List<Long> timers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Reconciler(StepRunner runner, ResourceStore store, Vertx vertx, Clock clock, ReconcileSettings settings,
             MeterRegistry metrics, FreshContexts contexts) {
@@ -71,8 +73,13 @@ public class Reconciler {
         }
         // After a restart, actions left in flight are followed up at once; the due poll finds everything else.
         inBackground("following actions in flight", () -> store.withActionsInFlight().invoke(this::wakeAll).replaceWithVoid());
-        vertx.setPeriodic(1, settings.duePoll().toMillis(), id -> inBackground("due poll", this::pollDue));
-        vertx.setPeriodic(1, GAUGE_REFRESH.toMillis(), id -> inBackground("state counts", this::countStates));
+        timers.add(vertx.setPeriodic(1, settings.duePoll().toMillis(), id -> inBackground("due poll", this::pollDue)));
+        timers.add(vertx.setPeriodic(1, GAUGE_REFRESH.toMillis(), id -> inBackground("state counts", this::countStates)));
+    }
+
+    /** Shutting down: no more polls against a database pool that is closing. */
+    void onStop(@Observes ShutdownEvent event) {
+        timers.forEach(vertx::cancelTimer);
     }
 
     /** Gives the resource a pass as soon as possible. Cheap, and safe to call from anywhere, any number of times. */
