@@ -122,13 +122,25 @@ final class SshConnection implements AutoCloseable {
     Result upload(InputStream content, String remotePath, Duration timeout) throws BootstrapException {
         Instant deadline = Instant.now().plus(timeout);
         try (Session session = ssh.startSession()) {
-            Session.Command command = session.exec("cat > " + Shell.quote(remotePath) + " 2>&1");
+            // Standard error first: a path the shell cannot create is reported by the shell itself, not by cat.
+            Session.Command command = session.exec("exec 2>&1; cat > " + Shell.quote(remotePath));
+            IOException sending = null;
             try (OutputStream remote = command.getOutputStream()) {
                 content.transferTo(remote);
-            } catch (IOException stoppedEarly) {
-                // the remote end closed first (disk full, say): its output says why
+                // SSHJ's close() sends only what the host's window takes at that moment, then EOF: a host slow to read
+                // lost the tail. flush() waits for the window.
+                remote.flush();
+            } catch (IOException e) {
+                sending = e;
             }
-            return finish(command, List.of(), deadline, timeout);
+            Result result = finish(command, List.of(), deadline, timeout);
+            if (sending == null) {
+                return result;
+            }
+            // The remote end may have stopped first (disk full, say): then its output says why.
+            String remoteSays = result.succeeded() ? "" : "; the host says: " + Shell.lastLines(result.output(), 3);
+            throw new BootstrapException("uploading to " + where + ":" + remotePath + " failed while sending: "
+                    + describe(sending, timeout) + remoteSays);
         } catch (IOException e) {
             throw new BootstrapException("uploading to " + where + ":" + remotePath + " failed: " + e.getMessage());
         }
