@@ -111,7 +111,14 @@ final class AgentInstaller {
         if (result.succeeded() && result.output().contains(INSTALLED_LINE)) {
             return;
         }
-        throw new BootstrapException(reason(target, result));
+        throw suRefused(target, result) ? BootstrapException.credentialsRefused(reason(target, result), null)
+                : new BootstrapException(reason(target, result));
+    }
+
+    /** su never let the script run: it never asked for the secret, nor said why it stopped. */
+    private static boolean suRefused(Target target, SshConnection.Result result) {
+        String output = result.output();
+        return target.switchesUser() && !output.contains(SECRET_PROMPT) && output.lines().noneMatch(l -> l.startsWith(ERROR_LINE));
     }
 
     /** Why an install failed, from its output: the script's own error line, else su's complaint, else the last lines. */
@@ -123,7 +130,7 @@ final class AgentInstaller {
         if (scriptError.isPresent()) {
             return "installing the agent on " + target.ip() + " as " + as + " failed: " + scriptError.get();
         }
-        if (target.switchesUser() && !output.contains(SECRET_PROMPT)) {
+        if (suRefused(target, result)) {
             String suSays = output.lines().filter(l -> l.startsWith("su:")).findFirst().orElse(Shell.lastLines(output, 2));
             return "su from '" + target.login().username() + "' to " + as + " on " + target.ip() + " refused (" + suSays
                     + "): check the password of " + target.runAs() + ", and that the account may log in";

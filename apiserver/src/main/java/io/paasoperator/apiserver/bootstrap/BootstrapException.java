@@ -8,21 +8,38 @@ package io.paasoperator.apiserver.bootstrap;
 public class BootstrapException extends Exception {
 
     private final String presentedHostKey;
+    private final boolean credentialsRefused;
 
     public BootstrapException(String reason) {
-        this(reason, null);
+        this(reason, null, false);
     }
 
-    public BootstrapException(String reason, String presentedHostKey) {
+    private BootstrapException(String reason, String presentedHostKey, boolean credentialsRefused) {
         super(reason, null, false, false);
         this.presentedHostKey = presentedHostKey;
+        this.credentialsRefused = credentialsRefused;
+    }
+
+    /** The host refused a password (the SSH login, or su): trying it again only brings a lockout closer. */
+    public static BootstrapException credentialsRefused(String reason, String presentedHostKey) {
+        return new BootstrapException(reason, presentedHostKey, true);
+    }
+
+    /** A failure after the SSH server presented its key (which is pinned all the same). */
+    static BootstrapException afterHandshake(String reason, String presentedHostKey) {
+        return new BootstrapException(reason, presentedHostKey, false);
     }
 
     public String presentedHostKey() {
         return presentedHostKey;
     }
 
+    /** Whether the host refused the credentials it was given: not worth another try until they change. */
+    public boolean credentialsRefused() {
+        return credentialsRefused;
+    }
+
     BootstrapException withHostKey(String hostKey) {
-        return presentedHostKey != null || hostKey == null ? this : new BootstrapException(getMessage(), hostKey);
+        return presentedHostKey != null || hostKey == null ? this : new BootstrapException(getMessage(), hostKey, credentialsRefused);
     }
 }

@@ -78,6 +78,11 @@ public class HostAgents {
      * {@link BootstrapException} saying what went wrong, or {@link InstallingElsewhere} while another replica works on it.
      */
     public Uni<AgentEndpoint> ready(HostSpec host) {
+        return ready(host, BootstrapNotes.NONE);
+    }
+
+    /** {@link #ready(HostSpec)}, telling {@code notes} when an install starts and when it ended well. */
+    public Uni<AgentEndpoint> ready(HostSpec host, BootstrapNotes notes) {
         Verified known = verified.get(host.ip());
         if (known != null && known.endpoint().port() == host.agentPort() && Instant.now().isBefore(known.until())) {
             return Uni.createFrom().item(known.endpoint());
@@ -92,7 +97,7 @@ public class HostAgents {
                         case USE -> Uni.createFrom().item(trust(new AgentEndpoint(host.ip(), host.agentPort(),
                                 cipher.decrypt(row.agentSecret))));
                         case REFUSE -> Uni.createFrom().failure(new BootstrapException(decision.why()));
-                        case INSTALL -> install(host, row, carried, decision.why());
+                        case INSTALL -> install(host, row, carried, decision.why(), notes);
                     };
                 })));
     }
@@ -141,7 +146,7 @@ public class HostAgents {
         return endpoint;
     }
 
-    private Uni<AgentEndpoint> install(HostSpec host, AgentHost row, AgentBundle.Packed packed, String why) {
+    private Uni<AgentEndpoint> install(HostSpec host, AgentHost row, AgentBundle.Packed packed, String why, BootstrapNotes notes) {
         String ip = host.ip();
         Instant now = now();
         return hosts.claimLease(ip, host.agentPort(), replica, now.plus(settings.lease()), now).chain(claimed -> {
@@ -149,29 +154,41 @@ public class HostAgents {
                 return Uni.createFrom().failure(new InstallingElsewhere(ip));
             }
             LOG.infof("installing the agent on %s: %s", ip, why);
+            AgentInstaller.Target target = target(host);
             // An agent that still holds our secret keeps it, so that an unchanged agent need not restart.
             boolean keepSecret = row != null && row.agentSecret != null && !refused(row);
             String secret = keepSecret ? cipher.decrypt(row.agentSecret) : Secrets.generate();
-            AgentInstaller.Target target = target(host);
             String pinned = row == null ? null : row.sshHostKey;
-            return sshWorkers.executeBlocking(() -> new Done(packed.build(), installer.install(target, packed, secret, pinned)), false)
-                    .onFailure(BootstrapException.class).call(e -> pin(ip, pinned, ((BootstrapException) e).presentedHostKey())
-                            .chain(() -> hosts.recordError(ip, e.getMessage(), now())))
-                    .call(done -> pin(ip, pinned, done.hostKey()).chain(() -> hosts.recordInstall(ip,
-                            new HostStore.Installed(host.agentPort(), target.runAs().username(), bundle.version(), done.build()),
-                            cipher.encrypt(secret), secret, now())))
-                    .call(done -> awaitAnswer(target, done.build(), now().plus(settings.answerTimeout()))
-                            .onFailure(BootstrapException.class).call(e -> hosts.recordError(ip, e.getMessage(), now())))
-                    .map(done -> {
-                        refusedSecrets.remove(ip);
-                        LOG.infof("agent build %s installed on %s and answering", done.build(), ip);
-                        return trust(new AgentEndpoint(ip, host.agentPort(), secret));
-                    })
+            return tell(notes, "installing the agent on " + ip + " as '" + target.runAs().username() + "': " + why)
+                    .chain(() -> sshWorkers.executeBlocking(() -> new Done(packed.build(), installer.install(target, packed, secret, pinned)), false)
+                        .onFailure(BootstrapException.class).call(e -> pin(ip, pinned, ((BootstrapException) e).presentedHostKey())
+                                .chain(() -> hosts.recordError(ip, e.getMessage(), now())))
+                        .call(done -> pin(ip, pinned, done.hostKey()).chain(() -> hosts.recordInstall(ip,
+                                new HostStore.Installed(host.agentPort(), target.runAs().username(), bundle.version(), done.build()),
+                                cipher.encrypt(secret), secret, now())))
+                        .call(done -> awaitAnswer(target, done.build(), now().plus(settings.answerTimeout()))
+                                .onFailure(BootstrapException.class).call(e -> hosts.recordError(ip, e.getMessage(), now())))
+                        .call(done -> {
+                            refusedSecrets.remove(ip);
+                            String installed = "agent build " + done.build() + " installed on " + ip + " and answering after "
+                                    + Duration.between(now, now()).toSeconds() + "s";
+                            LOG.info(installed);
+                            return tell(notes, installed);
+                        })
+                        .map(done -> trust(new AgentEndpoint(ip, host.agentPort(), secret))))
                     .onTermination().call(() -> hosts.releaseLease(ip, replica));
         });
     }
 
     private record Done(String build, String hostKey) {
+    }
+
+    /** A note that cannot be written (the database away for a moment) does not fail the bootstrap it tells of. */
+    private static Uni<Void> tell(BootstrapNotes notes, String message) {
+        return notes.note(message).onFailure().recoverWithUni(e -> {
+            LOG.infof("bootstrap note not recorded (%s): %s", e.getMessage(), message);
+            return Uni.createFrom().voidItem();
+        });
     }
 
     private Uni<Void> pin(String ip, String pinned, String presented) {

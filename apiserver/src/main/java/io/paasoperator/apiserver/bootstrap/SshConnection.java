@@ -88,12 +88,12 @@ final class SshConnection implements AutoCloseable {
             ssh.authPassword(login.username(), password);
         } catch (UserAuthException e) {
             closeQuietly(ssh);
-            throw new BootstrapException("SSH login as '" + login.username() + "' at " + where
+            throw BootstrapException.credentialsRefused("SSH login as '" + login.username() + "' at " + where
                     + " refused: wrong password, or the account may not log in with a password (" + login.role() + ")",
                     keyCheck.presented);
         } catch (IOException e) {
             closeQuietly(ssh);
-            throw new BootstrapException("SSH login at " + where + " failed: " + describe(e, timeout), keyCheck.presented);
+            throw BootstrapException.afterHandshake("SSH login at " + where + " failed: " + describe(e, timeout), keyCheck.presented);
         } finally {
             Arrays.fill(password, '\0');
         }

@@ -30,6 +30,8 @@ public class ResourceEvent extends PanacheEntityBase {
     public static final String SPEC = "spec";
     public static final String UNINSTALL_REQUESTED = "uninstall-requested";
     public static final String HOST_REMOVED = "host-removed";
+    /** The agent of one of the resource's hosts is being installed over SSH, or was. */
+    public static final String BOOTSTRAP = "bootstrap";
 
     /** Who caused it. */
     public static final String BY_API = "api";

@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.reconcile;
 
+import io.paasoperator.apiserver.bootstrap.BootstrapNotes;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.contract.Action;
 import io.paasoperator.contract.AgentRequest;
@@ -17,8 +18,11 @@ import java.time.Duration;
  */
 public interface Agents {
 
-    /** The host's agent answers with the right build: found so, or installed over SSH first. */
-    Uni<Void> ready(HostSpec host);
+    /**
+     * The host's agent answers with the right build: found so, or installed over SSH first, {@code notes} told when
+     * that starts and when it ended well. The other calls make the agent ready too, telling no one.
+     */
+    Uni<Void> ready(HostSpec host, BootstrapNotes notes);
 
     /** Runs {@code action} as the operation named in the request; the same name twice is one run. */
     Uni<Operation> submit(HostSpec host, Action action, AgentRequest request);

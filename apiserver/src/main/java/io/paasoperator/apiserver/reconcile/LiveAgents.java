@@ -1,6 +1,7 @@
 package io.paasoperator.apiserver.reconcile;
 
 import io.paasoperator.apiserver.agentclient.AgentClient;
+import io.paasoperator.apiserver.bootstrap.BootstrapNotes;
 import io.paasoperator.apiserver.bootstrap.HostAgents;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.contract.Action;
@@ -28,8 +29,8 @@ public class LiveAgents implements Agents {
     }
 
     @Override
-    public Uni<Void> ready(HostSpec host) {
-        return hostAgents.ready(host).replaceWithVoid();
+    public Uni<Void> ready(HostSpec host, BootstrapNotes notes) {
+        return hostAgents.ready(host, notes).replaceWithVoid();
     }
 
     @Override

@@ -3,8 +3,10 @@ package io.paasoperator.apiserver.reconcile;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.paasoperator.apiserver.agentclient.AgentCallException;
 import io.paasoperator.apiserver.context.FreshContexts;
+import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.agentclient.OperatorAddress;
 import io.paasoperator.apiserver.bootstrap.BootstrapException;
+import io.paasoperator.apiserver.bootstrap.BootstrapNotes;
 import io.paasoperator.apiserver.bootstrap.HostAgents;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.apiserver.resource.ResourceDocuments;
@@ -147,25 +149,12 @@ public class StepRunner {
     }
 
     /**
-     * Runs an action: the host's agent made ready (installed first if need be), the step claimed with its operation
-     * id (only while the host has a free action slot), then sent. A failed bootstrap or call fails the step, visibly.
+     * Runs an action: claimed under its operation id (only while the host has a free action slot), so that the host
+     * shows the action from now on; then the host's agent made ready (installed first if need be, with an event when
+     * that starts and when it ended well), and the action handed over. A failed bootstrap or call fails the step, visibly.
      */
     private Uni<Instant> run(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step.Run run, Instant now) {
         HostSpec spec = documents.hostSpec(record, host.ip());
-        Action action = run.action();
-        return agents.ready(spec).chain(() -> claimAndSend(key, record, app, spec, run))
-                .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
-                .onFailure(BootstrapException.class).recoverWithUni(e -> {
-                    count(action, "bootstrap-failed");
-                    return decide(key, host.ip(), run, now, (desired, h) -> Transitions.failed(desired, h, action, e.getMessage(), now,
-                            retryAt(now), Transition.Cause.RECONCILER));
-                })
-                .onFailure(StaleDecision.class).recoverWithItem(now);
-    }
-
-    /** With the agent ready (its bootstrap may have taken a while): the claim, timed from now, then the hand-over. */
-    private Uni<Instant> claimAndSend(ResourceKey key, ResourceRecord record, AppSpec app, HostSpec spec, Step.Run run) {
-        Instant now = now();
         Action action = run.action();
         String operationId = UUID.randomUUID().toString();
         Instant deadline = now.plus(action.timeout(app.timeouts(), action.defaultTimeout())).plus(settings.resultGrace());
@@ -177,23 +166,37 @@ public class StepRunner {
                         return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
                     }
                     follow(operationId, deadline);
-                    // Any failure to hand it over fails the step now, rather than leaving it in flight until its deadline.
-                    return agents.submit(spec, action, request).replaceWith((Instant) null)
-                            .onFailure(StepRunner::agentUnavailableOrBusy).recoverWithUni(e -> failInFlight(key, spec.ip(),
-                                    operationId, action, "call-failed", e.getMessage(), now));
-                });
+                    return agents.ready(spec, notes(key, spec.ip()))
+                            .chain(() -> agents.submit(spec, action, request)).replaceWith((Instant) null)
+                            .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(() -> {
+                                // Left in flight: once the other replica's bootstrap is done, following it sends it.
+                                followed.remove(operationId);
+                                return now.plus(BOOTSTRAP_ELSEWHERE_RETRY);
+                            })
+                            // Any other failure to hand it over fails the step now, not at its deadline.
+                            .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> failInFlight(key, spec.ip(),
+                                    operationId, action, e instanceof BootstrapException ? "bootstrap-failed" : "call-failed",
+                                    e.getMessage(), credentialsRefused(e), now));
+                })
+                .onFailure(StaleDecision.class).recoverWithItem(now);
+    }
+
+    /** A bootstrap's start and end, as events of the resource whose step needed it. */
+    private BootstrapNotes notes(ResourceKey key, String ip) {
+        return message -> store.note(key.kind(), key.name(), ip, ResourceEvent.BOOTSTRAP, message);
     }
 
     /** Asks the agent whether the app is installed and healthy: for a host whose state is unknown or was lost. */
     private Uni<Instant> probe(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now) {
         HostSpec spec = documents.hostSpec(record, host.ip());
         Duration checkTimeout = Action.CHECK.timeout(app.timeouts(), Action.CHECK.defaultTimeout());
-        return agents.probe(spec, request(record, app, host.ip()), checkTimeout)
+        return agents.ready(spec, notes(key, host.ip()))
+                .chain(() -> agents.probe(spec, request(record, app, host.ip()), checkTimeout))
                 .chain(status -> decide(key, host.ip(), step, now, (desired, h) -> Transitions.probed(desired, h,
                         status.installed(), status.lastCheck(), now)))
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
                 .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> decide(key, host.ip(), step, now,
-                        (desired, h) -> Transitions.unreachable(h, e.getMessage(), retryAt(now))));
+                        (desired, h) -> parkIf(credentialsRefused(e), Transitions.unreachable(h, e.getMessage(), retryAt(now)))));
     }
 
     /**
@@ -210,12 +213,12 @@ public class StepRunner {
         HostSpec spec = documents.hostSpec(record, host.ip());
         String late = "no result for " + inFlight.action().wire() + " within "
                 + Duration.between(inFlight.since(), inFlight.deadline()).toSeconds() + "s";
-        return agents.operation(spec, id).chain(operation -> {
+        return agents.ready(spec, notes(key, host.ip())).chain(() -> agents.operation(spec, id)).chain(operation -> {
             if (operation != null && operation.state().finished()) {
                 return result(key, host.ip(), operation).replaceWith(now);
             }
             if (follow.overdue()) {
-                return failInFlight(key, host.ip(), id, inFlight.action(), "no-result", late, now);
+                return failInFlight(key, host.ip(), id, inFlight.action(), "no-result", late, false, now);
             }
             if (operation != null) {
                 follow(id, inFlight.deadline());
@@ -226,8 +229,9 @@ public class StepRunner {
                     .invoke(() -> follow(id, inFlight.deadline())).replaceWith((Instant) null);
         })
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
-                .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> follow.overdue()
-                        ? failInFlight(key, host.ip(), id, inFlight.action(), "no-result", late + " (" + e.getMessage() + ")", now)
+                .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> follow.overdue() || credentialsRefused(e)
+                        ? failInFlight(key, host.ip(), id, inFlight.action(), "no-result", follow.overdue()
+                                ? late + " (" + e.getMessage() + ")" : e.getMessage(), credentialsRefused(e), now)
                         : Uni.createFrom().item(now.plus(FOLLOW_RETRY)));
     }
 
@@ -303,18 +307,29 @@ public class StepRunner {
         followed.put(operationId, deadline);
     }
 
-    /** Fails the step whose operation is {@code operationId}, if it is still the one in flight on the host. */
+    /**
+     * Fails the step whose operation is {@code operationId}, if it is still the one in flight on the host; {@code park}:
+     * the host refused its credentials ({@link Transitions#parked}).
+     */
     private Uni<Instant> failInFlight(ResourceKey key, String ip, String operationId, Action action, String outcome,
-            String reason, Instant now) {
+            String reason, boolean park, Instant now) {
         count(action, outcome);
         return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
             HostState host = fresh.host(ip).orElse(null);
             if (host != null && host.inFlight() != null && host.inFlight().operationId().equals(operationId)) {
                 Desired desired = documents.desired(fresh);
-                fresh.apply(desired, ip, h -> Transitions.failed(desired, h, action, reason, now, retryAt(now),
-                        Transition.Cause.RECONCILER), now);
+                fresh.apply(desired, ip, h -> parkIf(park, Transitions.failed(desired, h, action, reason, now, retryAt(now),
+                        Transition.Cause.RECONCILER)), now);
             }
         })).invoke(() -> followed.remove(operationId)).replaceWith(now);
+    }
+
+    private static Transition parkIf(boolean refused, Transition failedStep) {
+        return refused ? Transitions.parked(failedStep) : failedStep;
+    }
+
+    private static boolean credentialsRefused(Throwable failure) {
+        return failure instanceof BootstrapException bootstrap && bootstrap.credentialsRefused();
     }
 
     /** Writes a host's transition only if the rules, on the record as it is now, still name {@code step}. */
@@ -385,10 +400,6 @@ public class StepRunner {
     /** The agent could not be reached, refused, or could not be installed: the step learns nothing now. */
     private static boolean agentUnavailable(Throwable failure) {
         return failure instanceof AgentCallException || failure instanceof BootstrapException;
-    }
-
-    private static boolean agentUnavailableOrBusy(Throwable failure) {
-        return agentUnavailable(failure) || failure instanceof HostAgents.InstallingElsewhere;
     }
 
     private static boolean isNotFound(Throwable failure) {

@@ -297,6 +297,13 @@ public class ResourceStore {
                                         .chain(() -> record.deletedEvent(now()).persist()).replaceWith(record)));
     }
 
+    /** Adds an event about host {@code ip} to a resource's history, the resource itself unchanged (a bootstrap's progress). */
+    public Uni<Void> note(ResourceKind kind, String name, String ip, String type, String message) {
+        ResourceEvent event = ResourceEvent.of(kind.wire(), name, now(), type, null, null, ResourceEvent.BY_RECONCILER, message);
+        event.host = ip;
+        return contexts.run(() -> Panache.withTransaction(event::persist)).replaceWithVoid();
+    }
+
     /** Every resource's kind and name, for a pass over all of them (key rotation). */
     public Uni<List<Object[]>> keys() {
         return Panache.withSession(() -> Panache.getSession().chain(session -> session

@@ -17,6 +17,8 @@ import java.time.Instant;
  * @param restartPending a PUT restart this host has not carried out yet
  * @param planned the planned disruption (roll-out or restart) this host is in the middle of, or null
  * @param removing the host was dropped from the resource's {@code host} list: it is uninstalled, then forgotten
+ * @param parked the host refused the credentials given for it: nothing is tried there until they change or a user
+ *        asks anew (each try would bring an account lockout closer)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record HostState(
@@ -33,7 +35,8 @@ public record HostState(
         @JsonProperty("last_check") LastCheck lastCheck,
         @JsonProperty("restart_pending") boolean restartPending,
         Planned planned,
-        boolean removing) {
+        boolean removing,
+        boolean parked) {
 
     /**
      * The action sent to the host's agent whose result has not arrived: written before the agent is called, under the
@@ -63,28 +66,28 @@ public record HostState(
 
     /** A host as a resource starts on it: nothing in flight, nothing failed. */
     public static HostState fresh(String ip, RealtimeState realtime, long generation, Instant now) {
-        return new HostState(ip, realtime, now, generation, null, null, 0, null, null, null, null, false, null, false);
+        return new HostState(ip, realtime, now, generation, null, null, 0, null, null, null, null, false, null, false, false);
     }
 
     public HostState withRealtime(RealtimeState next, Instant now) {
         return next == realtime ? this : new HostState(ip, next, now, generation, inFlight, failedAction, failureCount,
-                lastError, nextRetryAt, lastReportAt, lastCheck, restartPending, planned, removing);
+                lastError, nextRetryAt, lastReportAt, lastCheck, restartPending, planned, removing, parked);
     }
 
     public HostState withInFlight(InFlight next) {
         return new HostState(ip, realtime, realtimeSince, generation, next, failedAction, failureCount, lastError,
-                nextRetryAt, lastReportAt, lastCheck, restartPending, planned, removing);
+                nextRetryAt, lastReportAt, lastCheck, restartPending, planned, removing, parked);
     }
 
     public HostState withGeneration(long next) {
         return new HostState(ip, realtime, realtimeSince, next, inFlight, failedAction, failureCount, lastError,
-                nextRetryAt, lastReportAt, lastCheck, restartPending, planned, removing);
+                nextRetryAt, lastReportAt, lastCheck, restartPending, planned, removing, parked);
     }
 
     /** The failure bookkeeping: which action failed, how often in a row, why, and when to try again. */
     public HostState withFailures(Action action, int count, String error, Instant retryAt) {
         return new HostState(ip, realtime, realtimeSince, generation, inFlight, action, count, error, retryAt,
-                lastReportAt, lastCheck, restartPending, planned, removing);
+                lastReportAt, lastCheck, restartPending, planned, removing, parked);
     }
 
     public HostState withoutFailures() {
@@ -93,28 +96,33 @@ public record HostState(
 
     public HostState withReport(LastCheck check) {
         return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
-                nextRetryAt, check.at(), check, restartPending, planned, removing);
+                nextRetryAt, check.at(), check, restartPending, planned, removing, parked);
     }
 
     public HostState withRestartPending(boolean pending) {
         return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
-                nextRetryAt, lastReportAt, lastCheck, pending, planned, removing);
+                nextRetryAt, lastReportAt, lastCheck, pending, planned, removing, parked);
     }
 
     public HostState withPlanned(Planned next) {
         return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
-                nextRetryAt, lastReportAt, lastCheck, restartPending, next, removing);
+                nextRetryAt, lastReportAt, lastCheck, restartPending, next, removing, parked);
     }
 
     public HostState asRemoving() {
         return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
-                nextRetryAt, lastReportAt, lastCheck, false, null, true);
+                nextRetryAt, lastReportAt, lastCheck, false, null, true, parked);
     }
 
     /** Listed again while it was being removed: managed as before. */
     public HostState relisted() {
         return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
-                nextRetryAt, lastReportAt, lastCheck, restartPending, planned, false);
+                nextRetryAt, lastReportAt, lastCheck, restartPending, planned, false, parked);
+    }
+
+    public HostState withParked(boolean next) {
+        return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
+                nextRetryAt, lastReportAt, lastCheck, restartPending, planned, removing, next);
     }
 
     /** When the host was last heard of: its last health report, or else its last change of state. */

@@ -39,6 +39,9 @@ public final class StateMachine {
         if (host.inFlight() != null) {
             return new Step.Follow(host.inFlight(), !now.isBefore(host.inFlight().deadline()));
         }
+        if (host.parked()) {
+            return new Step.Wait(null, "parked: " + host.lastError());
+        }
         if (host.nextRetryAt() != null && now.isBefore(host.nextRetryAt())) {
             return new Step.Wait(host.nextRetryAt(), "backing off after " + host.failureCount() + " failed "
                     + (host.failedAction() == null ? "step" : host.failedAction().wire()) + (host.failureCount() == 1 ? "" : "s"));
@@ -142,6 +145,10 @@ public final class StateMachine {
     /** SPEC.md §4's table, for stable realtime states; null when converged. */
     static Step table(ExpectedState expect, RealtimeState realtime, Action failedAction) {
         boolean installFailed = realtime == FAILED && failedAction == Action.INSTALL;
+        if (expect == ExpectedState.NOT_INSTALLED && installFailed) {
+            // Its uninstall script may never have arrived: ask the agent what the install left, then uninstall only that.
+            return new Step.Probe("asking the agent what a failed install left");
+        }
         Action action = switch (expect) {
             case RUNNING -> switch (realtime) {
                 case NOT_INSTALLED -> Action.INSTALL;
@@ -157,9 +164,7 @@ public final class StateMachine {
             };
             case NOT_INSTALLED -> switch (realtime) {
                 case RUNNING -> Action.STOP;
-                // A failed install left nothing to uninstall with: its scripts may never have arrived.
-                case FAILED -> installFailed ? Action.INSTALL : Action.UNINSTALL;
-                case STOPPED -> Action.UNINSTALL;
+                case FAILED, STOPPED -> Action.UNINSTALL;
                 default -> null;
             };
         };

@@ -133,6 +133,18 @@ public final class Transitions {
                 .withRealtime(next, now)), Cause.RECONCILER, "probed: " + (check == null ? "no check" : check.msg()));
     }
 
+    /**
+     * The host refused the credentials the resource gives for it (SSH login or su): the failed step gets no timed retry,
+     * since each try brings an account lockout closer. A new spec (new credentials) or a state PUT tries again.
+     */
+    public static Transition parked(Transition failedStep) {
+        HostState host = failedStep.host();
+        String why = host.lastError() + "; not tried again until the host's credentials change (PUT the resource) or a"
+                + " state is PUT";
+        return new Transition(host.withFailures(host.failedAction(), host.failureCount(), why, null).withParked(true),
+                failedStep.cause(), why);
+    }
+
     /** A probe that could not reach the agent (or install one): the state stays as it is; try again later. */
     public static Transition unreachable(HostState host, String reason, IntFunction<Instant> retryAt) {
         int failures = host.failureCount() + 1;
@@ -150,11 +162,12 @@ public final class Transitions {
     }
 
     /**
-     * A user asked anew (a state PUT or a new spec): backoffs end, a paused roll-out resumes. Which action failed is
-     * kept: a failed install is still retried as install, never followed by an uninstall with no scripts to run.
+     * A user asked anew (a state PUT or a new spec): backoffs end, a paused roll-out resumes, a parked host is tried
+     * again. Which action failed is kept: a failed install is retried as install, or asked about, never followed by an
+     * uninstall with no scripts to run.
      */
     public static HostState askedAnew(HostState host) {
-        return host.withFailures(host.failedAction(), 0, host.lastError(), null);
+        return host.withFailures(host.failedAction(), 0, host.lastError(), null).withParked(false);
     }
 
     /**

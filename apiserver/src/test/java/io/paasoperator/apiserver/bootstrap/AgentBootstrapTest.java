@@ -150,6 +150,7 @@ class AgentBootstrapTest {
         assertTrue(refused.getMessage().contains("SSH login as 'paas' at " + host.ip + ":" + host.sshPort()
                 + " refused: wrong password"), refused.getMessage());
         assertTrue(refused.getMessage().contains("auth[0]"), refused.getMessage());
+        assertTrue(refused.credentialsRefused(), "the reconciler parks the host rather than try again");
         assertFalse(refused.getMessage().contains("not-the-password"));
         assertEquals(1, host.connections.get(), "a refused password is not tried again");
         assertEquals(List.of(), host.commands);

@@ -54,6 +54,8 @@ class OpenSshBootstrapIT {
             String reason = system.get(system.apiserver, "/apis/v1alpha1/database/su-refused").at("/detail/hosts/0/last_error").asText();
             assertTrue(reason.contains("su from '" + login.name() + "' to '" + agent.name() + "'") && reason.contains("refused"),
                     reason);
+            assertTrue(system.get(system.apiserver, "/apis/v1alpha1/database/su-refused").at("/detail/hosts/0/parked").asBoolean(),
+                    "a refused su password is not tried again on a timer");
             assertEquals(200, system.apiserver.send("DELETE", "/apis/v1alpha1/database/su-refused", null).statusCode());
 
             create(system, "counter-openssh", host, agentPort, agent.password());

@@ -179,6 +179,42 @@ class ReconcileEndToEndIT {
         assertEquals(200, apiserver.send("DELETE", "/apis/v1alpha1/database/orphan", null).statusCode());
     }
 
+    /**
+     * A refused password is tried once, not on every backoff (real hosts lock accounts), and the host says so; the
+     * right one, given in a new spec, installs at once. The agent's bootstrap is in the events, and the host shows
+     * installing from the moment the step starts.
+     */
+    @Test
+    @Order(4)
+    void aRefusedPasswordIsTriedOnceThenParkedUntilTheSpecGivesTheRightOne() throws Exception {
+        SshTestHost host = system.startHost("127.0.0.14");
+        String wrong = "not-" + host.password;
+        assertEquals(201, apiserver.send("POST", "/apis/v1alpha1/middleware/create",
+                JSON.writeValueAsString(system.body("locked", host, "counter", Map.of(), wrong))).statusCode());
+        put("middleware", "locked", "running");
+        awaitRealtime("middleware", "locked", "failed");
+        JsonNode detail = status("middleware", "locked").at("/detail/hosts/0");
+        assertTrue(detail.get("parked").asBoolean(), detail.toString());
+        assertTrue(detail.get("last_error").asText().contains("refused: wrong password")
+                && detail.get("last_error").asText().contains("not tried again until the host's credentials change"), detail.toString());
+        assertFalse(detail.has("next_retry_at"), detail.toString());
+        Thread.sleep(8_000); // several backoffs' worth (2 s, 4 s, …)
+        assertEquals(1, host.connections.get(), "one login attempt");
+
+        HttpResponse<String> fixed = apiserver.send("PUT", "/apis/v1alpha1/middleware/locked",
+                JSON.writeValueAsString(system.body("locked", host, "counter", Map.of(), host.password)));
+        assertEquals(200, fixed.statusCode(), fixed.body());
+        awaitRealtime("middleware", "locked", "running");
+        assertFalse(status("middleware", "locked").at("/detail/hosts/0/parked").asBoolean());
+        List<String> bootstrap = events("middleware", "locked").stream().filter(e -> e.path("type").asText().equals("bootstrap"))
+                .map(e -> e.path("message").asText()).toList();
+        assertTrue(bootstrap.size() >= 2 && bootstrap.stream().anyMatch(m -> m.startsWith("installing the agent on 127.0.0.14"))
+                && bootstrap.stream().anyMatch(m -> m.matches("agent build \\w+ installed on 127\\.0\\.0\\.14 and answering after \\d+s")),
+                bootstrap.toString());
+        assertTrue(events("middleware", "locked").stream().noneMatch(e -> e.path("message").asText().contains(host.password)));
+        assertEquals(200, apiserver.send("DELETE", "/apis/v1alpha1/middleware/locked", null).statusCode());
+    }
+
     @Test
     @Order(5)
     void quickFlipsConvergeToTheLastExpectation() throws Exception {

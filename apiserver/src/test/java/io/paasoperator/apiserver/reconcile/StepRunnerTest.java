@@ -19,6 +19,7 @@ import io.paasoperator.apiserver.context.FreshContexts;
 import io.paasoperator.apiserver.agentclient.AgentCallException;
 import io.paasoperator.apiserver.agentclient.OperatorAddress;
 import io.paasoperator.apiserver.bootstrap.BootstrapException;
+import io.paasoperator.apiserver.bootstrap.BootstrapNotes;
 import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.apiserver.resource.CreateRequest;
@@ -50,6 +51,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,6 +196,8 @@ class StepRunnerTest {
         assertFalse(runner.result(key, IP1, finished(id, Action.INSTALL, Operation.State.SUCCEEDED, null)).await().indefinitely(),
                 "a repeated result decides nothing");
         assertEquals(version, record(key).version);
+        assertEquals(1, store.history().stream().filter(e -> ResourceEvent.ACTION.equals(e.type) && id.equals(e.operationId)).count(),
+                "each result recorded once");
 
         // Installed and stopped, expected running: the next pass starts it, under a new id.
         assertNull(pass(key));
@@ -456,7 +460,7 @@ class StepRunnerTest {
     @Test
     void aFailedBootstrapFailsTheStepWithItsReason() {
         ResourceKey key = create("db1", RealtimeState.NOT_INSTALLED, IP1);
-        agents.readyFailure = new BootstrapException("SSH login as 'root' at 10.0.0.1:22 refused: wrong password (auth[0])");
+        agents.readyFailure = new BootstrapException("cannot reach SSH at 10.0.0.1:22: connection refused (3 attempts)");
 
         assertEquals(T0, pass(key));
 
@@ -465,11 +469,77 @@ class StepRunnerTest {
         assertEquals(RealtimeState.FAILED, host.realtime());
         assertEquals(Action.INSTALL, host.failedAction());
         assertEquals(1, host.failureCount());
-        assertEquals("SSH login as 'root' at 10.0.0.1:22 refused: wrong password (auth[0])", host.lastError());
-        assertNull(host.inFlight(), "nothing was claimed");
+        assertEquals("cannot reach SSH at 10.0.0.1:22: connection refused (3 attempts)", host.lastError());
+        assertNull(host.inFlight(), "the claim is given up");
         assertEquals(0, store.inFlightOn(IP1));
+        assertFalse(host.parked(), "an unreachable host is tried again");
         assertBackoff(1, T0, host.nextRetryAt());
         assertEquals(1.0, metrics.counter("paas.actions", "action", "install", "outcome", "bootstrap-failed").count());
+    }
+
+    /** The install step shows from its claim on, and the agent's bootstrap inside it is in the events. */
+    @Test
+    void aBootstrapIsAVisiblePartOfTheStepThatNeedsIt() {
+        ResourceKey key = create("db1", RealtimeState.NOT_INSTALLED, IP1);
+        List<RealtimeState> seenDuringBootstrap = new ArrayList<>();
+        agents.bootstrap = notes -> {
+            seenDuringBootstrap.add(host(key, IP1).realtime());
+            return notes.note("installing the agent on 10.0.0.1 as 'root': nothing answers at 10.0.0.1:3335")
+                    .chain(() -> notes.note("agent build abc installed on 10.0.0.1 and answering after 4s"));
+        };
+
+        pass(key);
+
+        assertEquals(List.of(RealtimeState.INSTALLING), seenDuringBootstrap, "installing while the agent is installed");
+        List<String> notes = store.history().stream().filter(e -> ResourceEvent.BOOTSTRAP.equals(e.type))
+                .map(e -> e.host + ": " + e.message).toList();
+        assertEquals(List.of("10.0.0.1: installing the agent on 10.0.0.1 as 'root': nothing answers at 10.0.0.1:3335",
+                "10.0.0.1: agent build abc installed on 10.0.0.1 and answering after 4s"), notes);
+        assertEquals(1, agents.submits.size(), "then the install is sent");
+    }
+
+    @Test
+    void aHostThatRefusesItsCredentialsIsParkedUntilTheyChangeOrAUserAsksAnew() {
+        ResourceKey key = create("db1", RealtimeState.NOT_INSTALLED, IP1);
+        agents.readyFailure = BootstrapException.credentialsRefused(
+                "SSH login as 'root' at 10.0.0.1:22 refused: wrong password (auth[0])", null);
+
+        pass(key);
+
+        HostState host = host(key, IP1);
+        assertEquals(RealtimeState.FAILED, host.realtime());
+        assertTrue(host.parked());
+        assertNull(host.nextRetryAt());
+        assertTrue(host.lastError().contains("not tried again until the host's credentials change"), host.lastError());
+        assertNull(record(key).dueAt, "nothing due");
+        clock.advance(Duration.ofDays(1));
+        pass(key);
+        assertEquals(1, agents.ready.size(), "one login attempt, not one per backoff");
+
+        agents.readyFailure = null;
+        store.update(KIND, "db1", r -> r.changeExpect(ExpectedState.RUNNING, clock.instant())).await().indefinitely();
+        pass(key);
+        assertEquals(2, agents.ready.size(), "asked anew: tried again");
+        assertFalse(host(key, IP1).parked());
+        assertEquals(Action.INSTALL, agents.submits.get(0).action());
+    }
+
+    @Test
+    void notInstalledAfterAFailedInstallIsReachedByAskingTheAgentNotByRunningScripts() {
+        ResourceKey key = create("db1", RealtimeState.NOT_INSTALLED, IP1);
+        agents.readyFailure = new BootstrapException("download failed");
+        pass(key);
+        assertEquals(Action.INSTALL, host(key, IP1).failedAction());
+        agents.readyFailure = null;
+        agents.probeAnswer = new AppStatus("db1", KIND, false, null, null);
+
+        store.update(KIND, "db1", r -> r.changeExpect(ExpectedState.NOT_INSTALLED, clock.instant())).await().indefinitely();
+        pass(key);
+
+        assertEquals(List.of(IP1), agents.probes);
+        assertTrue(agents.submits.isEmpty(), "no script run: " + agents.submits);
+        assertEquals(RealtimeState.NOT_INSTALLED, host(key, IP1).realtime());
+        assertEquals(RealtimeState.NOT_INSTALLED, record(key).realtime);
     }
 
     @Test
@@ -727,6 +797,8 @@ class StepRunnerTest {
         /** Operations the agent knows, by id; a successful submit adds one, running. */
         final Map<String, Operation> operations = new HashMap<>();
         Throwable readyFailure;
+        /** What {@link #ready} does when the agent must be installed first: tells its notes, say. */
+        Function<BootstrapNotes, Uni<Void>> bootstrap;
         Throwable submitFailure;
         Throwable probeFailure;
         AppStatus probeAnswer;
@@ -736,10 +808,13 @@ class StepRunnerTest {
         }
 
         @Override
-        public Uni<Void> ready(HostSpec host) {
+        public Uni<Void> ready(HostSpec host, BootstrapNotes notes) {
             return Uni.createFrom().deferred(() -> {
                 ready.add(host.ip());
-                return readyFailure != null ? Uni.createFrom().<Void>failure(readyFailure) : Uni.createFrom().voidItem();
+                if (readyFailure != null) {
+                    return Uni.createFrom().<Void>failure(readyFailure);
+                }
+                return bootstrap != null ? bootstrap.apply(notes) : Uni.createFrom().voidItem();
             });
         }
 

@@ -110,6 +110,18 @@ public class InMemoryResourceStore extends ResourceStore {
     }
 
     @Override
+    public Uni<Void> note(ResourceKind kind, String name, String ip, String type, String message) {
+        return Uni.createFrom().item(() -> {
+            synchronized (this) {
+                ResourceEvent event = ResourceEvent.of(kind.wire(), name, now(), type, null, null, ResourceEvent.BY_RECONCILER, message);
+                event.host = ip;
+                history.add(event);
+                return (Void) null;
+            }
+        });
+    }
+
+    @Override
     public Uni<Void> setDue(long id, long version, Instant dueAt) {
         return Uni.createFrom().item(() -> {
             synchronized (this) {

@@ -1,7 +1,10 @@
 package io.paasoperator.apiserver.rules;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.paasoperator.apiserver.rules.HostState.Planned;
 import io.paasoperator.contract.Action;
@@ -103,19 +106,43 @@ class StateMachineTest {
     }
 
     @Test
-    void aFailedInstallIsRetriedAsInstallWhateverTheExpectation() {
-        for (String expect : new String[] {"running", "stopped", "not-installed"}) {
+    void aFailedInstallIsRetriedAsInstallWhenTheAppIsWanted() {
+        for (String expect : new String[] {"running", "stopped"}) {
             HostState failed = host("10.0.0.1", "failed").withFailures(Action.INSTALL, 1, "boom", null);
             assertEquals("install", describe(next(desired(expect), failed)), expect);
         }
     }
 
     @Test
-    void askingAnewAfterAFailedInstallStillInstallsFirst() {
+    void notInstalledAfterAFailedInstallAsksTheAgentWhatIsThereInsteadOfRunningAnyScript() {
         HostState failed = host("10.0.0.1", "failed").withFailures(Action.INSTALL, 3, "download failed", NOW.plusSeconds(60));
         HostState asked = Transitions.askedAnew(failed);
         assertEquals(0, asked.failureCount());
-        assertEquals("install", describe(next(desired("not-installed"), asked)), "never an uninstall with no scripts on the host");
+        assertEquals("probe", describe(next(desired("not-installed"), asked)), "neither an uninstall with no scripts nor an install");
+
+        Transition nothingThere = Transitions.probed(desired("not-installed"), asked, false, null, NOW);
+        assertEquals(RealtimeState.NOT_INSTALLED, nothingThere.host().realtime());
+        assertEquals("converged", describe(next(desired("not-installed"), nothingThere.host())));
+        Transition leftSomething = Transitions.probed(desired("not-installed"), asked, true, null, NOW);
+        assertEquals("uninstall", describe(next(desired("not-installed"), leftSomething.host())), "what the install left goes");
+    }
+
+    @Test
+    void aHostThatRefusedItsCredentialsIsParkedUntilAskedAnew() {
+        HostState host = host("10.0.0.1", "not-installed");
+        Transition failed = Transitions.failed(desired("running"), host, Action.INSTALL, "SSH login as 'root' at 10.0.0.1:22 refused",
+                NOW, failures -> NOW.plusSeconds(2), Transition.Cause.RECONCILER);
+        HostState parked = Transitions.parked(failed).host();
+
+        assertTrue(parked.parked());
+        assertNull(parked.nextRetryAt(), "no timed retry");
+        assertTrue(parked.lastError().startsWith("SSH login as 'root' at 10.0.0.1:22 refused; not tried again until"), parked.lastError());
+        Step step = StateMachine.next(desired("running"), List.of(parked), parked, NOW.plus(Duration.ofDays(1)), TIMING, SILENCE);
+        assertEquals(new Step.Wait(null, "parked: " + parked.lastError()), step, "a day later, still nothing tried");
+
+        HostState asked = Transitions.askedAnew(parked);
+        assertFalse(asked.parked());
+        assertEquals("install", describe(next(desired("running"), asked)));
     }
 
     @Test

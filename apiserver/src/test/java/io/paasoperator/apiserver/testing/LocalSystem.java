@@ -94,16 +94,21 @@ public final class LocalSystem implements AutoCloseable {
 
     /** Creates a resource through the REST API, with the script set at {@code repoPath} on {@code host}. */
     public void create(String kind, String name, SshTestHost host, String repoPath, Map<String, String> metadata) throws Exception {
+        HttpResponse<String> answer = apiserver.send("POST", "/apis/v1alpha1/" + kind + "/create",
+                JSON.writeValueAsString(body(name, host, repoPath, metadata, host.password)));
+        assertEquals(201, answer.statusCode(), answer.body());
+    }
+
+    /** A resource's body (for a create, or a PUT of its spec) that logs in to {@code host} with {@code password}. */
+    public Map<String, Object> body(String name, SshTestHost host, String repoPath, Map<String, String> metadata, String password) {
         Map<String, Object> app = new HashMap<>(Map.of("repo_url", repo.url(repoPath), "install", "install.sh",
                 "start", "start.sh", "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh", "metadata", metadata));
         if (Files.exists(work.resolve("repo").resolve(repoPath).resolve("restart.sh"))) {
             app.put("restart", "restart.sh");
         }
-        Map<String, Object> body = Map.of("name", name, "app", app, "host", List.of(Map.of("ip", host.ip,
+        return Map.of("name", name, "app", app, "host", List.of(Map.of("ip", host.ip,
                 "ssh_port", host.sshPort(), "agent_port", host.agentPort,
-                "auth", List.of(Map.of("username", host.username, "password", host.password)))));
-        HttpResponse<String> answer = apiserver.send("POST", "/apis/v1alpha1/" + kind + "/create", JSON.writeValueAsString(body));
-        assertEquals(201, answer.statusCode(), answer.body());
+                "auth", List.of(Map.of("username", host.username, "password", password)))));
     }
 
     public HttpResponse<String> put(String kind, String name, String target) throws Exception {
