@@ -281,7 +281,14 @@ public class ResourceStore {
         return deleteIf(kind, name, record -> true);
     }
 
-    /** Deletes the record if {@code condition} holds for it as it is now; emits it when deleted, else null. */
+    /**
+     * Deletes the record if {@code condition} holds for it as it is now; emits it when deleted, else null.
+     * <p>
+     * The row goes by a statement compared on its version, not by removing the entity: Hibernate Reactive's entity
+     * delete keeps its pending result in one object shared by every session (its {@code ReactiveDeleteCoordinator}), so
+     * concurrent deletes completed each other's statements, from the wrong event loop (HR000069) or never (a request
+     * hanging with its transaction open).
+     */
     public Uni<ResourceRecord> deleteIf(ResourceKind kind, String name, Predicate<ResourceRecord> condition) {
         if (!NamingRules.isResourceName(name)) {
             return Uni.createFrom().nullItem();
@@ -289,7 +296,12 @@ public class ResourceStore {
         return transaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
                         .firstResult()
                         .chain(record -> record == null || !condition.test(record) ? Uni.createFrom().<ResourceRecord>nullItem()
-                                : record.delete()
+                                : ResourceRecord.delete("id = ?1 and version = ?2", record.id, record.version)
+                                        .invoke(deleted -> {
+                                            if (deleted == 0) {
+                                                throw new OptimisticLockException("resource " + record.id + " changed since read");
+                                            }
+                                        })
                                         .chain(() -> Panache.getSession().chain(session -> session
                                                 .createNativeQuery("delete from host_action where kind = :kind and name = :name")
                                                 .setParameter("kind", kind.wire()).setParameter("name", name).executeUpdate()
