@@ -10,6 +10,8 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import jakarta.inject.Singleton;
 import java.io.IOException;
+import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collections;
@@ -36,7 +38,7 @@ public class DatabaseWork {
 
     private static final Logger LOG = Logger.getLogger(DatabaseWork.class);
     /** How long work is tried again while the database is unreachable: a restart takes a second or two. */
-    static final Duration KEEP_TRYING = Duration.ofSeconds(5);
+    private static final Duration KEEP_TRYING = Duration.ofSeconds(5);
     private static final long FIRST_DELAY_MS = 50;
     private static final long MAX_DELAY_MS = 1000;
     /** PostgreSQL's errors for a connection that is gone or not taken: class 08, and 57P01-57P03 (shutdown, starting up). */
@@ -111,7 +113,7 @@ public class DatabaseWork {
      * True when {@code failure} (or anything it wraps or carries suppressed) says that the connection to PostgreSQL was
      * lost or could not be made: nothing about the work itself.
      */
-    public static boolean connectionLost(Throwable failure) {
+    private static boolean connectionLost(Throwable failure) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         Deque<Throwable> toSee = new ArrayDeque<>(List.of(failure));
         while (!toSee.isEmpty()) {
@@ -119,8 +121,10 @@ public class DatabaseWork {
             if (!seen.add(t)) {
                 continue;
             }
-            // The pg client's transport failures (refused, reset, broken pipe, closed channel) are all IOExceptions.
-            if (t instanceof ClosedConnectionException || t instanceof IOException) {
+            // The transport's failures: refused or reset (SocketException), a closed channel, and a broken pipe, which NIO
+            // throws as a bare IOException (never a subclass: those say more, e.g. unreadable JSON).
+            if (t instanceof ClosedConnectionException || t instanceof SocketException || t instanceof ClosedChannelException
+                    || t.getClass() == IOException.class) {
                 return true;
             }
             if (t instanceof PgException pg && pg.getSqlState() != null
