@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.history;
 
+import io.paasoperator.apiserver.context.DatabaseWork;
 import io.paasoperator.contract.NamingRules;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -13,9 +14,15 @@ import java.util.List;
 @ApplicationScoped
 public class History {
 
+    private final DatabaseWork database;
+
+    public History(DatabaseWork database) {
+        this.database = database;
+    }
+
     /** Names whose expect or realtime changed on {@code day} (server time zone), in order of their first change that day. */
     public Uni<List<String>> changedOn(ResourceKind kind, LocalDate day, ZoneId zone) {
-        return Panache.withSession(() -> Panache.getSession().chain(session -> session.createSelectionQuery(
+        return database.read(() -> Panache.getSession().chain(session -> session.createSelectionQuery(
                         "select e.name from ResourceEvent e where e.kind = :kind and e.type in (:types)"
                                 + " and e.at >= :from and e.at < :to group by e.name order by min(e.at), e.name",
                         String.class)
@@ -31,7 +38,7 @@ public class History {
         if (!NamingRules.isResourceName(name)) {
             return Uni.createFrom().item(List.of()); // never created, so no history (and a NUL is not text to PostgreSQL)
         }
-        return Panache.withSession(() -> ResourceEvent.<ResourceEvent>find("kind = ?1 and name = ?2 order by id desc",
+        return database.read(() -> ResourceEvent.<ResourceEvent>find("kind = ?1 and name = ?2 order by id desc",
                 kind.wire(), name).range(0, limit - 1).list());
     }
 }

@@ -1,6 +1,6 @@
 package io.paasoperator.apiserver.history;
 
-import io.quarkus.hibernate.reactive.panache.Panache;
+import io.paasoperator.apiserver.context.DatabaseWork;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,9 +16,11 @@ public class HistoryRetention {
     private static final Logger LOG = Logger.getLogger(HistoryRetention.class);
 
     private final Duration retention;
+    private final DatabaseWork database;
 
-    public HistoryRetention(@ConfigProperty(name = "paas.history.retention") Duration retention) {
+    public HistoryRetention(@ConfigProperty(name = "paas.history.retention") Duration retention, DatabaseWork database) {
         this.retention = retention;
+        this.database = database;
     }
 
     @Scheduled(every = "1h", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -31,6 +33,6 @@ public class HistoryRetention {
     }
 
     Uni<Long> purgeBefore(Instant cutoff) {
-        return Panache.withTransaction(() -> ResourceEvent.delete("at < ?1", cutoff));
+        return database.transaction(() -> ResourceEvent.delete("at < ?1", cutoff));
     }
 }

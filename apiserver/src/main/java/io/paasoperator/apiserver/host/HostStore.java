@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.host;
 
+import io.paasoperator.apiserver.context.DatabaseWork;
 import io.paasoperator.apiserver.security.Secrets;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Parameters;
@@ -17,18 +18,24 @@ import java.util.List;
 @ApplicationScoped
 public class HostStore {
 
+    private final DatabaseWork database;
+
+    public HostStore(DatabaseWork database) {
+        this.database = database;
+    }
+
     public Uni<AgentHost> get(String ip) {
-        return Panache.withSession(() -> AgentHost.findById(ip));
+        return database.read(() -> AgentHost.findById(ip));
     }
 
     public Uni<List<AgentHost>> list() {
-        return Panache.withSession(() -> AgentHost.listAll(Sort.by("ip")));
+        return database.read(() -> AgentHost.listAll(Sort.by("ip")));
     }
 
     /** The host whose agent holds this secret; null when no agent does. */
     public Uni<AgentHost> bySecret(String secret) {
         String hash = sha256Hex(secret);
-        return Panache.withSession(() -> AgentHost.<AgentHost>find("agentSecretSha256", hash).firstResult());
+        return database.read(() -> AgentHost.<AgentHost>find("agentSecretSha256", hash).firstResult());
     }
 
     /**
@@ -36,7 +43,7 @@ public class HostStore {
      * True when taken: one replica at a time installs on a host.
      */
     public Uni<Boolean> claimLease(String ip, int agentPort, String holder, Instant until, Instant now) {
-        return Panache.withTransaction(() -> Panache.getSession()
+        return database.transaction(() -> Panache.getSession()
                 .chain(session -> session.createNativeQuery(
                                 "insert into agent_host (ip, agent_port) values (:ip, :port) on conflict (ip) do nothing")
                         .setParameter("ip", ip).setParameter("port", agentPort).executeUpdate())
@@ -47,31 +54,31 @@ public class HostStore {
     }
 
     public Uni<Void> releaseLease(String ip, String holder) {
-        return Panache.withTransaction(() -> AgentHost.update("leaseHolder = null, leaseUntil = null"
+        return database.transaction(() -> AgentHost.update("leaseHolder = null, leaseUntil = null"
                 + " where ip = :ip and leaseHolder = :holder", Parameters.with("ip", ip).and("holder", holder))).replaceWithVoid();
     }
 
     /** Pins the SSH host key seen at first use; a key already pinned is never replaced here (see {@link #unpin}). */
     public Uni<Void> pinIfUnpinned(String ip, String hostKey, Instant now) {
-        return Panache.withTransaction(() -> AgentHost.update("sshHostKey = :key, sshHostKeyAt = :now"
+        return database.transaction(() -> AgentHost.update("sshHostKey = :key, sshHostKeyAt = :now"
                 + " where ip = :ip and sshHostKey is null", Parameters.with("key", hostKey).and("now", now).and("ip", ip)))
                 .replaceWithVoid();
     }
 
     /** Forgets the pinned key (an administrator's decision after a host was reinstalled); false when the host is unknown. */
     public Uni<Boolean> unpin(String ip) {
-        return Panache.withTransaction(() -> AgentHost.update("sshHostKey = null, sshHostKeyAt = null where ip = :ip",
+        return database.transaction(() -> AgentHost.update("sshHostKey = null, sshHostKeyAt = null where ip = :ip",
                 Parameters.with("ip", ip))).map(updated -> updated == 1);
     }
 
     /** Forgets a host's record (pinned key, agent secret); false when there was none. */
     public Uni<Boolean> delete(String ip) {
-        return Panache.withTransaction(() -> AgentHost.delete("ip", ip)).map(deleted -> deleted > 0);
+        return database.transaction(() -> AgentHost.delete("ip", ip)).map(deleted -> deleted > 0);
     }
 
     /** The agent is installed with this secret (sealed for use, hashed for recognition). */
     public Uni<Void> recordInstall(String ip, Installed installed, String sealedSecret, String secret, Instant now) {
-        return Panache.withTransaction(() -> AgentHost.update("agentPort = :port, agentSecret = :sealed,"
+        return database.transaction(() -> AgentHost.update("agentPort = :port, agentSecret = :sealed,"
                         + " agentSecretSha256 = :hash, agentAccount = :account, agentVersion = :version, agentBuild = :build,"
                         + " installedAt = :now, lastError = null, lastErrorAt = null where ip = :ip",
                 Parameters.with("port", installed.agentPort()).and("sealed", sealedSecret).and("hash", sha256Hex(secret))
@@ -80,13 +87,13 @@ public class HostStore {
     }
 
     public Uni<Void> recordError(String ip, String reason, Instant now) {
-        return Panache.withTransaction(() -> AgentHost.update("lastError = :reason, lastErrorAt = :now where ip = :ip",
+        return database.transaction(() -> AgentHost.update("lastError = :reason, lastErrorAt = :now where ip = :ip",
                 Parameters.with("reason", reason).and("now", now).and("ip", ip))).replaceWithVoid();
     }
 
     /** Replaces a sealed secret with the same secret sealed anew, if no one changed it meanwhile (key rotation). */
     public Uni<Boolean> reseal(String ip, String sealed, String resealed) {
-        return Panache.withTransaction(() -> AgentHost.update("agentSecret = :resealed where ip = :ip and agentSecret = :sealed",
+        return database.transaction(() -> AgentHost.update("agentSecret = :resealed where ip = :ip and agentSecret = :sealed",
                 Parameters.with("resealed", resealed).and("ip", ip).and("sealed", sealed))).map(updated -> updated == 1);
     }
 

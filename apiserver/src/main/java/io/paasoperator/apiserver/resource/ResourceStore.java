@@ -1,6 +1,6 @@
 package io.paasoperator.apiserver.resource;
 
-import io.paasoperator.apiserver.context.FreshContexts;
+import io.paasoperator.apiserver.context.DatabaseWork;
 import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.host.AgentAccounts;
 import io.paasoperator.apiserver.host.HostSpec;
@@ -53,12 +53,12 @@ public class ResourceStore {
 
     private final ResourceDocuments documents;
     private final Clock clock;
-    private final FreshContexts contexts;
+    private final DatabaseWork database;
 
-    public ResourceStore(ResourceDocuments documents, Clock clock, FreshContexts contexts) {
+    public ResourceStore(ResourceDocuments documents, Clock clock, DatabaseWork database) {
         this.documents = documents;
         this.clock = clock;
-        this.contexts = contexts;
+        this.database = database;
     }
 
     public Clock clock() {
@@ -74,10 +74,11 @@ public class ResourceStore {
         Instant now = now();
         Map<String, String> metadata = new LinkedHashMap<>(request.app().metadata() == null ? Map.of() : request.app().metadata());
         metadata.put(SpecValidator.CREATE_AT, CREATE_AT_FORMAT.format(ZonedDateTime.ofInstant(now, clock.getZone())));
-        ResourceRecord record = ResourceRecord.create(kind, request.name(),
-                documents.storeApp(request.app().withMetadata(metadata)), documents.storeHosts(request.hosts()),
-                request.ips(), request.maxInFlight(), request.expect(), request.realtime(), now);
-        return Panache.withTransaction(() -> record.<ResourceRecord>persist()
+        String app = documents.storeApp(request.app().withMetadata(metadata));
+        String hosts = documents.storeHosts(request.hosts());
+        // A new entity per attempt: one that a failed attempt persisted carries that attempt's id.
+        return database.transaction(() -> ResourceRecord.create(kind, request.name(), app, hosts, request.ips(),
+                                request.maxInFlight(), request.expect(), request.realtime(), now).<ResourceRecord>persist()
                         .call(saved -> ResourceEvent.persistAll(saved.drainEvents()))
                         .call(saved -> syncRows("resource_host", saved, Set.of(), saved.hostIps())))
                 .onFailure(ResourceStore::isUniqueViolation)
@@ -85,7 +86,7 @@ public class ResourceStore {
     }
 
     public Uni<ResourceRecord> get(ResourceKind kind, String name) {
-        return Panache.withSession(() -> find(kind, name));
+        return database.read(() -> find(kind, name));
     }
 
     /** One page ordered by name, after {@code after} when given, filtered by state when given. */
@@ -105,7 +106,7 @@ public class ResourceStore {
             params.and("after", after);
         }
         query.append(" order by name");
-        return Panache.withSession(() -> ResourceRecord.<ResourceRecord>find(query.toString(), params)
+        return database.read(() -> ResourceRecord.<ResourceRecord>find(query.toString(), params)
                 .range(0, limit - 1).list());
     }
 
@@ -238,7 +239,7 @@ public class ResourceStore {
 
     /** Up to {@code limit} resources per host of {@code ips}: an index lookup in {@code resource_host}, not a scan. */
     private Uni<List<OnHost>> onHosts(List<String> ips, int limit) {
-        return Panache.withSession(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+        return database.read(() -> Panache.getSession().chain(session -> session.createNativeQuery(
                         "select r.kind, r.name, r.hosts from resource r where (r.kind, r.name) in (select h.kind, h.name from"
                                 + " (select kind, name, row_number() over (partition by ip) as n from resource_host"
                                 + " where ip = any(:ips)) h where h.n <= :limit)", Object[].class)
@@ -281,7 +282,14 @@ public class ResourceStore {
         return deleteIf(kind, name, record -> true);
     }
 
-    /** Deletes the record if {@code condition} holds for it as it is now; emits it when deleted, else null. */
+    /**
+     * Deletes the record if {@code condition} holds for it as it is now; emits it when deleted, else null.
+     * <p>
+     * The row goes by a statement compared on its version, not by removing the entity: Hibernate Reactive's entity
+     * delete keeps its pending result in one object shared by every session (its {@code ReactiveDeleteCoordinator}), so
+     * concurrent deletes completed each other's statements, from the wrong event loop (HR000069) or never (a request
+     * hanging with its transaction open).
+     */
     public Uni<ResourceRecord> deleteIf(ResourceKind kind, String name, Predicate<ResourceRecord> condition) {
         if (!NamingRules.isResourceName(name)) {
             return Uni.createFrom().nullItem();
@@ -289,7 +297,12 @@ public class ResourceStore {
         return transaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
                         .firstResult()
                         .chain(record -> record == null || !condition.test(record) ? Uni.createFrom().<ResourceRecord>nullItem()
-                                : record.delete()
+                                : ResourceRecord.delete("id = ?1 and version = ?2", record.id, record.version)
+                                        .invoke(deleted -> {
+                                            if (deleted == 0) {
+                                                throw new OptimisticLockException("resource " + record.id + " changed since read");
+                                            }
+                                        })
                                         .chain(() -> Panache.getSession().chain(session -> session
                                                 .createNativeQuery("delete from host_action where kind = :kind and name = :name")
                                                 .setParameter("kind", kind.wire()).setParameter("name", name).executeUpdate()
@@ -306,7 +319,7 @@ public class ResourceStore {
 
     /** Every resource's kind and name, for a pass over all of them (key rotation). */
     public Uni<List<Object[]>> keys() {
-        return Panache.withSession(() -> Panache.getSession().chain(session -> session
+        return database.read(() -> Panache.getSession().chain(session -> session
                 .createSelectionQuery("select r.kind, r.name from ResourceRecord r", Object[].class).getResultList()));
     }
 
@@ -316,7 +329,7 @@ public class ResourceStore {
      * replicas share due work without each reading everything. Emits kind and name of each.
      */
     public Uni<List<Object[]>> takeDue(Instant now, int limit, Instant claimUntil) {
-        return Panache.withTransaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+        return database.transaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(
                         "update resource set due_at = :until where id in (select id from resource where due_at <= :now"
                                 + " order by due_at limit :limit for update skip locked) returning kind, name", Object[].class)
                 .setParameter("until", claimUntil).setParameter("now", now).setParameter("limit", limit)
@@ -325,7 +338,7 @@ public class ResourceStore {
 
     /** Sets when a resource is next due, unless it was written since {@code version} (that write set its own). */
     public Uni<Void> setDue(long id, long version, Instant dueAt) {
-        return Panache.withTransaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+        return database.transaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(
                         "update resource set due_at = :due where id = :id and version = :version")
                 .setParameter("due", dueAt).setParameter("id", id).setParameter("version", version).executeUpdate()))
                 .replaceWithVoid();
@@ -333,25 +346,24 @@ public class ResourceStore {
 
     /** Resources with an action in flight: after a start-up, each is followed up with its agent. */
     public Uni<List<Object[]>> withActionsInFlight() {
-        return Panache.withSession(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+        return database.read(() -> Panache.getSession().chain(session -> session.createNativeQuery(
                 "select distinct kind, name from host_action", Object[].class).getResultList()));
     }
 
     /** How many resources are in each realtime state. */
     public Uni<List<Object[]>> countByRealtime() {
-        return Panache.withSession(() -> Panache.getSession().chain(session -> session
+        return database.read(() -> Panache.getSession().chain(session -> session
                 .createSelectionQuery("select r.realtime, count(r) from ResourceRecord r group by r.realtime", Object[].class)
                 .getResultList()));
     }
 
     /**
      * One transaction; on a version conflict the whole of it runs again on fresh data. Each attempt runs on a context,
-     * so a session, of its own: a retry never meets the session a failed attempt left behind, and writes that run at
-     * once (two hosts of a resource, a report and a pass) never share one.
+     * so a session, of its own (see {@link DatabaseWork}): a retry never meets the session a failed attempt left behind,
+     * and writes that run at once (two hosts of a resource, a report and a pass) never share one.
      */
     private <T> Uni<T> transaction(java.util.function.Supplier<Uni<T>> work) {
-        return contexts.run(() -> Panache.withTransaction(work)).onFailure(ResourceStore::isWriteConflict).retry()
-                .atMost(MAX_WRITE_ATTEMPTS - 1);
+        return database.transaction(work).onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
     }
 
     /** Within a transaction: reads the resource, changes it, writes the history and the host rows the change implies. */

@@ -38,6 +38,8 @@ class ConcurrencyTest {
     }
 
     private static final String API = "/apis/v1alpha1/";
+    /** Parallel clients per write route. */
+    private static final int CLIENT_COUNT = 32;
     private static final ExecutorService CLIENTS = Executors.newFixedThreadPool(50);
 
     @AfterAll
@@ -58,7 +60,7 @@ class ConcurrencyTest {
         start.countDown();
         List<T> results = new ArrayList<>();
         for (Future<T> future : futures) {
-            results.add(future.get(60, TimeUnit.SECONDS));
+            results.add(future.get(30, TimeUnit.SECONDS)); // a request that hangs fails the test
         }
         return results;
     }
@@ -123,6 +125,175 @@ class ConcurrencyTest {
         assertEquals(last.get("realtime"), resource.getString("app.status.realtime"));
         // Every report was applied (each bumps the version), plus every PUT: 60 writes, none lost.
         assertEquals(60, resource.getInt("detail.version"));
+    }
+
+    @Test
+    void thirtyTwoConcurrentCreatesOfDistinctNamesAreEachStoredOnce() throws Exception {
+        List<String> names = new ArrayList<>();
+        List<Callable<Integer>> creates = new ArrayList<>();
+        for (int i = 0; i < CLIENT_COUNT; i++) {
+            String name = Seeds.uniqueName("many");
+            names.add(name);
+            creates.add(() -> given().body(Seeds.minimalBody(name, "stopped", "stopped")).post(API + "middleware/create").statusCode());
+        }
+        List<Integer> statuses = atOnce(creates);
+        assertTrue(statuses.stream().allMatch(s -> s == 201), "statuses: " + statuses);
+        for (String name : names) {
+            given().get(API + "middleware/" + name + "/status").then().statusCode(200);
+            given().get(API + "middleware/" + name + "/events").then().statusCode(200)
+                    .body("findAll { it.type == 'created' }.size()", org.hamcrest.Matchers.equalTo(1));
+        }
+    }
+
+    /** Each PUT of a spec is a change on fresh data: none lost, so the generations run 1..33 without a gap or a repeat. */
+    @Test
+    void thirtyTwoConcurrentSpecUpdatesAreEachAGeneration() throws Exception {
+        String name = Seeds.uniqueName("spec");
+        given().body(Seeds.minimalBody(name, "stopped", "stopped")).post(API + "middleware/create").then().statusCode(201);
+        List<Callable<Integer>> puts = new ArrayList<>();
+        for (int i = 0; i < CLIENT_COUNT; i++) {
+            String body = specBody(name, "v" + i);
+            puts.add(() -> given().body(body).put(API + "middleware/" + name).statusCode());
+        }
+        List<Integer> statuses = atOnce(puts);
+        assertTrue(statuses.stream().allMatch(s -> s == 200), "statuses: " + statuses);
+
+        JsonPath resource = given().get(API + "middleware/" + name).then().statusCode(200).extract().jsonPath();
+        assertEquals(1 + CLIENT_COUNT, resource.getInt("detail.generation"));
+        List<String> generations = events(name).stream().filter(e -> e.get("type").equals("spec"))
+                .map(e -> (String) e.get("to")).sorted(java.util.Comparator.comparingInt(Integer::parseInt)).toList();
+        List<String> expected = java.util.stream.IntStream.rangeClosed(2, 1 + CLIENT_COUNT).mapToObj(String::valueOf).toList();
+        assertEquals(expected, generations);
+        assertTrue(resource.getString("app.metadata.VERSION").matches("v\\d+"), resource.prettify());
+    }
+
+    @Test
+    void thirtyTwoConcurrentStatePutsKeepOneHistory() throws Exception {
+        String name = Seeds.uniqueName("state");
+        given().body(Seeds.minimalBody(name, "stopped", "stopped")).post(API + "middleware/create").then().statusCode(201);
+        List<Callable<Integer>> puts = new ArrayList<>();
+        for (int i = 0; i < CLIENT_COUNT; i++) {
+            String target = List.of("running", "stopped", "not-installed").get(i % 3);
+            puts.add(() -> given().put(API + "middleware/" + name + "/" + target).statusCode());
+        }
+        List<Integer> statuses = atOnce(puts);
+        assertTrue(statuses.stream().allMatch(s -> s == 202), "statuses: " + statuses);
+        assertHistoryMatchesRecord(name, CLIENT_COUNT);
+    }
+
+    @Test
+    void thirtyTwoConcurrentRestartsAreEachRecorded() throws Exception {
+        String name = Seeds.uniqueName("restart");
+        given().body(Seeds.minimalBody(name, "running", "running")).post(API + "middleware/create").then().statusCode(201);
+        List<Callable<Integer>> restarts = new ArrayList<>();
+        for (int i = 0; i < CLIENT_COUNT; i++) {
+            restarts.add(() -> given().put(API + "middleware/" + name + "/restart").statusCode());
+        }
+        List<Integer> statuses = atOnce(restarts);
+        assertTrue(statuses.stream().allMatch(s -> s == 202), "statuses: " + statuses);
+        assertEquals(CLIENT_COUNT, events(name).stream().filter(e -> e.get("type").equals("restart")).count());
+        assertEquals(CLIENT_COUNT, given().get(API + "middleware/" + name).then().statusCode(200).extract().jsonPath()
+                .getInt("detail.version"));
+    }
+
+    @Test
+    void thirtyTwoConcurrentReportsAreEachApplied() throws Exception {
+        String name = Seeds.uniqueName("report");
+        given().body(Seeds.minimalBody(name, "running", "running")).post(API + "middleware/create").then().statusCode(201);
+        List<Callable<Integer>> reports = new ArrayList<>();
+        for (int i = 0; i < CLIENT_COUNT; i++) {
+            String code = i % 2 == 0 ? "0" : "1";
+            String body = "{\"code\":\"" + code + "\",\"msg\":\"r" + i + "\"}";
+            reports.add(() -> asAgent().body(body).put(API + "middleware/" + name + "/check").statusCode());
+        }
+        List<Integer> statuses = atOnce(reports);
+        assertTrue(statuses.stream().allMatch(s -> s == 202), "statuses: " + statuses);
+        assertHistoryMatchesRecord(name, CLIENT_COUNT);
+    }
+
+    /**
+     * Deletes race with each other (two per name) and with state PUTs on the same names: every delete answers 200,
+     * every PUT 202 or, once the record is gone, 404; each record is deleted once, and its name can be created again.
+     */
+    @Test
+    void concurrentDeletesOfManyResourcesEachDeleteOnce() throws Exception {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            String name = Seeds.uniqueName("gone");
+            given().body(Seeds.minimalBody(name, "stopped", "stopped")).post(API + "middleware/create").then().statusCode(201);
+            names.add(name);
+        }
+        List<Callable<String>> requests = new ArrayList<>();
+        for (String name : names) {
+            requests.add(() -> "delete " + given().delete(API + "middleware/" + name).statusCode());
+            requests.add(() -> "delete " + given().delete(API + "middleware/" + name).statusCode());
+            requests.add(() -> "put " + given().put(API + "middleware/" + name + "/running").statusCode());
+        }
+        List<String> answers = atOnceBy(CLIENT_COUNT, requests);
+        assertTrue(answers.stream().allMatch(a -> a.equals("delete 200") || a.equals("put 202") || a.equals("put 404")),
+                "answers: " + answers);
+
+        for (String name : names) {
+            given().get(API + "middleware/" + name + "/status").then().statusCode(404);
+            assertEquals(1, events(name).stream().filter(e -> e.get("type").equals("deleted")).count(), name);
+        }
+        given().body(Seeds.minimalBody(names.get(0), "stopped", "stopped")).post(API + "middleware/create").then().statusCode(201);
+    }
+
+    /** Runs {@code tasks} on {@code clients} threads at once (each takes the next task when done) and returns their results. */
+    private static <T> List<T> atOnceBy(int clients, List<Callable<T>> tasks) throws Exception {
+        java.util.concurrent.ConcurrentLinkedQueue<Callable<T>> queue = new java.util.concurrent.ConcurrentLinkedQueue<>(tasks);
+        List<Callable<List<T>>> workers = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            workers.add(() -> {
+                List<T> done = new ArrayList<>();
+                for (Callable<T> task = queue.poll(); task != null; task = queue.poll()) {
+                    done.add(task.call());
+                }
+                return done;
+            });
+        }
+        return atOnce(workers).stream().flatMap(List::stream).toList();
+    }
+
+    /**
+     * After {@code writes} writes to a fresh resource: the expect and realtime chains of its history are unbroken and end
+     * where the record is, and every write was applied (each bumps the version).
+     */
+    private static void assertHistoryMatchesRecord(String name, int writes) {
+        JsonPath resource = given().get(API + "middleware/" + name).then().statusCode(200).extract().jsonPath();
+        List<Map<String, Object>> history = new ArrayList<>(events(name));
+        Collections.reverse(history);
+        Map<String, Object> last = new HashMap<>();
+        for (Map<String, Object> event : history) {
+            Object type = event.get("type");
+            if (type.equals("expect") || type.equals("realtime")) {
+                if (last.containsKey(type)) {
+                    assertEquals(last.get(type), event.get("from"), "broken " + type + " chain in " + history);
+                }
+                last.put((String) type, event.get("to"));
+            }
+        }
+        assertEquals(last.get("expect"), resource.getString("app.status.expect"));
+        assertEquals(last.get("realtime"), resource.getString("app.status.realtime"));
+        assertEquals(writes, resource.getInt("detail.version"));
+    }
+
+    /** A resource's events, newest first. */
+    private static List<Map<String, Object>> events(String name) {
+        return given().queryParam("limit", 1000).get(API + "middleware/" + name + "/events").then().statusCode(200)
+                .extract().jsonPath().getList("$");
+    }
+
+    /** A create-shaped body without app.status, as PUT /{kind}/{name} takes it, with metadata VERSION. */
+    private static String specBody(String name, String version) {
+        return """
+                {"name": "%s",
+                 "host": [{"ip": "127.0.0.2", "auth": [{"username": "paas", "password": "pw-%s"}]}],
+                 "app": {"repo_url": "http://127.0.0.1:8000/repo/", "install": "install.sh", "start": "start.sh",
+                         "stop": "stop.sh", "check": "check.sh", "uninstall": "uninstall.sh",
+                         "metadata": {"VERSION": "%s"}}}
+                """.formatted(name, name, version);
     }
 
     /** A request as the agent on the test resources' host (127.0.0.2) makes it: with that host's secret. */
