@@ -52,12 +52,18 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     public static LocalSystem start(String name) throws Exception {
+        return start(name, Map.of());
+    }
+
+    /** The same, with {@code settings} (PAAS_RECONCILE_REPORT_SILENCE, say) added to the apiserver's environment. */
+    public static LocalSystem start(String name, Map<String, String> settings) throws Exception {
         // World-traversable: a root agent runs PostgreSQL as the postgres account, which must reach its directory.
         Path work = traversable(Files.createTempDirectory("paas-" + name + "-"));
         LocalPostgres database = LocalPostgres.start(Path.of("target").toAbsolutePath().resolve(name + "-db-" + ProcessHandle.current().pid()));
         Path repoRoot = Files.createDirectories(work.resolve("repo"));
         copyTree(Path.of("..", "examples", "repo"), repoRoot);
         copyResource("repo/counter", repoRoot.resolve("counter"), "install.sh", "start.sh", "stop.sh", "check.sh", "uninstall.sh");
+        copyResource("repo/daemon", repoRoot.resolve("daemon"), "install.sh", "start.sh", "stop.sh", "check.sh", "uninstall.sh");
         FileRepository repo = new FileRepository(repoRoot);
         SshTestHost host2 = SshTestHost.start("127.0.0.2", traversable(work.resolve("host2")));
         SshTestHost host3 = SshTestHost.start("127.0.0.3", traversable(work.resolve("host3")));
@@ -74,6 +80,7 @@ public final class LocalSystem implements AutoCloseable {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         env.put("PAAS_SECRET_KEY", Base64.getEncoder().encodeToString(key));
+        env.putAll(settings);
         ApiserverProcess apiserver = ApiserverProcess.start(work.resolve("apiserver-a"), port, env, name + "-apiserver-a.log");
         return new LocalSystem(work, database, repo, host2, host3, service, env, apiserver);
     }
@@ -136,10 +143,11 @@ public final class LocalSystem implements AutoCloseable {
         stopLeftoverServers();
     }
 
-    /** A test that failed half-way may leave a server running: stop whatever the example scripts started. */
+    /** A test that failed half-way may leave a server running: stop whatever the scripts started. */
     private void stopLeftoverServers() {
         try (Stream<Path> files = Files.walk(work)) {
-            for (Path pidFile : files.filter(p -> p.endsWith("postmaster.pid") || p.endsWith("redis.pid")).toList()) {
+            for (Path pidFile : files.filter(p -> p.endsWith("postmaster.pid") || p.endsWith("redis.pid")
+                    || p.endsWith("app.pid")).toList()) {
                 String pid = Files.readAllLines(pidFile).get(0).trim();
                 ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroy);
             }
