@@ -312,9 +312,12 @@ public class ResourceStore {
 
     /** Adds an event about host {@code ip} to a resource's history, the resource itself unchanged (a bootstrap's progress). */
     public Uni<Void> note(ResourceKind kind, String name, String ip, String type, String message) {
-        ResourceEvent event = ResourceEvent.of(kind.wire(), name, now(), type, null, null, ResourceEvent.BY_RECONCILER, message);
-        event.host = ip;
-        return contexts.run(() -> Panache.withTransaction(event::persist)).replaceWithVoid();
+        Instant now = now();
+        return database.transaction(() -> {
+            ResourceEvent event = ResourceEvent.of(kind.wire(), name, now, type, null, null, ResourceEvent.BY_RECONCILER, message);
+            event.host = ip;
+            return event.persist();
+        }).replaceWithVoid();
     }
 
     /** Every resource's kind and name, for a pass over all of them (key rotation). */
