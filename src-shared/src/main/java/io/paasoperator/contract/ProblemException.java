@@ -51,6 +51,11 @@ public class ProblemException extends RuntimeException {
                 "the request body is larger than the " + limitBytes + " bytes this API accepts", List.of());
     }
 
+    /** The server cannot do it now (its database is out of reach): a client may try again shortly. */
+    public static ProblemException unavailable(String detail) {
+        return new ProblemException(503, "Service Unavailable", detail, List.of());
+    }
+
     public Problem toProblem() {
         return new Problem(title, status, getMessage(), errors);
     }

@@ -74,14 +74,10 @@ public class HostAgents {
     }
 
     /**
-     * The agent of {@code host} (as stored: passwords sealed), installed first when needed. Fails with a
-     * {@link BootstrapException} saying what went wrong, or {@link InstallingElsewhere} while another replica works on it.
+     * The agent of {@code host} (as stored: passwords sealed), installed first when needed, {@code notes} told when that
+     * starts and when it ended well. Fails with a {@link BootstrapException} saying what went wrong, or
+     * {@link InstallingElsewhere} while another replica works on it.
      */
-    public Uni<AgentEndpoint> ready(HostSpec host) {
-        return ready(host, BootstrapNotes.NONE);
-    }
-
-    /** {@link #ready(HostSpec)}, telling {@code notes} when an install starts and when it ended well. */
     public Uni<AgentEndpoint> ready(HostSpec host, BootstrapNotes notes) {
         Verified known = verified.get(host.ip());
         if (known != null && known.endpoint().port() == host.agentPort() && Instant.now().isBefore(known.until())) {
@@ -106,8 +102,8 @@ public class HostAgents {
      * Calls the agent of {@code host}, installed first when needed. A call that fails makes the agent looked at again
      * before the next one (and installed again if it refused our secret).
      */
-    public <T> Uni<T> call(HostSpec host, Function<AgentEndpoint, Uni<T>> call) {
-        return ready(host).chain(agent -> call.apply(agent)
+    public <T> Uni<T> call(HostSpec host, BootstrapNotes notes, Function<AgentEndpoint, Uni<T>> call) {
+        return ready(host, notes).chain(agent -> call.apply(agent)
                 .onFailure(AgentCallException.class).invoke(e -> distrust(agent, ((AgentCallException) e).failure())));
     }
 

@@ -75,9 +75,8 @@ public class DatabaseWork {
                     .onFailure(failure -> committing.get() && connectionLost(failure))
                     .transform(failure -> {
                         LOG.warnf("the connection to the database was lost while committing; outcome unknown: %s", rootMessage(failure));
-                        return new ProblemException(503, "Service Unavailable", "the connection to the database was lost while"
-                                + " this change was being committed: it may or may not have been stored; read it back before trying"
-                                + " again", List.of());
+                        return ProblemException.unavailable("the connection to the database was lost while this change was"
+                                + " being committed: it may or may not have been stored; read it back before trying again");
                     });
         });
     }
@@ -101,8 +100,8 @@ public class DatabaseWork {
                 emitter.fail(failure);
             } else if (System.nanoTime() + delayMs * 1_000_000 > deadline) {
                 LOG.warnf("the database is unreachable; answering 503: %s", rootMessage(failure));
-                emitter.fail(new ProblemException(503, "Service Unavailable", "the database is unreachable at the moment;"
-                        + " nothing was changed: try again shortly", List.of()));
+                emitter.fail(ProblemException.unavailable("the database is unreachable at the moment; nothing was changed:"
+                        + " try again shortly"));
             } else {
                 vertx.setTimer(delayMs, id -> attempt(attempt, emitter, cancelled, deadline, Math.min(delayMs * 2, MAX_DELAY_MS)));
             }

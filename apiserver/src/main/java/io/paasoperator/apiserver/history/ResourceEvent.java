@@ -99,6 +99,12 @@ public class ResourceEvent extends PanacheEntityBase {
         return event;
     }
 
+    /** This event, about host {@code ip} (null: the resource as a whole). */
+    public ResourceEvent onHost(String ip) {
+        host = ip;
+        return this;
+    }
+
     public static ResourceEvent of(String kind, String name, Instant at, String type, String oldValue, String newValue,
             String cause, String message) {
         ResourceEvent event = new ResourceEvent();

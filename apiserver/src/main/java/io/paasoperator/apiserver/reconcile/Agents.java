@@ -15,23 +15,19 @@ import java.time.Duration;
  * {@link io.paasoperator.apiserver.agentclient.AgentCallException} or
  * {@link io.paasoperator.apiserver.bootstrap.BootstrapException} saying why, or with
  * {@link io.paasoperator.apiserver.bootstrap.HostAgents.InstallingElsewhere} while another replica installs the agent.
+ * Each call first makes the host's agent ready: found answering with the right build, or installed over SSH, the
+ * {@code notes} told when that starts and when it ended well.
  */
 public interface Agents {
 
-    /**
-     * The host's agent answers with the right build: found so, or installed over SSH first, {@code notes} told when
-     * that starts and when it ended well. The other calls make the agent ready too, telling no one.
-     */
-    Uni<Void> ready(HostSpec host, BootstrapNotes notes);
-
     /** Runs {@code action} as the operation named in the request; the same name twice is one run. */
-    Uni<Operation> submit(HostSpec host, Action action, AgentRequest request);
+    Uni<Operation> submit(HostSpec host, Action action, AgentRequest request, BootstrapNotes notes);
 
     /** An operation by id; null when the agent never received it. */
-    Uni<Operation> operation(HostSpec host, String id);
+    Uni<Operation> operation(HostSpec host, String id, BootstrapNotes notes);
 
     /** Runs the check now: whether the application is installed and healthy. */
-    Uni<AppStatus> probe(HostSpec host, AgentRequest request, Duration checkTimeout);
+    Uni<AppStatus> probe(HostSpec host, AgentRequest request, Duration checkTimeout, BootstrapNotes notes);
 
     /** Tells the agent to stop managing the application (its files and processes stay); a host that does not answer is let be. */
     Uni<Void> forget(HostSpec host, ResourceKind kind, String name);

@@ -29,23 +29,18 @@ public class LiveAgents implements Agents {
     }
 
     @Override
-    public Uni<Void> ready(HostSpec host, BootstrapNotes notes) {
-        return hostAgents.ready(host, notes).replaceWithVoid();
+    public Uni<Operation> submit(HostSpec host, Action action, AgentRequest request, BootstrapNotes notes) {
+        return hostAgents.call(host, notes, agent -> client.submit(agent, action, request));
     }
 
     @Override
-    public Uni<Operation> submit(HostSpec host, Action action, AgentRequest request) {
-        return hostAgents.call(host, agent -> client.submit(agent, action, request));
+    public Uni<Operation> operation(HostSpec host, String id, BootstrapNotes notes) {
+        return hostAgents.call(host, notes, agent -> client.operation(agent, id));
     }
 
     @Override
-    public Uni<Operation> operation(HostSpec host, String id) {
-        return hostAgents.call(host, agent -> client.operation(agent, id));
-    }
-
-    @Override
-    public Uni<AppStatus> probe(HostSpec host, AgentRequest request, Duration checkTimeout) {
-        return hostAgents.call(host, agent -> client.probe(agent, request, checkTimeout));
+    public Uni<AppStatus> probe(HostSpec host, AgentRequest request, Duration checkTimeout, BootstrapNotes notes) {
+        return hostAgents.call(host, notes, agent -> client.probe(agent, request, checkTimeout));
     }
 
     @Override

@@ -166,8 +166,7 @@ public class StepRunner {
                         return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
                     }
                     follow(operationId, deadline);
-                    return agents.ready(spec, notes(key, spec.ip()))
-                            .chain(() -> agents.submit(spec, action, request)).replaceWith((Instant) null)
+                    return agents.submit(spec, action, request, notes(key, spec.ip())).replaceWith((Instant) null)
                             .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(() -> {
                                 // Left in flight: once the other replica's bootstrap is done, following it sends it.
                                 followed.remove(operationId);
@@ -190,8 +189,7 @@ public class StepRunner {
     private Uni<Instant> probe(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now) {
         HostSpec spec = documents.hostSpec(record, host.ip());
         Duration checkTimeout = Action.CHECK.timeout(app.timeouts(), Action.CHECK.defaultTimeout());
-        return agents.ready(spec, notes(key, host.ip()))
-                .chain(() -> agents.probe(spec, request(record, app, host.ip()), checkTimeout))
+        return agents.probe(spec, request(record, app, host.ip()), checkTimeout, notes(key, host.ip()))
                 .chain(status -> decide(key, host.ip(), step, now, (desired, h) -> Transitions.probed(desired, h,
                         status.installed(), status.lastCheck(), now)))
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
@@ -213,7 +211,7 @@ public class StepRunner {
         HostSpec spec = documents.hostSpec(record, host.ip());
         String late = "no result for " + inFlight.action().wire() + " within "
                 + Duration.between(inFlight.since(), inFlight.deadline()).toSeconds() + "s";
-        return agents.ready(spec, notes(key, host.ip())).chain(() -> agents.operation(spec, id)).chain(operation -> {
+        return agents.operation(spec, id, notes(key, host.ip())).chain(operation -> {
             if (operation != null && operation.state().finished()) {
                 return result(key, host.ip(), operation).replaceWith(now);
             }
@@ -225,7 +223,7 @@ public class StepRunner {
                 return Uni.createFrom().nullItem();
             }
             // Claimed, but the apiserver stopped before the agent got it: send it now, under its name.
-            return agents.submit(spec, inFlight.action(), request(record, app, host.ip()).withOperationId(id))
+            return agents.submit(spec, inFlight.action(), request(record, app, host.ip()).withOperationId(id), notes(key, host.ip()))
                     .invoke(() -> follow(id, inFlight.deadline())).replaceWith((Instant) null);
         })
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))

@@ -319,8 +319,6 @@ public class ResourceRecord extends PanacheEntityBase {
     }
 
     private void event(String type, String oldValue, String newValue, String cause, String message, String host, Instant now) {
-        ResourceEvent event = ResourceEvent.of(kind.wire(), name, now, type, oldValue, newValue, cause, message);
-        event.host = host;
-        events.add(event);
+        events.add(ResourceEvent.of(kind.wire(), name, now, type, oldValue, newValue, cause, message).onHost(host));
     }
 }

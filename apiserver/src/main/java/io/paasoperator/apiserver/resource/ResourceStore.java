@@ -313,11 +313,9 @@ public class ResourceStore {
     /** Adds an event about host {@code ip} to a resource's history, the resource itself unchanged (a bootstrap's progress). */
     public Uni<Void> note(ResourceKind kind, String name, String ip, String type, String message) {
         Instant now = now();
-        return database.transaction(() -> {
-            ResourceEvent event = ResourceEvent.of(kind.wire(), name, now, type, null, null, ResourceEvent.BY_RECONCILER, message);
-            event.host = ip;
-            return event.persist();
-        }).replaceWithVoid();
+        // A new event per attempt, like a create's entity.
+        return database.transaction(() -> ResourceEvent.of(kind.wire(), name, now, type, null, null, ResourceEvent.BY_RECONCILER,
+                message).onHost(ip).persist()).replaceWithVoid();
     }
 
     /** Every resource's kind and name, for a pass over all of them (key rotation). */

@@ -312,7 +312,7 @@ class AgentBootstrapTest {
     }
 
     private AgentEndpoint ready(HostSpec host) throws Throwable {
-        return await(() -> hostAgents.ready(host));
+        return await(() -> hostAgents.ready(host, BootstrapNotes.NONE));
     }
 
     private AgentHost row(String ip) throws Throwable {

@@ -807,20 +807,20 @@ class StepRunnerTest {
             this.clock = clock;
         }
 
-        @Override
-        public Uni<Void> ready(HostSpec host, BootstrapNotes notes) {
+        /** What every call does first: the agent made ready, installed first when {@link #bootstrap} says so. */
+        private <T> Uni<T> whenReady(HostSpec host, BootstrapNotes notes, Supplier<Uni<T>> call) {
             return Uni.createFrom().deferred(() -> {
                 ready.add(host.ip());
                 if (readyFailure != null) {
-                    return Uni.createFrom().<Void>failure(readyFailure);
+                    return Uni.createFrom().<T>failure(readyFailure);
                 }
-                return bootstrap != null ? bootstrap.apply(notes) : Uni.createFrom().voidItem();
+                return (bootstrap != null ? bootstrap.apply(notes) : Uni.createFrom().voidItem()).chain(ignored -> call.get());
             });
         }
 
         @Override
-        public Uni<Operation> submit(HostSpec host, Action action, AgentRequest request) {
-            return Uni.createFrom().deferred(() -> {
+        public Uni<Operation> submit(HostSpec host, Action action, AgentRequest request, BootstrapNotes notes) {
+            return whenReady(host, notes, () -> {
                 submits.add(new Submit(host.ip(), action, request));
                 if (submitFailure != null) {
                     return Uni.createFrom().<Operation>failure(submitFailure);
@@ -832,16 +832,16 @@ class StepRunnerTest {
         }
 
         @Override
-        public Uni<Operation> operation(HostSpec host, String id) {
-            return Uni.createFrom().deferred(() -> {
+        public Uni<Operation> operation(HostSpec host, String id, BootstrapNotes notes) {
+            return whenReady(host, notes, () -> {
                 lookups.add(id);
                 return Uni.createFrom().item(operations.get(id));
             });
         }
 
         @Override
-        public Uni<AppStatus> probe(HostSpec host, AgentRequest request, Duration checkTimeout) {
-            return Uni.createFrom().deferred(() -> {
+        public Uni<AppStatus> probe(HostSpec host, AgentRequest request, Duration checkTimeout, BootstrapNotes notes) {
+            return whenReady(host, notes, () -> {
                 probes.add(host.ip());
                 if (probeFailure != null) {
                     return Uni.createFrom().<AppStatus>failure(probeFailure);

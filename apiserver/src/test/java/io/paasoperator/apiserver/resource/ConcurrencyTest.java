@@ -104,27 +104,8 @@ class ConcurrencyTest {
         List<Integer> statuses = atOnce(writes);
         assertTrue(statuses.stream().allMatch(s -> s == 202), "statuses: " + statuses);
 
-        JsonPath resource = given().get(API + "middleware/" + name).then().statusCode(200).extract().jsonPath();
-        JsonPath events = given().queryParam("limit", 1000).get(API + "middleware/" + name + "/events").then()
-                .statusCode(200).extract().jsonPath();
-        List<Map<String, Object>> newestFirst = events.getList("$");
-        List<Map<String, Object>> history = new ArrayList<>(newestFirst);
-        Collections.reverse(history);
-
-        Map<String, Object> last = new HashMap<>();
-        for (Map<String, Object> event : history) {
-            Object type = event.get("type");
-            if (type.equals("expect") || type.equals("realtime")) {
-                if (last.containsKey(type)) {
-                    assertEquals(last.get(type), event.get("from"), "broken " + type + " chain in " + history);
-                }
-                last.put((String) type, event.get("to"));
-            }
-        }
-        assertEquals(last.get("expect"), resource.getString("app.status.expect"));
-        assertEquals(last.get("realtime"), resource.getString("app.status.realtime"));
         // Every report was applied (each bumps the version), plus every PUT: 60 writes, none lost.
-        assertEquals(60, resource.getInt("detail.version"));
+        assertHistoryMatchesRecord(name, 60);
     }
 
     @Test

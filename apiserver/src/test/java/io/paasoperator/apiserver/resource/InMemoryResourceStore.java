@@ -113,9 +113,7 @@ public class InMemoryResourceStore extends ResourceStore {
     public Uni<Void> note(ResourceKind kind, String name, String ip, String type, String message) {
         return Uni.createFrom().item(() -> {
             synchronized (this) {
-                ResourceEvent event = ResourceEvent.of(kind.wire(), name, now(), type, null, null, ResourceEvent.BY_RECONCILER, message);
-                event.host = ip;
-                history.add(event);
+                history.add(ResourceEvent.of(kind.wire(), name, now(), type, null, null, ResourceEvent.BY_RECONCILER, message).onHost(ip));
                 return (Void) null;
             }
         });
