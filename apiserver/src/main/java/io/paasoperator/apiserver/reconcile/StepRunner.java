@@ -175,7 +175,7 @@ public class StepRunner {
                             // Any other failure to hand it over fails the step now, not at its deadline.
                             .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> failInFlight(key, spec.ip(),
                                     operationId, action, e instanceof BootstrapException ? "bootstrap-failed" : "call-failed",
-                                    e.getMessage(), credentialsRefused(e), now));
+                                    e.getMessage(), credentialsRefused(e), now())); // after a bootstrap: timed when it failed
                 })
                 .onFailure(StaleDecision.class).recoverWithItem(now);
     }
@@ -229,7 +229,7 @@ public class StepRunner {
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
                 .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> follow.overdue() || credentialsRefused(e)
                         ? failInFlight(key, host.ip(), id, inFlight.action(), "no-result", follow.overdue()
-                                ? late + " (" + e.getMessage() + ")" : e.getMessage(), credentialsRefused(e), now)
+                                ? late + " (" + e.getMessage() + ")" : e.getMessage(), credentialsRefused(e), now())
                         : Uni.createFrom().item(now.plus(FOLLOW_RETRY)));
     }
 
