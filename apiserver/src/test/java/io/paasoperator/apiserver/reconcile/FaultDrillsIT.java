@@ -67,6 +67,8 @@ class FaultDrillsIT {
         waitFor(Duration.ofSeconds(120), NAME + " running", () -> realtime().equals("running"));
         appPid = Long.parseLong(Files.readString(appHome().resolve("app.pid")).trim());
         assertScriptsRanOnlyTheFirstInstallAndStart();
+        // A healthy report may confirm the start before the start's own result is recorded: wait for its event.
+        waitFor(Duration.ofSeconds(30), "the start's result recorded", () -> operations().size() >= 2);
         setUpOperations = operations();
         assertEquals(2, setUpOperations.size(), "install and start: " + setUpOperations);
     }
