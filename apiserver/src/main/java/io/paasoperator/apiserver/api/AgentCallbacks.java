@@ -18,6 +18,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestResponse;
 
@@ -29,6 +36,12 @@ import org.jboss.resteasy.reactive.RestResponse;
 @Path("/apis/v1alpha1/{kind}")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.WILDCARD)
+@Tag(name = ApiDocument.AGENT_TAG)
+@SecurityRequirement(name = "agentSecret")
+@APIResponse(responseCode = "400", ref = "BadRequest")
+@APIResponse(responseCode = "403", ref = "Forbidden")
+@APIResponse(responseCode = "404", ref = "NotFound")
+@APIResponse(responseCode = "413", ref = "ContentTooLarge")
 public class AgentCallbacks {
 
     private final AgentReports reports;
@@ -48,10 +61,13 @@ public class AgentCallbacks {
 
     @PUT
     @Path("{name}/check")
-    @Operation(summary = "Health report from an agent of one of the resource's hosts, with its secret:"
-            + " {\"code\":\"0\",\"msg\":\"…\"}; \"0\" is healthy")
+    @Operation(operationId = "report{Kind}Check", summary = "A health report from the agent of one of the resource's hosts")
+    @APIResponse(responseCode = "202", description = "Taken",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StatusView.class)))
     public Uni<RestResponse<StatusView>> check(@RestPath String kind, @RestPath String name,
-            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, String body) {
+            @Parameter(hidden = true) @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(ref = "CheckReportInput"))) String body) {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
         return reports.authorize(resourceKind, name, authorization)
@@ -61,9 +77,13 @@ public class AgentCallbacks {
 
     @PUT
     @Path("{name}/operations/{id}")
-    @Operation(summary = "An action's result, pushed by the agent that ran it, with its secret")
-    public Uni<RestResponse<Void>> result(@RestPath String kind, @RestPath String name, @RestPath String id,
-            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, String body) {
+    @Operation(operationId = "report{Kind}OperationResult", summary = "An action's result, from the agent that ran it")
+    @APIResponse(responseCode = "202", description = "Taken")
+    public Uni<RestResponse<Void>> result(@RestPath String kind, @RestPath String name,
+            @Parameter(description = "The operation's id, as the apiserver chose it") @RestPath String id,
+            @Parameter(hidden = true) @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(ref = "OperationReportInput"))) String body) {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
         return reports.authorize(resourceKind, name, authorization).chain(ip -> {

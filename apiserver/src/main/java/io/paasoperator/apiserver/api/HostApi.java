@@ -17,11 +17,17 @@ import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 
 /** The hosts the apiserver installed agents on: what runs there, the pinned SSH host key, the last bootstrap error. */
 @Path("/apis/v1alpha1/hosts")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "hosts")
 public class HostApi {
 
     private final HostStore hosts;
@@ -33,14 +39,20 @@ public class HostApi {
     }
 
     @GET
-    @Operation(summary = "Every host with an agent installed or being installed, by IP")
+    @Operation(operationId = "listHosts", summary = "Every host with an agent installed or being installed, by IP")
+    @APIResponse(responseCode = "200", description = "The hosts", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(type = SchemaType.ARRAY, implementation = HostView.class)))
     public Uni<List<HostView>> list() {
         return hosts.list().map(rows -> rows.stream().map(HostView::of).toList());
     }
 
     @GET
     @Path("{ip}")
-    @Operation(summary = "One host: its agent, its pinned SSH host key, its last bootstrap error")
+    @Operation(operationId = "getHost", summary = "One host: its agent, its pinned SSH host key, its last bootstrap error")
+    @APIResponse(responseCode = "200", description = "The host",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = HostView.class)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "NotFound")
     public Uni<HostView> get(@RestPath String ip) {
         return hosts.get(address(ip)).map(row -> {
             if (row == null) {
@@ -52,8 +64,14 @@ public class HostApi {
 
     @DELETE
     @Path("{ip}")
-    @Operation(summary = "Forget a host for good: it leaves every resource that is still removing it (uninstalled or not),"
-            + " and its agent's record goes; 409 while a resource still lists it")
+    @Operation(operationId = "forgetHost", summary = "Forget a host for good",
+            description = "It leaves every resource that is still removing it (uninstalled or not), and its agent's record"
+                    + " goes.")
+    @APIResponse(responseCode = "200", description = "Forgotten",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Forgotten.class)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict", description = "A resource still lists the host")
     public Uni<Forgotten> forget(@RestPath String ip) {
         String address = address(ip);
         return resources.forgetRemovedHost(address).chain(count -> hosts.delete(address).map(known -> {
@@ -66,7 +84,12 @@ public class HostApi {
 
     @DELETE
     @Path("{ip}/host-key")
-    @Operation(summary = "Forget the pinned SSH host key (after a host was reinstalled): the next bootstrap trusts the key it meets")
+    @Operation(operationId = "unpinHostKey", summary = "Forget the pinned SSH host key",
+            description = "After a host was reinstalled: the next bootstrap trusts the key it meets.")
+    @APIResponse(responseCode = "200", description = "Unpinned",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Unpinned.class)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "NotFound")
     public Uni<Unpinned> unpin(@RestPath String ip) {
         return hosts.unpin(address(ip)).map(found -> {
             if (!found) {
@@ -88,13 +111,16 @@ public class HostApi {
         return ProblemException.notFound("no agent was ever installed on host '" + ip + "'");
     }
 
+    @Schema(requiredProperties = {"ip", "message"})
     public record Unpinned(String ip, String message) {
     }
 
+    @Schema(requiredProperties = {"ip", "message"})
     public record Forgotten(String ip, String message) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(requiredProperties = {"ip", "agent_port"})
     public record HostView(String ip, @JsonProperty("agent_port") int agentPort, Agent agent,
             @JsonProperty("ssh_host_key") SshHostKey sshHostKey, @JsonProperty("last_error") String lastError,
             @JsonProperty("last_error_at") Instant lastErrorAt) {

@@ -36,6 +36,13 @@ import java.net.URI;
 import java.time.LocalDate;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -73,8 +80,18 @@ public class ResourceApi {
 
     @POST
     @Path("create")
-    @Operation(summary = "Create a resource (seed body; trailing commas and \"// …\" comment keys accepted)")
-    public Uni<RestResponse<ResourceView>> create(@RestPath String kind, String body) {
+    @Operation(operationId = "create{Kind}", summary = "Create a resource",
+            description = "The seed's body; trailing commas and \"// …\" comment keys are accepted. app.status sets the"
+                    + " initial state (expect defaults to not-installed).")
+    @APIResponse(responseCode = "201", description = "Created", headers = @Header(name = "Location",
+            description = "The resource's URL", schema = @Schema(type = SchemaType.STRING)),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ResourceView.class)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "409", ref = "Conflict", description = "The name is taken, or a host's agent is set up"
+            + " differently by another resource")
+    @APIResponse(responseCode = "413", ref = "ContentTooLarge")
+    public Uni<RestResponse<ResourceView>> create(@RestPath String kind, @RequestBody(required = true,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ResourceSpec"))) String body) {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
         CreateRequest request = validator.validate(reader.readCreate(body, resourceKind));
@@ -85,9 +102,19 @@ public class ResourceApi {
     }
 
     @GET
-    @Operation(summary = "List resources, by name, optionally filtered by expect and realtime; page with limit and continue")
-    public Uni<ResourcePage> list(@RestPath String kind, @RestQuery String expect, @RestQuery String realtime,
-            @RestQuery String limit, @RestQuery("continue") String after) {
+    @Operation(operationId = "list{Kind}s", summary = "List resources by name",
+            description = "Optionally only those with one expected or realtime state; a page at a time.")
+    @APIResponse(responseCode = "200", description = "A page, and the value of continue for the next one",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ResourcePage.class)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    public Uni<ResourcePage> list(@RestPath String kind,
+            @Parameter(description = "Only resources expected in this state", schema = @Schema(implementation = ExpectedState.class))
+            @RestQuery String expect,
+            @Parameter(description = "Only resources in this realtime state", schema = @Schema(implementation = RealtimeState.class))
+            @RestQuery String realtime,
+            @Parameter(description = "Page size", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "1000",
+                    defaultValue = "100")) @RestQuery String limit,
+            @Parameter(description = "The previous page's continue value") @RestQuery("continue") String after) {
         ResourceKind resourceKind = kind(kind);
         ExpectedState expectFilter = expect == null ? null : state(ExpectedState.class, expect, "expect");
         RealtimeState realtimeFilter = realtime == null ? null : state(RealtimeState.class, realtime, "realtime");
@@ -102,17 +129,35 @@ public class ResourceApi {
 
     @GET
     @Path("{name}")
-    @Operation(summary = "The full resource, with each host's state; passwords read ******. The ETag names the spec's version")
+    @Operation(operationId = "get{Kind}", summary = "The full resource, with each host's state",
+            description = "Passwords read ******. The ETag names the spec's version, for If-Match on an update.")
+    @APIResponse(responseCode = "200", description = "The resource", headers = @Header(name = "ETag",
+            schema = @Schema(type = SchemaType.STRING)),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ResourceView.class)))
+    @APIResponse(responseCode = "404", ref = "NotFound")
     public Uni<RestResponse<ResourceView>> get(@RestPath String kind, @RestPath String name) {
         return store.get(kind(kind), name).map(this::withEtag);
     }
 
     @PUT
     @Path("{name}")
-    @Operation(summary = "Replace host and app (a create-shaped body, no app.status); a change of what hosts run is rolled out"
-            + " host by host. If-Match with the ETag of GET refuses a stale update (412)")
+    @Operation(operationId = "update{Kind}", summary = "Replace the hosts and the app",
+            description = "A create-shaped body without app.status; a password sent as ****** keeps the stored one. A"
+                    + " change of what the hosts run is rolled out host by host.")
+    @APIResponse(responseCode = "200", description = "The resource as stored", headers = @Header(name = "ETag",
+            schema = @Schema(type = SchemaType.STRING)),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ResourceView.class)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict", description = "Being uninstalled, or a host's agent is set up"
+            + " differently by another resource")
+    @APIResponse(responseCode = "412", ref = "PreconditionFailed")
+    @APIResponse(responseCode = "413", ref = "ContentTooLarge")
     public Uni<RestResponse<ResourceView>> update(@RestPath String kind, @RestPath String name,
-            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch, String body) {
+            @Parameter(description = "The ETag of a GET: refuses the update if the resource changed since")
+            @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,
+            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(ref = "ResourceSpec"))) String body) {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
         CreateRequest request = validator.validate(reader.readCreate(body, resourceKind));
@@ -130,30 +175,53 @@ public class ResourceApi {
 
     @GET
     @Path("{name}/status")
-    @Operation(summary = "Expected and realtime state (seed)")
+    @Operation(operationId = "get{Kind}Status", summary = "Expected and realtime state")
+    @APIResponse(responseCode = "200", description = "The states",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StatusView.class)))
+    @APIResponse(responseCode = "404", ref = "NotFound")
     public Uni<StatusView> status(@RestPath String kind, @RestPath String name) {
         return store.get(kind(kind), name).map(StatusView::of);
     }
 
     @PUT
     @Path("{name}/{target: running|stopped|not-installed}")
-    @Operation(summary = "Set the expected state; answered once it is stored")
-    public Uni<RestResponse<StatusView>> expect(@RestPath String kind, @RestPath String name, @RestPath String target) {
+    @Operation(operationId = "set{Kind}Expect", summary = "Set the expected state",
+            description = "Answered once it is stored; the reconciler then drives every host there.")
+    @APIResponse(responseCode = "202", description = "Stored",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StatusView.class)))
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict", description = "Being uninstalled for deletion")
+    public Uni<RestResponse<StatusView>> expect(@RestPath String kind, @RestPath String name,
+            @Parameter(description = "The state to expect", schema = @Schema(implementation = ExpectedState.class))
+            @RestPath String target) {
         return store.setExpect(kind(kind), name, ExpectedState.fromWire(target)).invoke(this::wake).map(ResourceApi::accepted);
     }
 
     @PUT
     @Path("{name}/restart")
-    @Operation(summary = "Restart a resource whose expect is running; expect stays unchanged")
+    @Operation(operationId = "restart{Kind}", summary = "Restart on every host",
+            description = "Only for a resource expected running; the expected state stays as it is.")
+    @APIResponse(responseCode = "202", description = "Stored",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StatusView.class)))
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict", description = "Not expected running, or being uninstalled")
     public Uni<RestResponse<StatusView>> restart(@RestPath String kind, @RestPath String name) {
         return store.requestRestart(kind(kind), name).invoke(this::wake).map(ResourceApi::accepted);
     }
 
     @DELETE
     @Path("{name}")
-    @Operation(summary = "Stop managing a resource (its application stays on the hosts); 200 whether or not it existed."
-            + " With uninstall=true: 202, every host is driven to not-installed, then the record goes")
-    public Uni<RestResponse<DeleteResult>> delete(@RestPath String kind, @RestPath String name, @RestQuery String uninstall) {
+    @Operation(operationId = "delete{Kind}", summary = "Stop managing a resource",
+            description = "Its application stays on the hosts; 200 whether or not it existed. With uninstall=true: 202,"
+                    + " every host is driven to not-installed first, then the record goes.")
+    @APIResponse(responseCode = "200", description = "Deleted, or there was nothing to delete",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DeleteResult.class)))
+    @APIResponse(responseCode = "202", description = "Being uninstalled from every host (uninstall=true)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DeleteResult.class)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    public Uni<RestResponse<DeleteResult>> delete(@RestPath String kind, @RestPath String name,
+            @Parameter(description = "Uninstall from every host before the record goes",
+                    schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false")) @RestQuery String uninstall) {
         ResourceKind resourceKind = kind(kind);
         String missing = resourceKind.wire() + " '" + name + "' does not exist; nothing to delete";
         if (uninstall != null && !uninstall.equals("false")) {
@@ -171,8 +239,14 @@ public class ResourceApi {
 
     @GET
     @Path("status/changed/{id}")
-    @Operation(summary = "Names whose state changed on a day: MMDD of this year (seed), YYYYMMDD or YYYY-MM-DD")
-    public Uni<List<String>> changed(@RestPath String kind, @RestPath String id) {
+    @Operation(operationId = "list{Kind}Changes", summary = "Names of the resources whose state changed on a day")
+    @APIResponse(responseCode = "200", description = "The names, each once", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = String.class)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    public Uni<List<String>> changed(@RestPath String kind,
+            @Parameter(description = "The day: MMDD of this year (the seed's form), YYYYMMDD or YYYY-MM-DD",
+                    schema = @Schema(type = SchemaType.STRING, pattern = "^(\\d{4}|\\d{8}|\\d{4}-\\d{2}-\\d{2})$"))
+            @RestPath String id) {
         ResourceKind resourceKind = kind(kind);
         LocalDate today = LocalDate.now(store.clock());
         LocalDate day;
@@ -186,8 +260,15 @@ public class ResourceApi {
 
     @GET
     @Path("{name}/events")
-    @Operation(summary = "A resource's history, newest first; kept after it is deleted")
-    public Uni<List<EventView>> events(@RestPath String kind, @RestPath String name, @RestQuery String limit) {
+    @Operation(operationId = "list{Kind}Events", summary = "A resource's history, newest first",
+            description = "Kept after the resource is deleted.")
+    @APIResponse(responseCode = "200", description = "The events", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = EventView.class)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "NotFound", description = "No history under this name")
+    public Uni<List<EventView>> events(@RestPath String kind, @RestPath String name,
+            @Parameter(description = "How many", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "1000",
+                    defaultValue = "100")) @RestQuery String limit) {
         ResourceKind resourceKind = kind(kind);
         return history.events(resourceKind, name, pageSize(limit)).map(events -> {
             if (events.isEmpty()) {

@@ -51,7 +51,9 @@ public class ProblemMappers {
 
     public static Response respond(Problem problem) {
         Response.ResponseBuilder response = Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
-        if (problem.status() == 503) {
+        if (problem.status() == 401) {
+            response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer"); // RFC 9110: a 401 names the scheme to use
+        } else if (problem.status() == 503) {
             // A 503 is the database out of reach for a moment (a restart takes a second or two).
             response.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
         }

@@ -12,6 +12,7 @@ import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
 import java.time.Instant;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** The shapes the API answers with. The full object keeps the seed's layout; what the seed lacks sits under {@code detail}. */
 public final class ResourceViews {
@@ -19,16 +20,19 @@ public final class ResourceViews {
     private ResourceViews() {
     }
 
+    @Schema(requiredProperties = {"expect", "realtime"})
     public record Status(ExpectedState expect, RealtimeState realtime) {
     }
 
     /** The seed's answer to GET status and to PUT: {@code {"name","status":{"expect","realtime"}}}. */
+    @Schema(requiredProperties = {"name", "status"})
     public record StatusView(String name, Status status) {
         public static StatusView of(ResourceRecord record) {
             return new StatusView(record.name, new Status(record.expect, record.realtime));
         }
     }
 
+    @Schema(requiredProperties = {"repo_url", "install", "start", "stop", "check", "uninstall", "status"})
     public record AppView(@JsonUnwrapped AppSpec spec, Status status) {
     }
 
@@ -37,6 +41,7 @@ public final class ResourceViews {
      * ({@code hosts}) and a roll-out's progress ({@code rollout}, absent when every host runs the current generation).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(requiredProperties = {"version", "generation", "created_at", "updated_at", "realtime_since", "hosts"})
     public record Detail(
             long version,
             long generation,
@@ -49,18 +54,22 @@ public final class ResourceViews {
     }
 
     /** The full object. Passwords read {@value HostSpec#HIDDEN_PASSWORD}. */
+    @Schema(requiredProperties = {"name", "type", "host", "app", "detail"})
     public record ResourceView(String name, String type, List<HostSpec> host, AppView app, Detail detail) {
     }
 
     /** One page of a list; {@code continue} is the value to pass for the next page, absent on the last. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(requiredProperties = "items")
     public record ResourcePage(List<ResourceView> items, @JsonProperty("continue") String next) {
     }
 
+    @Schema(requiredProperties = {"name", "message"})
     public record DeleteResult(String name, String message) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(requiredProperties = {"at", "type"})
     public record EventView(Instant at, String type, String host, String from, String to, String cause, String message,
             @JsonProperty("operation_id") String operationId, @JsonProperty("exit_code") Integer exitCode,
             @JsonProperty("duration_ms") Long durationMs, @JsonProperty("output_tail") String outputTail) {

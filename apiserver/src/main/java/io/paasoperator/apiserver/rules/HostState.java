@@ -7,6 +7,7 @@ import io.paasoperator.contract.Action;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.WireValue;
 import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One host of a resource as the reconciler sees it (SPEC.md §4, several hosts): its own realtime state, action in
@@ -21,6 +22,8 @@ import java.time.Instant;
  *        asks anew (each try would bring an account lockout closer)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@Schema(requiredProperties = {"ip", "realtime", "realtime_since", "generation", "failure_count", "restart_pending", "removing",
+        "parked"})
 public record HostState(
         String ip,
         RealtimeState realtime,
@@ -45,11 +48,13 @@ public record HostState(
      * @param generation the spec generation the action carries out
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(requiredProperties = {"action", "operation_id", "since", "deadline", "generation"})
     public record InFlight(Action action, @JsonProperty("operation_id") String operationId, Instant since,
             Instant deadline, long generation) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(requiredProperties = {"code", "at"})
     public record LastCheck(String code, String msg, Instant at) {
     }
 

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** What a resource's hosts add up to: its realtime state, its roll-out, and when it next needs looking at. */
 public final class Summary {
@@ -107,6 +108,7 @@ public final class Summary {
      * @param paused a host of the turn failed: no further host is taken out until it recovers or the user asks anew
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(requiredProperties = {"generation", "max_in_flight", "updated", "total", "in_progress", "paused"})
     public record Rollout(long generation, @JsonProperty("max_in_flight") int maxInFlight, int updated, int total,
             @JsonProperty("in_progress") List<String> inProgress, boolean paused, String reason) {
     }

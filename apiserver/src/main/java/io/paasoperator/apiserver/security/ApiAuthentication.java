@@ -38,9 +38,8 @@ public class ApiAuthentication {
         if (header != null && header.startsWith(PREFIX) && tokens.accepts(header.substring(PREFIX.length()))) {
             return Optional.empty();
         }
-        Response refused = ProblemMappers.respond(new Problem("Unauthorized", 401, header == null
+        return Optional.of(ProblemMappers.respond(new Problem("Unauthorized", 401, header == null
                 ? "this API needs Authorization: Bearer <token> (PAAS_API_TOKENS; in local mode, printed at first start)"
-                : "the bearer token is not valid", List.of()));
-        return Optional.of(Response.fromResponse(refused).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build());
+                : "the bearer token is not valid", List.of())));
     }
 }
