@@ -320,7 +320,7 @@ class ResourceApiTest {
     void operationsEndpointsAreUp() {
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/health/live").then().statusCode(200);
-        given().get("/q/openapi").then().statusCode(200).body(containsString("/apis/v1alpha1/{kind}/create"));
+        given().get("/q/openapi").then().statusCode(200).body(containsString("/apis/v1alpha1/middleware/create"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("http_server_requests"));
         given().get("/q/swagger-ui/").then().statusCode(200);
     }
