@@ -4,6 +4,7 @@ import io.paasoperator.apiserver.problem.BodyLimit;
 import io.paasoperator.apiserver.reconcile.Reconciler;
 import io.paasoperator.apiserver.resource.RequestReader;
 import io.paasoperator.apiserver.resource.ResourceStore;
+import io.paasoperator.apiserver.security.ApiAuthentication;
 import io.paasoperator.apiserver.resource.ResourceViews.StatusView;
 import io.paasoperator.contract.AppSpecRules;
 import io.paasoperator.contract.ProblemException;
@@ -15,6 +16,8 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -66,11 +69,12 @@ public class AgentCallbacks {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StatusView.class)))
     public Uni<RestResponse<StatusView>> check(@RestPath String kind, @RestPath String name,
             @Parameter(hidden = true) @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context HttpServerRequest connection,
             @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(ref = "CheckReportInput"))) String body) {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
-        return reports.authorize(resourceKind, name, authorization)
+        return reports.authorize(resourceKind, name, authorization, ApiAuthentication.clientAddress(connection))
                 .chain(ip -> reconciler.report(resourceKind, name, ip, reader.readCheckReport(body)))
                 .chain(() -> store.get(resourceKind, name)).map(record -> RestResponse.accepted(StatusView.of(record)));
     }
@@ -82,11 +86,12 @@ public class AgentCallbacks {
     public Uni<RestResponse<Void>> result(@RestPath String kind, @RestPath String name,
             @Parameter(description = "The operation's id, as the apiserver chose it") @RestPath String id,
             @Parameter(hidden = true) @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context HttpServerRequest connection,
             @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(ref = "OperationReportInput"))) String body) {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
-        return reports.authorize(resourceKind, name, authorization).chain(ip -> {
+        return reports.authorize(resourceKind, name, authorization, ApiAuthentication.clientAddress(connection)).chain(ip -> {
             // Fully qualified: OpenAPI's @Operation annotation holds the short name in this class.
             io.paasoperator.contract.Operation operation = reader.readOperation(body);
             if (!id.equals(operation.id())) {

@@ -2,6 +2,7 @@ package io.paasoperator.apiserver.api;
 
 import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.apiserver.resource.ResourceStore;
+import io.paasoperator.apiserver.security.AuthFailures;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.ResourceKind;
 import io.smallrye.mutiny.Uni;
@@ -19,22 +20,27 @@ public class AgentReports {
 
     private final HostStore hosts;
     private final ResourceStore resources;
-    public AgentReports(HostStore hosts, ResourceStore resources) {
+    private final AuthFailures failures;
+
+    public AgentReports(HostStore hosts, ResourceStore resources, AuthFailures failures) {
         this.hosts = hosts;
         this.resources = resources;
+        this.failures = failures;
     }
 
     /**
      * Emits the host whose agent sent {@code authorization} when it is the secret of an agent on one of the resource's
-     * hosts (listed, or being removed); else fails with 401 or 403.
+     * hosts (listed, or being removed); else fails with 401 or 403. A 401 counts against {@code clientAddress}.
      */
-    public Uni<String> authorize(ResourceKind kind, String name, String authorization) {
+    public Uni<String> authorize(ResourceKind kind, String name, String authorization, String clientAddress) {
         if (authorization == null || !authorization.startsWith(BEARER) || authorization.length() == BEARER.length()) {
+            failures.failed(clientAddress);
             return Uni.createFrom().failure(ProblemException.unauthorized(
                     "reports are taken from agents only, with their host's secret as a bearer token"));
         }
         return hosts.bySecret(authorization.substring(BEARER.length())).chain(host -> {
             if (host == null) {
+                failures.failed(clientAddress);
                 return Uni.createFrom().failure(ProblemException.unauthorized("the bearer token is not an agent's secret"));
             }
             return resources.get(kind, name).map(record -> {

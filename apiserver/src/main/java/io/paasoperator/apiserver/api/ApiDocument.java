@@ -18,7 +18,7 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
  * Finishes the OpenAPI document that the annotations and {@code META-INF/openapi.yaml} make. Each {@code {kind}} route
  * is written out once per kind ({@code /apis/v1alpha1/database/…}, {@code …/middleware/…}): a generated client gets a
  * class per kind with methods named for it, and no path can be read two ways ({@code /hosts/{ip}} against
- * {@code /{kind}/create}). Every route answers 401, 500 and 503 alike, so those are added here, not on each method.
+ * {@code /{kind}/create}). Every route answers 401, 429, 500 and 503 alike, so those are added here, not on each method.
  */
 public class ApiDocument implements OASFilter {
 
@@ -39,7 +39,7 @@ public class ApiDocument implements OASFilter {
                 written.addPathItem(path, item);
             }
         });
-        written.getPathItems().values().forEach(item -> item.getOperations().values().forEach(ApiDocument::addCommonErrors));
+        written.getPathItems().values().forEach(item -> item.getOperations().forEach(ApiDocument::addCommonErrors));
         document.setPaths(written);
     }
 
@@ -68,10 +68,17 @@ public class ApiDocument implements OASFilter {
         return parameter.getIn() == Parameter.In.PATH && parameter.getName().equals("kind");
     }
 
-    /** Adds 401, 500 and 503 where the operation does not say more, and lists the responses by status. */
-    private static void addCommonErrors(Operation operation) {
+    /**
+     * Adds what any route may answer where the operation does not say more — 401, 429, 500, 503, and 403 for a token
+     * whose role is short on every route but reads — and lists the responses by status.
+     */
+    private static void addCommonErrors(PathItem.HttpMethod method, Operation operation) {
         Map<String, APIResponse> responses = new TreeMap<>(operation.getResponses().getAPIResponses());
         responses.putIfAbsent("401", OASFactory.createAPIResponse().ref("Unauthorized"));
+        if (method != PathItem.HttpMethod.GET) {
+            responses.putIfAbsent("403", OASFactory.createAPIResponse().ref("Forbidden"));
+        }
+        responses.putIfAbsent("429", OASFactory.createAPIResponse().ref("TooManyRequests"));
         responses.putIfAbsent("500", OASFactory.createAPIResponse().ref("InternalError"));
         responses.putIfAbsent("503", OASFactory.createAPIResponse().ref("Unavailable"));
         APIResponses sorted = OASFactory.createAPIResponses();

@@ -7,6 +7,7 @@ import io.paasoperator.apiserver.host.HostKeys;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.apiserver.resource.ResourceStore;
+import io.paasoperator.apiserver.security.CurrentCaller;
 import io.paasoperator.contract.ProblemException;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DELETE;
@@ -32,10 +33,12 @@ public class HostApi {
 
     private final HostStore hosts;
     private final ResourceStore resources;
+    private final CurrentCaller caller;
 
-    public HostApi(HostStore hosts, ResourceStore resources) {
+    public HostApi(HostStore hosts, ResourceStore resources, CurrentCaller caller) {
         this.hosts = hosts;
         this.resources = resources;
+        this.caller = caller;
     }
 
     @GET
@@ -74,7 +77,7 @@ public class HostApi {
     @APIResponse(responseCode = "409", ref = "Conflict", description = "A resource still lists the host")
     public Uni<Forgotten> forget(@RestPath String ip) {
         String address = address(ip);
-        return resources.forgetRemovedHost(address).chain(count -> hosts.delete(address).map(known -> {
+        return resources.forgetRemovedHost(address, caller.name()).chain(count -> hosts.delete(address).map(known -> {
             if (count == 0 && !known) {
                 throw unknown(ip);
             }

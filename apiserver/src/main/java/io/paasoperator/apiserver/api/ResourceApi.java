@@ -11,6 +11,7 @@ import io.paasoperator.apiserver.resource.ResourceDocuments;
 import io.paasoperator.apiserver.resource.ResourceRecord;
 import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.apiserver.resource.SpecValidator;
+import io.paasoperator.apiserver.security.CurrentCaller;
 import io.paasoperator.apiserver.resource.ResourceViews.DeleteResult;
 import io.paasoperator.apiserver.resource.ResourceViews.EventView;
 import io.paasoperator.apiserver.resource.ResourceViews.ResourcePage;
@@ -66,9 +67,10 @@ public class ResourceApi {
     private final ResourceDocuments documents;
     private final BodyLimit bodyLimit;
     private final Reconciler reconciler;
+    private final CurrentCaller caller;
 
     public ResourceApi(ResourceStore store, History history, RequestReader reader, SpecValidator validator,
-            ResourceDocuments documents, BodyLimit bodyLimit, Reconciler reconciler) {
+            ResourceDocuments documents, BodyLimit bodyLimit, Reconciler reconciler, CurrentCaller caller) {
         this.store = store;
         this.history = history;
         this.reader = reader;
@@ -76,6 +78,7 @@ public class ResourceApi {
         this.documents = documents;
         this.bodyLimit = bodyLimit;
         this.reconciler = reconciler;
+        this.caller = caller;
     }
 
     @POST
@@ -96,7 +99,7 @@ public class ResourceApi {
         bodyLimit.checkReadLength(body);
         CreateRequest request = validator.validate(reader.readCreate(body, resourceKind));
         return store.refuseConflictingAgents(resourceKind, request.name(), request.hosts())
-                .chain(() -> store.create(resourceKind, request)).invoke(this::wake).map(record -> RestResponse.ResponseBuilder.<ResourceView>
+                .chain(() -> store.create(resourceKind, request, caller.name())).invoke(this::wake).map(record -> RestResponse.ResponseBuilder.<ResourceView>
                 created(URI.create("/apis/v1alpha1/" + resourceKind.wire() + "/" + record.name))
                 .entity(documents.view(record)).build());
     }
@@ -170,7 +173,7 @@ public class ResourceApi {
                     + " PUT /{kind}/{name}/running, stopped, not-installed or restart");
         }
         return store.refuseConflictingAgents(resourceKind, name, request.hosts())
-                .chain(() -> store.replaceSpec(resourceKind, request, ifMatch)).invoke(this::wake).map(this::withEtag);
+                .chain(() -> store.replaceSpec(resourceKind, request, ifMatch, caller.name())).invoke(this::wake).map(this::withEtag);
     }
 
     @GET
@@ -194,7 +197,7 @@ public class ResourceApi {
     public Uni<RestResponse<StatusView>> expect(@RestPath String kind, @RestPath String name,
             @Parameter(description = "The state to expect", schema = @Schema(implementation = ExpectedState.class))
             @RestPath String target) {
-        return store.setExpect(kind(kind), name, ExpectedState.fromWire(target)).invoke(this::wake).map(ResourceApi::accepted);
+        return store.setExpect(kind(kind), name, ExpectedState.fromWire(target), caller.name()).invoke(this::wake).map(ResourceApi::accepted);
     }
 
     @PUT
@@ -206,7 +209,7 @@ public class ResourceApi {
     @APIResponse(responseCode = "404", ref = "NotFound")
     @APIResponse(responseCode = "409", ref = "Conflict", description = "Not expected running, or being uninstalled")
     public Uni<RestResponse<StatusView>> restart(@RestPath String kind, @RestPath String name) {
-        return store.requestRestart(kind(kind), name).invoke(this::wake).map(ResourceApi::accepted);
+        return store.requestRestart(kind(kind), name, caller.name()).invoke(this::wake).map(ResourceApi::accepted);
     }
 
     @DELETE
@@ -228,12 +231,12 @@ public class ResourceApi {
             if (!uninstall.equals("true")) {
                 throw ProblemException.invalidField("uninstall", "must be true or false");
             }
-            return store.startDeleting(resourceKind, name).invoke(this::wake)
+            return store.startDeleting(resourceKind, name, caller.name()).invoke(this::wake)
                     .map(record -> RestResponse.accepted(new DeleteResult(name, "uninstalling " + resourceKind.wire() + " '" + name
                             + "' from every host; the record goes once that is done")))
                     .onFailure(ResourceApi::isNotFound).recoverWithItem(() -> RestResponse.ok(new DeleteResult(name, missing)));
         }
-        return store.delete(resourceKind, name).invoke(reconciler::forget).map(deleted -> RestResponse.ok(deleted == null
+        return store.delete(resourceKind, name, caller.name()).invoke(reconciler::forget).map(deleted -> RestResponse.ok(deleted == null
                 ? new DeleteResult(name, missing) : new DeleteResult(name, "deleted " + resourceKind.wire() + " '" + name + "'")));
     }
 

@@ -82,8 +82,19 @@ public class ResourceEvent extends PanacheEntityBase {
     /** The host the event is about; null for the resource as a whole. */
     public String host;
 
+    /** For a change made through the API: the name of the token that made it (never the token). */
+    public String actor;
+
     /** Persists a unit of work's events; none is fine (Panache's own persist refuses an empty list). */
     public static Uni<Void> persistAll(List<ResourceEvent> events) {
+        return persistAll(events, null);
+    }
+
+    /** {@link #persistAll(List)}, naming {@code actor} (when not null) on the events the API caused. */
+    public static Uni<Void> persistAll(List<ResourceEvent> events, String actor) {
+        if (actor != null) {
+            events.stream().filter(e -> BY_API.equals(e.cause)).forEach(e -> e.actor = actor);
+        }
         return events.isEmpty() ? Uni.createFrom().voidItem() : persist(events);
     }
 

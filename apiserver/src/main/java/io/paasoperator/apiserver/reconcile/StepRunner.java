@@ -247,7 +247,7 @@ public class StepRunner {
 
     /** {@code DELETE …?uninstall=true} is done on every host: the record goes, and the agents forget the application. */
     private Uni<Instant> finishDeletion(ResourceKey key) {
-        return store.deleteIf(key.kind(), key.name(), StepRunner::uninstalledForDeletion).call(deleted -> deleted == null
+        return store.deleteIf(key.kind(), key.name(), StepRunner::uninstalledForDeletion, null).call(deleted -> deleted == null
                 ? Uni.createFrom().voidItem() : forgetEverywhere(deleted)).replaceWith((Instant) null);
     }
 

@@ -70,7 +70,7 @@ public class ResourceStore {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
-    public Uni<ResourceRecord> create(ResourceKind kind, CreateRequest request) {
+    public Uni<ResourceRecord> create(ResourceKind kind, CreateRequest request, String actor) {
         Instant now = now();
         Map<String, String> metadata = new LinkedHashMap<>(request.app().metadata() == null ? Map.of() : request.app().metadata());
         metadata.put(SpecValidator.CREATE_AT, CREATE_AT_FORMAT.format(ZonedDateTime.ofInstant(now, clock.getZone())));
@@ -79,7 +79,7 @@ public class ResourceStore {
         // A new entity per attempt: one that a failed attempt persisted carries that attempt's id.
         return database.transaction(() -> ResourceRecord.create(kind, request.name(), app, hosts, request.ips(),
                                 request.maxInFlight(), request.expect(), request.realtime(), now).<ResourceRecord>persist()
-                        .call(saved -> ResourceEvent.persistAll(saved.drainEvents()))
+                        .call(saved -> ResourceEvent.persistAll(saved.drainEvents(), actor))
                         .call(saved -> syncRows("resource_host", saved, Set.of(), saved.hostIps())))
                 .onFailure(ResourceStore::isUniqueViolation)
                 .transform(e -> ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists"));
@@ -111,14 +111,14 @@ public class ResourceStore {
     }
 
     /** Sets the expected state; answered once stored. A resource being deleted takes no new expectation. */
-    public Uni<ResourceRecord> setExpect(ResourceKind kind, String name, ExpectedState expect) {
+    public Uni<ResourceRecord> setExpect(ResourceKind kind, String name, ExpectedState expect, String actor) {
         return update(kind, name, record -> {
             refuseWhileDeleting(record);
             record.changeExpect(expect, now());
-        });
+        }, actor);
     }
 
-    public Uni<ResourceRecord> requestRestart(ResourceKind kind, String name) {
+    public Uni<ResourceRecord> requestRestart(ResourceKind kind, String name, String actor) {
         return update(kind, name, record -> {
             refuseWhileDeleting(record);
             if (record.expect != ExpectedState.RUNNING) {
@@ -126,16 +126,16 @@ public class ResourceStore {
                         + record.expect.wire() + "': PUT running first");
             }
             record.requestRestart(now());
-        });
+        }, actor);
     }
 
     /** {@code DELETE …?uninstall=true}: every host is driven to not-installed, then the record goes. */
-    public Uni<ResourceRecord> startDeleting(ResourceKind kind, String name) {
+    public Uni<ResourceRecord> startDeleting(ResourceKind kind, String name, String actor) {
         return update(kind, name, record -> {
             if (!record.deleting) {
                 record.startDeleting(now());
             }
-        });
+        }, actor);
     }
 
     /**
@@ -143,7 +143,7 @@ public class ResourceStore {
      * current entity tag. Passwords given as {@code ******} keep the stored ones; {@code CreateAt} stays as created.
      * Emits the record, written only when something changed.
      */
-    public Uni<ResourceRecord> replaceSpec(ResourceKind kind, CreateRequest request, String ifMatch) {
+    public Uni<ResourceRecord> replaceSpec(ResourceKind kind, CreateRequest request, String ifMatch, String actor) {
         return update(kind, request.name(), record -> {
             if (ifMatch != null && !ifMatch.equals(ResourceDocuments.etag(record)) && !ifMatch.equals("*")) {
                 throw new ProblemException(412, "Precondition Failed", kind.wire() + " '" + request.name() + "' was changed since "
@@ -173,7 +173,7 @@ public class ResourceStore {
             record.replaceSpec(documents.storeApp(newApp), documents.storeSealedHosts(newHosts), request.ips(),
                     documents.storeSealedHosts(retired), request.maxInFlight(), newGeneration,
                     documents.storeApp(oldApp), now());
-        });
+        }, actor);
     }
 
     /**
@@ -207,7 +207,7 @@ public class ResourceStore {
      * Forgets host {@code ip} wherever it is still being removed (an administrator's decision for a host that is gone
      * for good). Fails with a 409 naming a resource whose spec still lists it. Emits how many resources let it go.
      */
-    public Uni<Integer> forgetRemovedHost(String ip) {
+    public Uni<Integer> forgetRemovedHost(String ip, String actor) {
         return onHosts(List.of(ip), Integer.MAX_VALUE).invoke(others -> others.stream().filter(other -> other.lists(ip)).findFirst()
                         .ifPresent(listing -> refuseListed(listing.toString(), ip)))
                 .onItem().transformToMulti(others -> io.smallrye.mutiny.Multi.createFrom().iterable(others))
@@ -217,7 +217,7 @@ public class ResourceStore {
                     }
                     record.dropHost(ip, documents.retiredHostsWithout(record, ip), now());
                     record.dueAt = now(); // a deletion waiting for this host can finish now
-                }))
+                }, actor))
                 .collect().asList().map(List::size);
     }
 
@@ -259,7 +259,12 @@ public class ResourceStore {
      * transaction runs again on fresh data (at once, on the same event loop: a delayed retry would leave its context).
      */
     public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
-        return transaction(() -> change(kind, name, change));
+        return update(kind, name, change, null);
+    }
+
+    /** {@link #update}, for a change an API caller asked for: its events name {@code actor}. */
+    public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change, String actor) {
+        return transaction(() -> change(kind, name, change, actor));
     }
 
     /**
@@ -274,12 +279,12 @@ public class ResourceStore {
                                 .setParameter("ip", ip).getResultList()
                                 .chain(() -> session.createNativeQuery("select count(*) from host_action where ip = :ip", Long.class)
                                         .setParameter("ip", ip).getSingleResult()))
-                        .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem() : change(kind, name, change)));
+                        .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem() : change(kind, name, change, null)));
     }
 
     /** Deletes the record (never the application on its hosts). Emits the deleted record, or null when there was none. */
-    public Uni<ResourceRecord> delete(ResourceKind kind, String name) {
-        return deleteIf(kind, name, record -> true);
+    public Uni<ResourceRecord> delete(ResourceKind kind, String name, String actor) {
+        return deleteIf(kind, name, record -> true, actor);
     }
 
     /**
@@ -290,7 +295,7 @@ public class ResourceStore {
      * concurrent deletes completed each other's statements, from the wrong event loop (HR000069) or never (a request
      * hanging with its transaction open).
      */
-    public Uni<ResourceRecord> deleteIf(ResourceKind kind, String name, Predicate<ResourceRecord> condition) {
+    public Uni<ResourceRecord> deleteIf(ResourceKind kind, String name, Predicate<ResourceRecord> condition, String actor) {
         if (!NamingRules.isResourceName(name)) {
             return Uni.createFrom().nullItem();
         }
@@ -307,7 +312,8 @@ public class ResourceStore {
                                                 .createNativeQuery("delete from host_action where kind = :kind and name = :name")
                                                 .setParameter("kind", kind.wire()).setParameter("name", name).executeUpdate()
                                                 .chain(() -> syncRows("resource_host", record, record.hostIps(), Set.of()))))
-                                        .chain(() -> record.deletedEvent(now()).persist()).replaceWith(record)));
+                                        .chain(() -> ResourceEvent.persistAll(List.of(record.deletedEvent(now())), actor))
+                                        .replaceWith(record)));
     }
 
     /** Adds an event about host {@code ip} to a resource's history, the resource itself unchanged (a bootstrap's progress). */
@@ -368,12 +374,12 @@ public class ResourceStore {
     }
 
     /** Within a transaction: reads the resource, changes it, writes the history and the host rows the change implies. */
-    private Uni<ResourceRecord> change(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
+    private Uni<ResourceRecord> change(ResourceKind kind, String name, Consumer<ResourceRecord> change, String actor) {
         return find(kind, name).chain(record -> {
             Set<String> hostsBefore = record.hostIps();
             Set<String> actionsBefore = record.inFlightHosts();
             change.accept(record);
-            return ResourceEvent.persistAll(record.drainEvents())
+            return ResourceEvent.persistAll(record.drainEvents(), actor)
                     .chain(() -> syncRows("resource_host", record, hostsBefore, record.hostIps()))
                     .chain(() -> syncRows("host_action", record, actionsBefore, record.inFlightHosts()))
                     .replaceWith(record);

@@ -70,11 +70,11 @@ public final class ResourceViews {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @Schema(requiredProperties = {"at", "type"})
-    public record EventView(Instant at, String type, String host, String from, String to, String cause, String message,
+    public record EventView(Instant at, String type, String host, String from, String to, String cause, String actor, String message,
             @JsonProperty("operation_id") String operationId, @JsonProperty("exit_code") Integer exitCode,
             @JsonProperty("duration_ms") Long durationMs, @JsonProperty("output_tail") String outputTail) {
         public static EventView of(ResourceEvent event) {
-            return new EventView(event.at, event.type, event.host, event.oldValue, event.newValue, event.cause, event.message,
+            return new EventView(event.at, event.type, event.host, event.oldValue, event.newValue, event.cause, event.actor, event.message,
                     event.operationId, event.exitCode, event.durationMs, event.outputTail);
         }
     }

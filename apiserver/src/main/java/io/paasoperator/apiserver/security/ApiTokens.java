@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.security;
 
+import io.paasoperator.contract.WireValue;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -12,13 +13,16 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The bearer tokens API clients must present. From {@code PAAS_API_TOKENS} (comma-separated: several are valid at once,
- * so a token can be rotated without downtime); with none configured — the zero-configuration mode — one is generated
- * on first start, printed once on the console, and only its SHA-256 hash is kept, in the data directory, readable by
- * its owner alone. Tokens are compared as hashes, in constant time.
+ * The bearer tokens API clients must present. From {@code PAAS_API_TOKENS}, comma-separated (several are valid at once,
+ * so a token can be rotated without downtime), each {@code name:role:token} or a bare token, which is an admin named
+ * {@code token-<position>}. With none configured — the zero-configuration mode — one is generated on first start,
+ * printed once on the console, and only its SHA-256 hash is kept, in the data directory, readable by its owner alone.
+ * Tokens are compared as hashes, in constant time.
  */
 @Singleton
 @Startup // reads or writes the hash file at boot, never on an event loop
@@ -26,22 +30,57 @@ public class ApiTokens {
 
     static final String HASH_FILE = "api-token.sha256";
 
-    private final List<byte[]> hashes;
+    static final String LOCAL_NAME = "local";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
+
+    private record Entry(Caller caller, byte[] hash) {
+    }
+
+    private final List<Entry> entries;
 
     public ApiTokens(@ConfigProperty(name = "paas.api-tokens") Optional<List<String>> configured,
             @ConfigProperty(name = "paas.data-dir") Path dataDir) {
         List<String> tokens = configured.orElse(List.of()).stream().map(String::trim).filter(t -> !t.isEmpty()).toList();
-        this.hashes = tokens.isEmpty() ? List.of(localToken(dataDir.resolve(HASH_FILE))) : tokens.stream().map(Secrets::sha256).toList();
+        this.entries = tokens.isEmpty() ? List.of(new Entry(new Caller(LOCAL_NAME, Role.ADMIN), localToken(dataDir.resolve(HASH_FILE))))
+                : IntStream.range(0, tokens.size()).mapToObj(i -> entry(tokens.get(i), i + 1)).toList();
     }
 
-    /** Whether {@code token} is one of the valid ones; the time taken does not depend on where they differ. */
-    public boolean accepts(String token) {
+    /**
+     * Who presents {@code token}, if it is one of the valid ones. Every entry is compared, so the time taken does not
+     * depend on which one matches or where they differ.
+     */
+    public Optional<Caller> caller(String token) {
         byte[] presented = Secrets.sha256(token);
-        boolean accepted = false;
-        for (byte[] valid : hashes) {
-            accepted |= MessageDigest.isEqual(valid, presented);
+        Caller found = null;
+        for (Entry entry : entries) {
+            if (MessageDigest.isEqual(entry.hash(), presented)) {
+                found = entry.caller();
+            }
         }
-        return accepted;
+        return Optional.ofNullable(found);
+    }
+
+    /** {@code name:role:token}, or a bare token (a token holding ':' must use the first form). Refuses a bad entry by position, never echoing it. */
+    private static Entry entry(String configured, int position) {
+        String[] parts = configured.split(":", 3);
+        if (parts.length < 3) {
+            if (parts.length == 2) {
+                throw new IllegalArgumentException("PAAS_API_TOKENS entry " + position + " is neither name:role:token nor a bare token"
+                        + " without ':'");
+            }
+            return new Entry(new Caller("token-" + position, Role.ADMIN), Secrets.sha256(configured));
+        }
+        Role role = WireValue.parse(Role.class, parts[1]).orElseThrow(() -> new IllegalArgumentException(
+                "PAAS_API_TOKENS entry " + position + ": the role must be viewer, operator or admin"));
+        if (!NAME.matcher(parts[0]).matches()) {
+            throw new IllegalArgumentException("PAAS_API_TOKENS entry " + position
+                    + ": the name must be 1-64 letters, digits, '_', '.', '@' or '-', starting with a letter or digit");
+        }
+        if (parts[2].length() < 16) {
+            throw new IllegalArgumentException("PAAS_API_TOKENS entry " + position + " (" + parts[0] + "): the token must be at"
+                    + " least 16 characters");
+        }
+        return new Entry(new Caller(parts[0], role), Secrets.sha256(parts[2]));
     }
 
     /** The local mode's token: its hash from the file, or a new token, printed once, whose hash goes into the file. */

@@ -303,7 +303,7 @@ class StepRunnerTest {
     void aRemovedHostIsUninstalledThenDroppedAndItsAgentForgetsTheApp() {
         ResourceKey key = create("db1", RealtimeState.RUNNING, IP1, IP2);
         // PUT with IP2 gone from the host list (a new generation: IP1 rolls out meanwhile, which is not looked at here)
-        store.replaceSpec(KIND, new CreateRequest("db1", List.of(hostSpec(IP1)), APP, null, null, false, 1), null)
+        store.replaceSpec(KIND, new CreateRequest("db1", List.of(hostSpec(IP1)), APP, null, null, false, 1), null, "test")
                 .await().indefinitely();
         assertTrue(host(key, IP2).removing());
 
@@ -622,7 +622,7 @@ class StepRunnerTest {
     @Test
     void aDeletionWithUninstallFinishedRemovesTheRecordAndEveryAgentForgetsTheApp() {
         ResourceKey key = create("db1", RealtimeState.RUNNING, IP1, IP2);
-        store.startDeleting(KIND, "db1").await().indefinitely();
+        store.startDeleting(KIND, "db1", "test").await().indefinitely();
 
         pass(key);
         assertEquals(List.of(Action.STOP, Action.STOP), agents.submits.stream().map(Submit::action).toList());

@@ -53,7 +53,7 @@ public class InMemoryResourceStore extends ResourceStore {
     // ---- the store's API, as StepRunner uses it ----
 
     @Override
-    public Uni<ResourceRecord> create(ResourceKind kind, CreateRequest request) {
+    public Uni<ResourceRecord> create(ResourceKind kind, CreateRequest request, String actor) {
         return Uni.createFrom().item(() -> {
             Instant now = now();
             Map<String, String> metadata = new LinkedHashMap<>(request.app().metadata() == null ? Map.of() : request.app().metadata());
@@ -80,7 +80,7 @@ public class InMemoryResourceStore extends ResourceStore {
     }
 
     @Override
-    public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
+    public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change, String actor) {
         return Uni.createFrom().item(() -> write(kind, name, change, null, 0));
     }
 
@@ -91,7 +91,7 @@ public class InMemoryResourceStore extends ResourceStore {
     }
 
     @Override
-    public Uni<ResourceRecord> deleteIf(ResourceKind kind, String name, Predicate<ResourceRecord> condition) {
+    public Uni<ResourceRecord> deleteIf(ResourceKind kind, String name, Predicate<ResourceRecord> condition, String actor) {
         return Uni.createFrom().item(() -> {
             synchronized (this) {
                 if (!NamingRules.isResourceName(name)) {

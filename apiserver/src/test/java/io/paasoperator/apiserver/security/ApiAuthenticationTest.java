@@ -3,6 +3,8 @@ package io.paasoperator.apiserver.security;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
 import io.quarkus.test.common.TestResourceScope;
@@ -13,7 +15,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Raw HTTP, without the suite's default token, to see what a client without one gets. */
@@ -67,6 +71,74 @@ class ApiAuthenticationTest {
         assertEquals(201, call("POST", "/apis/v1alpha1/middleware/create", Seeds.minimalBody(name, "stopped", "stopped"),
                 "test-token-current").statusCode());
         assertEquals(200, call("GET", "/apis/v1alpha1/middleware/" + name, null, "test-token-next").statusCode());
+    }
+
+    /** Each role against each route: allowed means anything but 401 and 403; short means a 403 naming the role. */
+    @Test
+    void eachRoleMayDoWhatItsRoleCoversAndNoMore() throws Exception {
+        String name = Seeds.uniqueName("roles");
+        assertEquals(201, call("POST", "/apis/v1alpha1/database/create", Seeds.minimalBody(name, "stopped", "stopped"),
+                "test-token-current").statusCode());
+        String at = "/apis/v1alpha1/database/" + name;
+        // route → the least role it needs
+        List<String[]> routes = List.of(
+                new String[] {"GET", "/apis/v1alpha1/database", null, "viewer"},
+                new String[] {"GET", at, null, "viewer"},
+                new String[] {"GET", at + "/status", null, "viewer"},
+                new String[] {"GET", at + "/events", null, "viewer"},
+                new String[] {"GET", "/apis/v1alpha1/database/status/changed/0101", null, "viewer"},
+                new String[] {"GET", "/apis/v1alpha1/hosts", null, "viewer"},
+                new String[] {"PUT", at + "/stopped", "", "operator"},
+                new String[] {"PUT", at + "/not-installed", "", "operator"},
+                new String[] {"PUT", at + "/restart", "", "operator"},
+                new String[] {"PUT", at + "/running", "", "operator"},
+                new String[] {"PUT", at, Seeds.minimalBody(name, "stopped", "stopped").replaceAll(",\\s*\"status\": \\{[^}]*}", ""),
+                        "admin"},
+                new String[] {"POST", "/apis/v1alpha1/database/create", Seeds.minimalBody(name + "-2", "stopped", "stopped"), "admin"},
+                new String[] {"DELETE", "/apis/v1alpha1/hosts/127.0.0.2/host-key", null, "admin"},
+                new String[] {"DELETE", at + "-2", null, "admin"});
+        Map<String, String> tokens = new LinkedHashMap<>();
+        tokens.put("viewer", "test-viewer-token-0001");
+        tokens.put("operator", "test-operator-token-01");
+        tokens.put("admin", "test-token-current");
+        List<String> roles = List.copyOf(tokens.keySet());
+        for (String[] route : routes) {
+            for (String role : roles) {
+                HttpResponse<String> answer = call(route[0], route[1], route[2], tokens.get(role));
+                boolean allowed = roles.indexOf(role) >= roles.indexOf(route[3]);
+                String what = route[0] + " " + route[1] + " as " + role + ": " + answer.body();
+                if (allowed) {
+                    assertTrue(answer.statusCode() != 401 && answer.statusCode() != 403, what);
+                } else {
+                    assertEquals(403, answer.statusCode(), what);
+                    assertEquals("application/problem+json", answer.headers().firstValue("content-type").orElse(""));
+                    assertTrue(answer.body().contains("is a " + role) && answer.body().contains("needs " + route[3]), what);
+                }
+            }
+        }
+    }
+
+    /** Every change made through the API names the token that made it in the history; never the token itself. */
+    @Test
+    void eventsNameTheActorOfEachChange() throws Exception {
+        String name = Seeds.uniqueName("actor");
+        String at = "/apis/v1alpha1/middleware/" + name;
+        assertEquals(201, call("POST", "/apis/v1alpha1/middleware/create", Seeds.minimalBody(name, "stopped", "stopped"),
+                "test-token-current").statusCode());
+        assertEquals(202, call("PUT", at + "/running", "", "test-operator-token-01").statusCode());
+        assertEquals(202, call("DELETE", at + "?uninstall=true", null, "test-token-next").statusCode());
+        String events = call("GET", at + "/events", null, "test-viewer-token-0001").body();
+        JsonNode history = new ObjectMapper().readTree(events);
+        Map<String, String> actorByType = new LinkedHashMap<>();
+        history.forEach(e -> actorByType.merge(e.path("type").asText() + ":" + e.path("to").asText(), e.path("actor").asText("-"),
+                (a, b) -> a + "," + b));
+        assertEquals("token-1", actorByType.get("created:"), events);
+        assertEquals("test-operator", actorByType.get("expect:running"), events);
+        assertEquals("token-2", actorByType.get("uninstall-requested:"), events);
+        assertEquals("token-2", actorByType.get("expect:not-installed"), events);
+        for (String secret : List.of("test-token-current", "test-operator-token-01", "test-token-next")) {
+            assertTrue(!events.contains(secret), "a token in the history");
+        }
     }
 
     @Test
