@@ -70,6 +70,6 @@ public record AgentRequest(
 
     public AppSpec app() {
         return new AppSpec(repoUrl, install, start, stop, restart, check, uninstall, packageFile, metadata, checksums,
-                timeouts, checkInterval);
+                timeouts, checkInterval, null);
     }
 }

@@ -2,6 +2,7 @@ package io.paasoperator.contract;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,6 +13,8 @@ import java.util.Map;
  * @param checksums file name to {@code sha256:<hex>}, verified after download
  * @param timeouts action name to seconds, overriding the agent's defaults
  * @param checkInterval seconds between two health checks, overriding the apiserver's default; null for that default
+ * @param secretMetadata metadata keys whose values are secrets besides those named like one (see
+ *     {@link AppSpecRules#isSecret}): sealed at rest, shown as ******, handed to scripts only
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AppSpec(
@@ -26,7 +29,8 @@ public record AppSpec(
         Map<String, String> metadata,
         Map<String, String> checksums,
         Map<String, Integer> timeouts,
-        @JsonProperty("check_interval") Integer checkInterval) {
+        @JsonProperty("check_interval") Integer checkInterval,
+        @JsonProperty("secret_metadata") List<String> secretMetadata) {
 
     /** The script that performs {@code action}, or null when the resource has none (only restart is optional). */
     public String scriptFor(Action action) {
@@ -42,6 +46,6 @@ public record AppSpec(
 
     public AppSpec withMetadata(Map<String, String> newMetadata) {
         return new AppSpec(repoUrl, install, start, stop, restart, check, uninstall, packageFile,
-                newMetadata, checksums, timeouts, checkInterval);
+                newMetadata, checksums, timeouts, checkInterval, secretMetadata);
     }
 }

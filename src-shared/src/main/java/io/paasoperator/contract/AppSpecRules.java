@@ -53,6 +53,7 @@ public final class AppSpecRules {
             }
         }
         validateMetadata(app.metadata(), field + ".metadata", maxMetadataEntries, errors);
+        validateSecretMetadata(app.secretMetadata(), field + ".secret_metadata", maxMetadataEntries, errors);
         if (app.checksums() != null) {
             app.checksums().forEach((file, sum) -> {
                 if (!files.contains(file)) {
@@ -97,6 +98,30 @@ public final class AppSpecRules {
             }
         } catch (URISyntaxException e) {
             errors.add(new FieldError(field, "is not a valid URL: " + e.getReason()));
+        }
+    }
+
+    /** Metadata key endings that mark a value as a secret without being listed in {@code secret_metadata}. */
+    public static final List<String> SECRET_ENDINGS = List.of("PASSWD", "PASSWORD", "SECRET", "TOKEN", "KEY");
+
+    /** Whether metadata {@code key} of {@code app} holds a secret: listed as one, or named like one (any case). */
+    public static boolean isSecret(AppSpec app, String key) {
+        String upper = key.toUpperCase(java.util.Locale.ROOT);
+        return (app.secretMetadata() != null && app.secretMetadata().contains(key)) || SECRET_ENDINGS.stream().anyMatch(upper::endsWith);
+    }
+
+    private static void validateSecretMetadata(List<String> keys, String field, int maxMetadataEntries, List<FieldError> errors) {
+        if (keys == null) {
+            return;
+        }
+        if (keys.size() > maxMetadataEntries) {
+            errors.add(new FieldError(field, "lists " + keys.size() + " keys; at most " + maxMetadataEntries + " are allowed"));
+            return;
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            if (keys.get(i) == null || !NamingRules.isEnvironmentName(keys.get(i))) {
+                errors.add(new FieldError(field + "[" + i + "]", "must be a metadata key ([A-Za-z_][A-Za-z0-9_]*)"));
+            }
         }
     }
 

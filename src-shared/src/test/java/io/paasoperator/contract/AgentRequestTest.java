@@ -14,7 +14,7 @@ class AgentRequestTest {
 
     private static AppSpec app(Integer checkInterval) {
         return new AppSpec("http://127.0.0.1/repo/", "i.sh", "s.sh", "t.sh", null, "c.sh", "u.sh", "pkg.tgz",
-                Map.of("APP_USER", "mysql"), null, Map.of("install", 60), checkInterval);
+                Map.of("APP_USER", "mysql"), null, Map.of("install", 60), checkInterval, null);
     }
 
     @Test

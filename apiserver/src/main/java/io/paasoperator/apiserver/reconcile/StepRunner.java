@@ -106,7 +106,7 @@ public class StepRunner {
             return finishDeletion(key);
         }
         Desired desired = documents.desired(record);
-        AppSpec app = documents.app(record);
+        AppSpec app = documents.openedApp(record);
         Duration silence = silence(app);
         List<HostState> hosts = record.hostStates();
         List<Step> decided = hosts.stream().map(host -> StateMachine.next(desired, hosts, host, now, timing, silence)).toList();

@@ -3,6 +3,7 @@ package io.paasoperator.apiserver.resource;
 import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.apiserver.security.SecretCipher;
 import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
@@ -17,8 +18,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * After a key rotation (PAAS_SECRET_KEY new, PAAS_SECRET_KEY_PREVIOUS old), re-seals every stored host credential
- * and agent secret under the current key, each row in its own compare-and-set write. Runs once at start-up, before the apiserver
+ * After a key rotation (PAAS_SECRET_KEY new, PAAS_SECRET_KEY_PREVIOUS old), re-seals every stored host credential,
+ * secret metadata value and agent secret under the current key, each row in its own compare-and-set write. Runs once at start-up, before the apiserver
  * serves, and only when previous keys are set; after it, the previous keys can be removed from the configuration.
  */
 @ApplicationScoped
@@ -71,6 +72,12 @@ public class KeyRotation {
             if (sealedWithOlderKey(hosts) || sealedWithOlderKey(retired)) {
                 record.hosts = documents.storeHosts(opened(hosts));
                 record.retiredHosts = documents.storeHosts(opened(retired));
+                changed[0] = true;
+            }
+            AppSpec app = documents.app(record);
+            AppSpec resealed = documents.resealed(app);
+            if (!resealed.equals(app)) {
+                record.appSpec = documents.storeSealedApp(resealed);
                 changed[0] = true;
             }
         }).map(ignored -> changed[0]);

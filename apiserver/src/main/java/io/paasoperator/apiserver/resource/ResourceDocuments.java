@@ -8,13 +8,21 @@ import io.paasoperator.apiserver.rules.Desired;
 import io.paasoperator.apiserver.rules.Summary;
 import io.paasoperator.apiserver.security.SecretCipher;
 import io.paasoperator.contract.AppSpec;
+import io.paasoperator.contract.AppSpecRules;
 import jakarta.inject.Singleton;
 import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ProblemException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BinaryOperator;
+import java.util.function.UnaryOperator;
 
-/** The JSON documents a {@link ResourceRecord} stores: the app spec, and the hosts with their passwords encrypted. */
+/**
+ * The JSON documents a {@link ResourceRecord} stores: the app spec with its secret metadata values sealed, and the
+ * hosts with their passwords sealed. Opened only where they are about to be used (a call to an agent, an SSH login).
+ */
 @Singleton
 public class ResourceDocuments {
 
@@ -29,12 +37,82 @@ public class ResourceDocuments {
         this.cipher = cipher;
     }
 
-    public String storeApp(AppSpec app) {
-        return write(app);
+    /** A new app spec as stored: its secret metadata values sealed. */
+    public String storeApp(AppSpec clear) {
+        return write(mapSecrets(clear, cipher::encrypt));
     }
 
+    /** An app spec whose secrets are sealed already, as stored. */
+    public String storeSealedApp(AppSpec sealed) {
+        return write(sealed);
+    }
+
+    /** The app spec as stored: secret metadata values sealed. */
     public AppSpec app(ResourceRecord record) {
         return read(record.appSpec, json.getTypeFactory().constructType(AppSpec.class));
+    }
+
+    /** The app spec with its secrets open, for the agent that hands them to the scripts. */
+    public AppSpec openedApp(ResourceRecord record) {
+        return mapSecrets(app(record), this::open);
+    }
+
+    /** What any response or event shows of an app spec: secret metadata values read {@value HostSpec#HIDDEN_PASSWORD}. */
+    public static AppSpec redacted(AppSpec app) {
+        return mapSecrets(app, value -> HostSpec.HIDDEN_PASSWORD);
+    }
+
+    /** A stored app spec, its secrets sealed under the current key (an older key's, or clear text from before sealing). */
+    public AppSpec resealed(AppSpec stored) {
+        return mapSecrets(stored, value -> cipher.isSealed(value) && !cipher.sealedWithOlderKey(value) ? value
+                : cipher.encrypt(open(value)));
+    }
+
+    /**
+     * An update's app spec, sealed: a secret given as {@value HostSpec#HIDDEN_PASSWORD} keeps the value stored under that
+     * key, so that a client can GET, edit and PUT. One with nothing stored to keep is refused, naming it.
+     */
+    public AppSpec keepHiddenSecrets(AppSpec given, AppSpec stored) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        Map<String, String> kept = stored.metadata() == null ? Map.of() : stored.metadata();
+        AppSpec sealed = mapSecrets(given, (key, value) -> {
+            if (!HostSpec.HIDDEN_PASSWORD.equals(value)) {
+                return cipher.encrypt(value);
+            }
+            if (!kept.containsKey(key) || !AppSpecRules.isSecret(stored, key)) {
+                errors.add(new Problem.FieldError("app.metadata." + key, HostSpec.HIDDEN_PASSWORD
+                        + " keeps a stored secret, and none is stored under '" + key + "'"));
+                return value;
+            }
+            return kept.get(key);
+        });
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+        return sealed;
+    }
+
+    /** Whether two stored app specs ask the same of the hosts, secrets compared opened (each sealing is different). */
+    public boolean sameApp(AppSpec a, AppSpec b) {
+        return mapSecrets(a, this::open).equals(mapSecrets(b, this::open));
+    }
+
+    private String open(String stored) {
+        return cipher.isSealed(stored) ? cipher.decrypt(stored) : stored;
+    }
+
+    private static AppSpec mapSecrets(AppSpec app, UnaryOperator<String> transform) {
+        return mapSecrets(app, (key, value) -> transform.apply(value));
+    }
+
+    /** The app with each secret metadata value replaced by {@code transform(key, value)}; other values as they are. */
+    private static AppSpec mapSecrets(AppSpec app, BinaryOperator<String> transform) {
+        if (app.metadata() == null) {
+            return app;
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        app.metadata().forEach((key, value) -> metadata.put(key, AppSpecRules.isSecret(app, key) ? transform.apply(key, value) : value));
+        return app.withMetadata(metadata);
     }
 
     public String storeHosts(List<HostSpec> hosts) {
@@ -123,7 +201,7 @@ public class ResourceDocuments {
                 Summary.rollout(desired(record), record.hostStates()));
         List<HostSpec> hosts = hosts(record).stream().map(HostSpec::redacted).toList();
         return new ResourceViews.ResourceView(record.name, record.kind.wire(), hosts,
-                new ResourceViews.AppView(app(record), status), detail);
+                new ResourceViews.AppView(redacted(app(record)), status), detail);
     }
 
     /** The entity tag of a resource's spec: it moves when the spec is written, never with states or reports. */

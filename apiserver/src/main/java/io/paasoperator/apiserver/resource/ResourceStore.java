@@ -156,12 +156,12 @@ public class ResourceStore {
             if (oldApp.metadata() != null && oldApp.metadata().containsKey(SpecValidator.CREATE_AT)) {
                 metadata.put(SpecValidator.CREATE_AT, oldApp.metadata().get(SpecValidator.CREATE_AT));
             }
-            AppSpec newApp = request.app().withMetadata(metadata);
+            AppSpec newApp = documents.keepHiddenSecrets(request.app().withMetadata(metadata), oldApp);
             List<HostSpec> oldHosts = documents.hosts(record);
             // A host listed again while being removed keeps its stored password too.
             List<HostSpec> known = java.util.stream.Stream.concat(oldHosts.stream(), documents.retiredHosts(record).stream()).toList();
             List<HostSpec> newHosts = documents.keepHiddenPasswords(request.hosts(), known);
-            boolean newGeneration = !newApp.equals(oldApp) || !request.ips().equals(oldHosts.stream().map(HostSpec::ip).toList());
+            boolean newGeneration = !documents.sameApp(newApp, oldApp) || !request.ips().equals(oldHosts.stream().map(HostSpec::ip).toList());
             boolean changed = newGeneration || record.maxInFlight != request.maxInFlight()
                     || !documents.sameHosts(newHosts, oldHosts);
             if (!changed) {
@@ -170,9 +170,9 @@ public class ResourceStore {
             List<HostSpec> retired = new java.util.ArrayList<>(documents.retiredHosts(record).stream()
                     .filter(h -> !request.ips().contains(h.ip())).toList());
             oldHosts.stream().filter(h -> !request.ips().contains(h.ip())).forEach(retired::add);
-            record.replaceSpec(documents.storeApp(newApp), documents.storeSealedHosts(newHosts), request.ips(),
+            record.replaceSpec(documents.storeSealedApp(newApp), documents.storeSealedHosts(newHosts), request.ips(),
                     documents.storeSealedHosts(retired), request.maxInFlight(), newGeneration,
-                    documents.storeApp(oldApp), now());
+                    documents.storeSealedApp(ResourceDocuments.redacted(oldApp)), now());
         }, actor);
     }
 

@@ -62,6 +62,11 @@ public class SecretCipher {
         openers.put(keyId, key);
     }
 
+    /** Whether a stored value is sealed (by any key), rather than clear text stored before it was to be sealed. */
+    public boolean isSealed(String stored) {
+        return stored.startsWith(PREFIX) && stored.split(":", 3).length == 3;
+    }
+
     /** Whether a stored value was sealed with a key other than the current one. */
     public boolean sealedWithOlderKey(String stored) {
         String[] parts = stored.split(":", 3);

@@ -80,6 +80,8 @@ class ReconcileEndToEndIT {
         awaitRealtime("middleware", "redis-e2e", "running");
         assertEquals(1, selectOne(pgPort));
         assertEquals("+PONG", ping(redisPort));
+        // PG_PASSWORD is secret metadata: the install script got it (selectOne logs in with it), no answer shows it.
+        assertEquals("******", status("database", "pg-e2e").at("/app/metadata/PG_PASSWORD").asText());
 
         // Restart: a new server process, expect unchanged.
         long pgPid = postmasterPid();

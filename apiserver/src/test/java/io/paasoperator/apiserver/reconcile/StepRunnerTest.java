@@ -68,7 +68,7 @@ class StepRunnerTest {
     static final String IP2 = "10.0.0.2";
     static final ResourceKind KIND = ResourceKind.DATABASE;
     static final AppSpec APP = new AppSpec("http://repo.example/pg", "install.sh", "start.sh", "stop.sh", "restart.sh",
-            "check.sh", "uninstall.sh", null, Map.of("PORT", "5432"), null, null, null);
+            "check.sh", "uninstall.sh", null, Map.of("PORT", "5432"), null, null, null, null);
     /** The default backoff base (2s) with its ±20% jitter, then doubling. */
     static final Duration BASE = Duration.ofSeconds(2);
     /** An install's deadline: its default time limit plus the result grace. */

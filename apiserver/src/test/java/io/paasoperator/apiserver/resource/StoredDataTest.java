@@ -61,11 +61,13 @@ class StoredDataTest {
             assertFalse(hosts.contains("ssh123"), hosts);
             assertTrue(hosts.contains("aesgcm:"), hosts);
             assertFalse(row.getString("app_spec").contains("// "), "comment keys are never stored");
+            assertFalse(row.getString("app_spec").contains("MYSQL123"), "APP_PASSWD is secret metadata, sealed");
         }
         try (Connection db = connect(); Statement st = db.createStatement();
                 ResultSet dump = st.executeQuery("select r::text from resource r union all select e::text from resource_event e")) {
             while (dump.next()) {
                 assertFalse(dump.getString(1).contains("root123"), dump.getString(1));
+                assertFalse(dump.getString(1).contains("MYSQL123"), dump.getString(1));
             }
         }
     }

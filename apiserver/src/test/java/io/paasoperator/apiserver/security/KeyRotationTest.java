@@ -80,6 +80,23 @@ class KeyRotationTest {
     }
 
     @Test
+    void secretMetadataSealedWithARetiredKeyIsResealedAndStillOpens() throws Throwable {
+        ApiClientToken.sendWithEveryRequest();
+        String name = Seeds.uniqueName("rotated-meta");
+        given().body(Seeds.seedBody("database", name)).post("/apis/v1alpha1/database/create").then().statusCode(201);
+        SecretCipher retired = new SecretCipher(Optional.of(previousKeys.get(0)), Optional.empty(), Files.createTempDirectory("k"));
+        ObjectNode app = (ObjectNode) JSON.readTree(readColumn("app_spec", name));
+        ObjectNode metadata = (ObjectNode) app.get("metadata");
+        metadata.put("APP_PASSWD", retired.encrypt(cipher.decrypt(metadata.get("APP_PASSWD").asText())));
+        writeColumn("app_spec", name, app.toString());
+
+        assertTrue(VertxContextSupport.subscribeAndAwait(rotation::resealAll) >= 1);
+        String resealed = JSON.readTree(readColumn("app_spec", name)).at("/metadata/APP_PASSWD").asText();
+        assertFalse(cipher.sealedWithOlderKey(resealed), resealed);
+        assertEquals("MYSQL123", cipher.decrypt(resealed));
+    }
+
+    @Test
     void agentSecretsSealedWithARetiredKeyAreResealedAndStillOpen() throws Throwable {
         String ip = "127.0.0.78";
         String secret = AgentIdentity.bearer(ip).substring("Bearer ".length());
@@ -105,8 +122,12 @@ class KeyRotationTest {
     }
 
     private String readHosts(String name) throws Exception {
+        return readColumn("hosts", name);
+    }
+
+    private String readColumn(String column, String name) throws Exception {
         try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
-                PreparedStatement query = db.prepareStatement("select hosts from resource where name = ?")) {
+                PreparedStatement query = db.prepareStatement("select " + column + " from resource where name = ?")) {
             query.setString(1, name);
             try (ResultSet row = query.executeQuery()) {
                 row.next();
@@ -116,9 +137,13 @@ class KeyRotationTest {
     }
 
     private void writeHosts(String name, String hosts) throws Exception {
+        writeColumn("hosts", name, hosts);
+    }
+
+    private void writeColumn(String column, String name, String value) throws Exception {
         try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
-                PreparedStatement update = db.prepareStatement("update resource set hosts = ?, version = version + 1 where name = ?")) {
-            update.setString(1, hosts);
+                PreparedStatement update = db.prepareStatement("update resource set " + column + " = ?, version = version + 1 where name = ?")) {
+            update.setString(1, value);
             update.setString(2, name);
             assertEquals(1, update.executeUpdate());
         }

@@ -36,6 +36,9 @@ class LogAuditIT {
             Pattern.compile("ssh-pw-\\d+"),
             Pattern.compile(Pattern.quote(ApiClientToken.TOKEN)),
             Pattern.compile("test-token-next"),
+            Pattern.compile("test-viewer-token-0001"),
+            Pattern.compile("test-operator-token-01"),
+            Pattern.compile("meta-secret-\\d"),
             Pattern.compile("it-token-\\d+"));
 
     @Test
