@@ -1,7 +1,7 @@
 // The API driven through the generated typescript-fetch client only: create -> status -> PUT stopped -> list -> events
 // -> delete -> a 404 with a problem body, and a 401 without the token. ClientFlowIT compiles this with tsc and runs it
-// with node; PAAS_API_BASE_URL, PAAS_API_TOKEN and FLOW_NAME come from the environment. Exit code 0 only if every
-// step held; each step prints one line.
+// with node; PAAS_API_BASE_URL, PAAS_API_TOKEN, PAAS_API_TOKEN_NAME (the token's name, the actor of the changes) and
+// FLOW_NAME come from the environment. Exit code 0 only if every step held; each step prints one line.
 import {
     Configuration,
     ExpectedState,
@@ -40,6 +40,7 @@ async function failure(call: Promise<unknown>): Promise<ResponseError> {
 async function main(): Promise<void> {
     const basePath = required("PAAS_API_BASE_URL");
     const name = required("FLOW_NAME");
+    const actor = required("PAAS_API_TOKEN_NAME");
     const api = new MiddlewareApi(new Configuration({ basePath, accessToken: required("PAAS_API_TOKEN") }));
 
     const created = await api.createMiddleware({
@@ -78,7 +79,10 @@ async function main(): Promise<void> {
     const events = await api.listMiddlewareEvents({ name });
     check(events.length > 0, "the resource has a history");
     check(events.every((event) => event.at instanceof Date && !isNaN(event.at.getTime())), "every event has a time");
-    console.log(`events: ${events.map((event) => event.type).join(",")}`);
+    for (const type of ["created", "expect"]) {
+        check(events.some((event) => event.type === type && event.actor === actor), `a ${type} event names ${actor} as its actor`);
+    }
+    console.log(`events: ${events.map((event) => `${event.type} by ${event.actor ?? "-"}`).join(", ")}`);
 
     const deleted = await api.deleteMiddleware({ name });
     check(deleted.name === name, `delete answers the name: ${deleted.name}`);

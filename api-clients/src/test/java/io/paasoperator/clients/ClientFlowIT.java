@@ -118,6 +118,10 @@ class ClientFlowIT {
             assertNotNull(event.getAt(), "every event has a time");
             assertNotNull(event.getType(), "every event has a type");
         });
+        for (String type : List.of("created", "expect")) {
+            assertTrue(events.stream().anyMatch(e -> e.getType().equals(type) && PackagedApiserver.TOKEN_NAME.equals(e.getActor())),
+                    "a " + type + " event names the token as its actor: " + events);
+        }
 
         DeleteResult deleted = api.deleteMiddleware(name, null);
         assertEquals(name, deleted.getName());
@@ -130,7 +134,7 @@ class ClientFlowIT {
         assertFalse(notFound.getDetail().isBlank());
         System.out.printf("java flow: created, %s, stopped, listed, events [%s], deleted, then %d %s: %s%n",
                 status.getStatus().getRealtime(),
-                String.join("; ", events.stream().map(e -> e.getType() + " " + e.getFrom() + "->" + e.getTo()).toList()),
+                String.join("; ", events.stream().map(e -> e.getType() + " " + e.getFrom() + "->" + e.getTo() + " by " + e.getActor()).toList()),
                 notFound.getStatus(), notFound.getTitle(), notFound.getDetail());
     }
 
@@ -154,6 +158,7 @@ class ClientFlowIT {
         Run flow = run(List.of("node", "../target/ts-build/ts/flow.js"), Map.of(
                 "PAAS_API_BASE_URL", apiserver.baseUrl(),
                 "PAAS_API_TOKEN", apiserver.token,
+                "PAAS_API_TOKEN_NAME", PackagedApiserver.TOKEN_NAME,
                 "FLOW_NAME", name), 120);
         assertFalse(flow.output.contains(apiserver.token), "the flow never prints the token");
         System.out.print(flow.output);

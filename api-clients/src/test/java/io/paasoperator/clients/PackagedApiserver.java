@@ -22,10 +22,13 @@ import java.util.stream.Stream;
 
 /**
  * The packaged apiserver as a user runs it ({@code java -jar apiserver/target/quarkus-app/quarkus-run.jar}), with zero
- * configuration but a fresh data directory, a free port and a random API token: it starts its own embedded PostgreSQL.
+ * configuration but a fresh data directory, a free port and a random admin API token: it starts its own embedded PostgreSQL.
  * The token goes by environment only, and is never printed. Its output goes to target/it-logs/.
  */
 final class PackagedApiserver implements AutoCloseable {
+
+    /** The name of the one token configured (name:role:token): the actor of the changes the clients make. */
+    static final String TOKEN_NAME = "api-clients-it";
 
     static final Path JAR = Path.of(System.getProperty("apiserver.jar", "../apiserver/target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath().normalize();
@@ -58,7 +61,7 @@ final class PackagedApiserver implements AutoCloseable {
         builder.environment().keySet().removeIf(k -> k.startsWith("QUARKUS_") || k.startsWith("PAAS_") || k.startsWith("OPERATOR_"));
         builder.environment().put("PAAS_DATA_DIR", dataDir.toString());
         builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
-        builder.environment().put("PAAS_API_TOKENS", token);
+        builder.environment().put("PAAS_API_TOKENS", TOKEN_NAME + ":admin:" + token);
         // The address agents would report to: loopback, as nothing here leaves 127.0.0.0/8 (else the machine's own).
         builder.environment().put("OPERATOR_IP", "127.0.0.1");
         Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
