@@ -106,8 +106,10 @@ async function main(): Promise<void> {
 
 main().then(
     () => console.log("typescript flow: ok"),
-    (e: unknown) => {
-        console.error(`typescript flow failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    async (e: unknown) => {
+        // An unexpected answer: its status and problem document say more than the stack.
+        const answer = e instanceof ResponseError ? ` (${e.response.status} ${await e.response.text()})` : "";
+        console.error(`typescript flow failed${answer}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
         process.exitCode = 1;
     },
 );
