@@ -1,0 +1,140 @@
+package io.paasoperator.clients;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The packaged apiserver as a user runs it ({@code java -jar apiserver/target/quarkus-app/quarkus-run.jar}), with zero
+ * configuration but a fresh data directory, a free port and a random admin API token: it starts its own embedded PostgreSQL.
+ * The token goes by environment only, and is never printed. Its output goes to target/it-logs/.
+ */
+final class PackagedApiserver implements AutoCloseable {
+
+    /** The name of the one token configured (name:role:token): the actor of the changes the clients make. */
+    static final String TOKEN_NAME = "api-clients-it";
+
+    static final Path JAR = Path.of(System.getProperty("apiserver.jar", "../apiserver/target/quarkus-app/quarkus-run.jar"))
+            .toAbsolutePath().normalize();
+
+    final int port;
+    final String token;
+    final Path log;
+    private final Path dataDir;
+    private final Process process;
+
+    private PackagedApiserver(int port, String token, Path dataDir, Path log, Process process) {
+        this.port = port;
+        this.token = token;
+        this.dataDir = dataDir;
+        this.log = log;
+        this.process = process;
+    }
+
+    static PackagedApiserver start(String logName) throws Exception {
+        assertTrue(Files.exists(JAR), "build the apiserver first (./mvnw -B verify builds it before this module): " + JAR);
+        int port = freePort();
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        Path dataDir = Files.createTempDirectory("paas-api-clients-it-");
+        Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve(logName).toAbsolutePath();
+
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString());
+        builder.environment().keySet().removeIf(k -> k.startsWith("QUARKUS_") || k.startsWith("PAAS_") || k.startsWith("OPERATOR_"));
+        builder.environment().put("PAAS_DATA_DIR", dataDir.toString());
+        builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        builder.environment().put("PAAS_API_TOKENS", TOKEN_NAME + ":admin:" + token);
+        // The address agents would report to: loopback, as nothing here leaves 127.0.0.0/8 (else the machine's own).
+        builder.environment().put("OPERATOR_IP", "127.0.0.1");
+        Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        PackagedApiserver apiserver = new PackagedApiserver(port, token, dataDir, log, process);
+        try {
+            apiserver.awaitReady();
+        } catch (Throwable notReady) {
+            apiserver.close();
+            throw notReady;
+        }
+        return apiserver;
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    private void awaitReady() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready")).timeout(Duration.ofSeconds(10)).build();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
+        while (Instant.now().isBefore(deadline)) {
+            assertTrue(process.isAlive(), "the apiserver exited; see " + log);
+            try {
+                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notListeningYet) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("the apiserver was not ready within 120 s; see " + log);
+    }
+
+    /** SIGTERM (it stops its PostgreSQL), then whatever is left of the tree is killed, and the data directory removed. */
+    @Override
+    public void close() throws Exception {
+        List<ProcessHandle> descendants = process.descendants().toList();
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        // pg_ctl starts the postmaster detached, outside the tree: stop it by its pid file if it outlived the apiserver.
+        postmaster().ifPresent(postgres -> {
+            postgres.destroy();
+            try {
+                postgres.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception notStopped) {
+                postgres.destroyForcibly();
+            }
+        });
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    private Optional<ProcessHandle> postmaster() throws IOException {
+        Path pidFile = dataDir.resolve("postgres").resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return Optional.empty();
+        }
+        return Files.readAllLines(pidFile).stream().findFirst().map(String::trim).filter(s -> s.matches("\\d+"))
+                .map(Long::parseLong).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
