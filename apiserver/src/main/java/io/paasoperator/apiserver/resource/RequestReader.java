@@ -2,20 +2,25 @@ package io.paasoperator.apiserver.resource;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.CheckReport;
@@ -23,6 +28,8 @@ import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.ResourceKind;
 import io.paasoperator.contract.SeedJson;
 import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -47,8 +54,11 @@ public class RequestReader {
     record StatusBody(String expect, String realtime) {
     }
 
-    /** A create body as typed values, not yet validated. {@code status} is null when absent. */
-    public record RawCreate(CreateBody body, StatusBody status) {
+    /**
+     * A create body as typed values, not yet validated. {@code status} is null when absent. {@code unknownFields} names
+     * each field the body has and the API does not: reported with every other error the validator finds.
+     */
+    public record RawCreate(CreateBody body, StatusBody status, List<Problem.FieldError> unknownFields) {
     }
 
     private final JsonMapper mapper;
@@ -78,9 +88,10 @@ public class RequestReader {
         if (root.get("app") instanceof ObjectNode app) {
             status = app.remove("status");
         }
-        CreateBody createBody = convert(root, CreateBody.class, "");
-        StatusBody statusBody = status == null || status.isNull() ? null : convert(status, StatusBody.class, "app.status");
-        return new RawCreate(createBody, statusBody);
+        List<Problem.FieldError> unknown = new ArrayList<>();
+        CreateBody createBody = convert(root, CreateBody.class, "", unknown);
+        StatusBody statusBody = status == null || status.isNull() ? null : convert(status, StatusBody.class, "app.status", unknown);
+        return new RawCreate(createBody, statusBody, List.copyOf(unknown));
     }
 
     /** A health report. Unknown fields are ignored (agents may send more), and a numeric code is read as text. */
@@ -133,11 +144,20 @@ public class RequestReader {
         return object;
     }
 
-    private <T> T convert(JsonNode node, Class<T> type, String prefix) {
+    /** Reads {@code node} as {@code type}; each unknown field is skipped and added to {@code unknown}, naming it. */
+    private <T> T convert(JsonNode node, Class<T> type, String prefix, List<Problem.FieldError> unknown) {
+        DeserializationProblemHandler collect = new DeserializationProblemHandler() {
+            @Override
+            public boolean handleUnknownProperty(DeserializationContext context, JsonParser parser,
+                    JsonDeserializer<?> deserializer, Object beanOrClass, String property) throws IOException {
+                unknown.add(new Problem.FieldError(path(prefix, parser.getParsingContext().pathAsPointer()),
+                        "is not a known field; known here: " + known(deserializer.getKnownPropertyNames())));
+                parser.skipChildren();
+                return true;
+            }
+        };
         try {
-            return mapper.treeToValue(node, type);
-        } catch (UnrecognizedPropertyException e) {
-            throw ProblemException.invalidField(path(prefix, e), "is not a known field; known here: " + known(e.getKnownPropertyIds()));
+            return mapper.readerFor(type).withHandler(collect).readValue(node);
         } catch (MismatchedInputException e) {
             throw ProblemException.invalidField(path(prefix, e), "must be " + describe(e.getTargetType()));
         } catch (JsonMappingException e) {
@@ -146,7 +166,25 @@ public class RequestReader {
             throw ProblemException.badRequest("unreadable value: " + firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
             throw ProblemException.badRequest("unreadable request: " + firstLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw ProblemException.badRequest("unreadable request: " + firstLine(e.getMessage()));
         }
+    }
+
+    /** A JSON pointer ({@code /host/0/auth}) as the API names fields ({@code host[0].auth}), under {@code prefix}. */
+    private static String path(String prefix, JsonPointer pointer) {
+        StringBuilder path = new StringBuilder(prefix);
+        for (JsonPointer at = pointer; at != null && !at.matches(); at = at.tail()) {
+            if (at.mayMatchElement()) {
+                path.append('[').append(at.getMatchingIndex()).append(']');
+            } else {
+                if (!path.isEmpty()) {
+                    path.append('.');
+                }
+                path.append(at.getMatchingProperty());
+            }
+        }
+        return path.isEmpty() ? "(body)" : path.toString();
     }
 
     private static String path(String prefix, JsonMappingException e) {

@@ -38,7 +38,7 @@ public class SpecValidator {
     }
 
     public CreateRequest validate(RequestReader.RawCreate raw) {
-        List<FieldError> errors = new ArrayList<>();
+        List<FieldError> errors = new ArrayList<>(raw.unknownFields());
         RequestReader.CreateBody body = raw.body();
         if (body.name() == null) {
             errors.add(new FieldError("name", "is required"));

@@ -157,6 +157,17 @@ class BadInputTest {
     }
 
     @Test
+    void unknownFieldsAreReportedWithEveryOtherErrorAtOnce() {
+        String body = VALID.replace("\"NAME\"", "\"-x\"").replace("\"127.0.0.2\"", "\"nope\", \"sshport\": 2222")
+                .replace("\"install.sh\"", "\"install.sh\", \"instal\": \"typo.sh\"").replace("{\"name\"", "{\"nmae\": 1, \"name\"");
+        String answer = given().body(body).post(CREATE).then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("nmae", "host[0].sshport", "app.instal", "name",
+                        "host[0].ip"))
+                .extract().asString();
+        assertTrue(answer.contains("known here"), answer);
+    }
+
+    @Test
     void badHealthReportsAre400AndChangeNothing() {
         String name = Seeds.uniqueName("report");
         given().body(Seeds.minimalBody(name, "running", "running")).post(CREATE).then().statusCode(201);
