@@ -130,8 +130,9 @@ class AgentProcessIT {
         Map<String, Object> app = lab("hang", Map.of("INSTALL_MODE", "hang", "HANG_TOKEN", token));
         app.put("timeouts", Map.of("install", 2));
         var accepted = host2.post("/install", app);
-        await().atMost(Duration.ofSeconds(5)).until(() -> !sleepers(token).isEmpty());
-        assertTrue(sleepers(token).size() >= 3, "the script should have started its children: " + sleepers(token));
+        // The script starts its children one after another: wait for all three, not for the first.
+        await().atMost(Duration.ofSeconds(5)).alias("the script's three children")
+                .until(() -> sleepers(token).size() >= 3);
         JsonNode operation = host2.awaitOperation(accepted.body().get("id").asText());
         assertEquals("timed-out", operation.get("state").asText(), operation.toString());
         assertTrue(operation.get("reason").asText().contains("killed"));
