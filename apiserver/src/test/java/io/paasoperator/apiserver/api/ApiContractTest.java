@@ -54,8 +54,8 @@ class ApiContractTest {
     private static final String API = "/apis/v1alpha1/";
     /** A failure of ours, a database away, an address throttled (AuthThrottleTest provokes that): not provoked here. */
     private static final Set<String> NOT_PROVOKED = Set.of("429", "500", "503");
-    private static final String HOST = "127.0.0.41";
-    private static final String OTHER_HOST = "127.0.0.42";
+    private static final String HOST = "127.0.0.141";
+    private static final String OTHER_HOST = "127.0.0.142";
 
     @TestHTTPResource("/")
     URI base;
@@ -120,9 +120,9 @@ class ApiContractTest {
         expect(409, "POST", at + "create", body(other, HOST, null).replace("\"ip\": \"" + HOST + "\"",
                 "\"ip\": \"" + HOST + "\", \"agent_port\": 3999"));
         String elsewhere = Seeds.uniqueName("contract-elsewhere");
-        expect(201, "POST", at + "create", body(elsewhere, "127.0.0.44", null).replace("\"ip\": \"127.0.0.44\"",
-                "\"ip\": \"127.0.0.44\", \"agent_port\": 3999"));
-        expect(409, "PUT", at + name, body(name, "127.0.0.44", null));
+        expect(201, "POST", at + "create", body(elsewhere, "127.0.0.144", null).replace("\"ip\": \"127.0.0.144\"",
+                "\"ip\": \"127.0.0.144\", \"agent_port\": 3999"));
+        expect(409, "PUT", at + name, body(name, "127.0.0.144", null));
         expect(200, "DELETE", at + elsewhere, null);
 
         expect(202, "PUT", at + name + "/stopped", null);
@@ -184,8 +184,8 @@ class ApiContractTest {
         expect(400, "DELETE", API + "hosts/not-an-ip/host-key", null);
         expect(404, "DELETE", API + "hosts/127.0.0.249/host-key", null);
         String lister = Seeds.uniqueName("contract-lister");
-        expect(201, "POST", API + "middleware/create", body(lister, "127.0.0.43", null));
-        expect(409, "DELETE", API + "hosts/127.0.0.43", null);
+        expect(201, "POST", API + "middleware/create", body(lister, "127.0.0.143", null));
+        expect(409, "DELETE", API + "hosts/127.0.0.143", null);
         expect(200, "DELETE", API + "middleware/" + lister, null);
         expect(200, "DELETE", API + "hosts/" + OTHER_HOST, null);
         expect(400, "DELETE", API + "hosts/not-an-ip", null);
