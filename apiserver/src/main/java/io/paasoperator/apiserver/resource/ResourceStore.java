@@ -160,7 +160,7 @@ public class ResourceStore {
             List<HostSpec> oldHosts = documents.hosts(record);
             // A host listed again while being removed keeps its stored password too.
             List<HostSpec> known = java.util.stream.Stream.concat(oldHosts.stream(), documents.retiredHosts(record).stream()).toList();
-            List<HostSpec> newHosts = documents.keepHiddenPasswords(request.hosts(), known);
+            List<HostSpec> newHosts = documents.keepHiddenSecrets(request.hosts(), known);
             boolean newGeneration = !newApp.equals(oldApp) || !request.ips().equals(oldHosts.stream().map(HostSpec::ip).toList());
             boolean changed = newGeneration || record.maxInFlight != request.maxInFlight()
                     || !documents.sameHosts(newHosts, oldHosts);
