@@ -110,14 +110,14 @@ final class AgentInstaller {
             result = ssh.converse(install, false, replies, limits.commandTimeout());
         } else if (target.become() == Become.SUDO) {
             // -n: never wait for a password none was given. -S: the login's password on standard input, never in argv.
-            // LC_ALL=C keeps sudo's messages in English, for reason() to read.
+            // -i: a login shell in the agent's home, as su - gives. LC_ALL=C keeps sudo's messages in English.
             String password = target.login().password();
             if (password != null) {
                 replies.add(new SshConnection.Reply(SUDO_PROMPT, password));
             }
             replies.add(new SshConnection.Reply(SECRET_PROMPT, secret));
             String sudo = password == null ? "sudo -n" : "sudo -S -p " + Shell.quote(SUDO_PROMPT);
-            result = ssh.converse("LC_ALL=C " + sudo + " -H -u " + Shell.quote(target.runAs().username()) + " -- " + install,
+            result = ssh.converse("LC_ALL=C " + sudo + " -i -u " + Shell.quote(target.runAs().username()) + " -- " + install,
                     false, replies, limits.commandTimeout());
         } else {
             // su reads the password from a terminal only; LC_ALL=C keeps its prompt and messages in English.

@@ -176,8 +176,9 @@ final class SshConnection implements AutoCloseable {
     }
 
     /**
-     * Runs a command, answering its prompts in order (su reads a password only from a terminal: {@code terminal}
-     * allocates one). No answer is ever echoed into the result: a terminal echoes only what a program lets it.
+     * Runs a command, answering its prompts in order, any of them possibly not asked (su reads a password only from a
+     * terminal: {@code terminal} allocates one); a prompt asked again ends the command, its answer refused. No answer
+     * is ever echoed into the result: a terminal echoes only what a program lets it.
      */
     Result converse(String command, boolean terminal, List<Reply> replies, Duration timeout) throws BootstrapException {
         Instant deadline = Instant.now().plus(timeout);
@@ -217,16 +218,18 @@ final class SshConnection implements AutoCloseable {
                 command.close();
                 break;
             }
-            if (answered < replies.size()) {
-                String text = seen.toString(StandardCharsets.UTF_8);
-                Reply next = replies.get(answered);
-                int at = text.indexOf(next.prompt(), searchFrom);
+            // The first prompt shown of those still ahead: one that never shows (sudo that needs no password) is skipped.
+            String text = answered < replies.size() ? seen.toString(StandardCharsets.UTF_8) : "";
+            for (int next = answered; next < replies.size(); next++) {
+                Reply reply = replies.get(next);
+                int at = text.indexOf(reply.prompt(), searchFrom);
                 if (at >= 0) {
                     OutputStream in = command.getOutputStream();
-                    in.write((next.answer() + "\n").getBytes(StandardCharsets.UTF_8));
+                    in.write((reply.answer() + "\n").getBytes(StandardCharsets.UTF_8));
                     in.flush();
-                    answered++;
-                    searchFrom = at + next.prompt().length();
+                    answered = next + 1;
+                    searchFrom = at + reply.prompt().length();
+                    break;
                 }
             }
         }
