@@ -150,7 +150,7 @@ public class SpecValidator {
         }
     }
 
-    /** A key sent back as ****** is the stored one, checked when it was given. */
+    /** A key sent back as ****** is the stored one, checked when it was given. Never echoes a key or passphrase. */
     private static void validateKey(HostSpec.Credential credential, String at, List<FieldError> errors) {
         String passphrase = credential.passphrase();
         if (passphrase != null && (passphrase.isEmpty() || passphrase.length() > MAX_PASSWORD)) {
@@ -165,10 +165,15 @@ public class SpecValidator {
         }
         if (credential.privateKey().length() > PrivateKeys.MAX_LENGTH) {
             errors.add(new FieldError(at + ".private_key", "must be at most " + PrivateKeys.MAX_LENGTH + " characters"));
-        } else if (!HostSpec.HIDDEN_PASSWORD.equals(credential.privateKey())
-                && !HostSpec.HIDDEN_PASSWORD.equals(passphrase)) {
+        } else if (!HostSpec.HIDDEN_PASSWORD.equals(credential.privateKey())) {
+            // A key without a passphrase is opened (cheap); one with a passphrase only checked for its form: opening it
+            // may take bcrypt half a second, too long for a request thread. The bootstrap says if the passphrase is wrong.
             try {
-                PrivateKeys.open(credential.privateKey(), passphrase);
+                if (passphrase == null) {
+                    PrivateKeys.open(credential.privateKey(), null);
+                } else {
+                    PrivateKeys.checkForm(credential.privateKey());
+                }
             } catch (IOException e) {
                 errors.add(new FieldError(at + ".private_key", e.getMessage()));
             }

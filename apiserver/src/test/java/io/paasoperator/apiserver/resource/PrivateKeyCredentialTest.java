@@ -70,7 +70,8 @@ class PrivateKeyCredentialTest {
                 host("127.0.3.4", "sudo", Map.of("username", "ops", "password", "p")),
                 host("127.0.3.5", null, Map.of("username", "agent", "private_key", key), Map.of("username", "ops", "password", "p")),
                 host("127.0.3.6", null, Map.of("username", "ops", "private_key", encrypted)),
-                host("127.0.3.7", null, Map.of("username", "ops", "private_key", encrypted, "passphrase", "not-" + PASSPHRASE)),
+                host("127.0.3.7", null, Map.of("username", "ops", "private_key", SshKeys.pemRsa(null).publicKey(),
+                        "passphrase", PASSPHRASE)),
                 host("127.0.3.8", "sudo", Map.of("username", "agent"), Map.of("username", "ops", "private_key", key)));
         Response refused = given().body(body(Seeds.uniqueName("badkey"), hosts)).post(API + "create");
         assertEquals(400, refused.statusCode(), refused.asString());
@@ -80,7 +81,7 @@ class PrivateKeyCredentialTest {
                 "host[4].auth[0].password", "host[5].auth[0].private_key", "host[6].auth[0].private_key")), fields,
                 "host[7] is valid: sudo needs no secret of auth[0]");
         assertTrue(refused.asString().contains("encrypted and needs its passphrase"), refused.asString());
-        assertTrue(refused.asString().contains("does not open with the passphrase given"), refused.asString());
+        assertTrue(refused.asString().contains("is not an OpenSSH or PEM private key"), "a public key pasted: " + refused.asString());
         assertFalse(refused.asString().contains(encrypted.lines().skip(4).findFirst().orElseThrow()), "the key is not echoed");
         assertFalse(refused.asString().contains(PASSPHRASE), "the passphrase is not echoed");
     }
