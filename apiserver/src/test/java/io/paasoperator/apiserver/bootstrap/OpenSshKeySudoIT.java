@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * SSH keys and sudo on Debian's real OpenSSH and sudo: the login account may log in with its keys only (sshd refuses
- * its password), and a sudoers drop-in lets it run commands as the agent's account. A key the account does not
- * authorize, a wrong passphrase, a sudo that asks a password none was given, a wrong sudo password: each parks the
- * host with an error that says so. Then the agent is installed through {@code sudo -S} (the login's password on
+ * its password), and a sudoers drop-in lets it run commands as the agent's account. No sudoers rule, a key the account
+ * does not authorize, a wrong passphrase, a sudo that asks a password none was given, a wrong sudo password: each
+ * parks the host with an error that says so. Then the agent is installed through {@code sudo -S} (the login's password on
  * standard input), and, the agent gone and the rule changed to NOPASSWD, again through {@code sudo -n} with an
  * encrypted PEM key: each time a resource goes to running, and the agent runs as the agent's account. No key, password
  * or passphrase is ever on a command line.
@@ -53,6 +53,13 @@ class OpenSshKeySudoIT {
                 CommandLines watched = CommandLines.watch()) {
             int agentPort = SshTestHost.freePort(IP);
             assertPasswordLoginRefused(host);
+
+            // No sudoers rule yet: sudo takes the right password, then refuses.
+            create(system, "not-in-sudoers", host, agentPort, key.privateKey(), null, host.login.password());
+            String notInSudoers = awaitParked(system, "not-in-sudoers");
+            assertTrue(notInSudoers.contains("'" + host.login.name() + "' may not run commands as '" + host.agentAccount.name()
+                    + "' with sudo"), notInSudoers);
+            delete(system, "not-in-sudoers");
             host.allowSudo(true);
 
             // A key the login account does not authorize: refused, once.
