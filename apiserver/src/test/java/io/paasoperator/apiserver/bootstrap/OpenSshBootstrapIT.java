@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.CommandLines;
+import io.paasoperator.apiserver.testing.FileTrees;
 import io.paasoperator.apiserver.testing.LocalSystem;
 import io.paasoperator.apiserver.testing.OpenSshHost;
 import io.paasoperator.apiserver.testing.SshTestHost;
@@ -88,9 +89,7 @@ class OpenSshBootstrapIT {
                 }
             }
             assertTrue(watched.seen().stream().anyMatch(l -> l.contains("install-agent.sh")), "the watch saw the install run");
-            List<Path> files = new ArrayList<>(regularFiles(agent.home()));
-            files.addAll(regularFiles(login.home()));
-            files.addAll(regularFiles(system.work));
+            List<Path> files = new ArrayList<>(FileTrees.regularFiles(agent.home(), login.home(), system.work));
             files.addAll(List.of(sshdLog, Path.of("target", "it-logs", "openssh-apiserver-a.log")));
             for (Path file : files) {
                 String text = Files.readString(file, StandardCharsets.ISO_8859_1);
@@ -126,12 +125,6 @@ class OpenSshBootstrapIT {
             return Files.getOwner(path).getName();
         } catch (IOException gone) {
             return "";
-        }
-    }
-
-    private static List<Path> regularFiles(Path root) throws IOException {
-        try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).toList();
         }
     }
 }

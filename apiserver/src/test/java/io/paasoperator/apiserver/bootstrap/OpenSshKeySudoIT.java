@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.CommandLines;
+import io.paasoperator.apiserver.testing.FileTrees;
 import io.paasoperator.apiserver.testing.LocalSystem;
 import io.paasoperator.apiserver.testing.OpenSshHost;
 import io.paasoperator.apiserver.testing.SshKeys;
 import io.paasoperator.apiserver.testing.SshTestHost;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * parks the host with an error that says so. Then the agent is installed through {@code sudo -S} (the login's password on
  * standard input), and, the agent gone and the rule changed to NOPASSWD, again through {@code sudo -n} with an
  * encrypted PEM key: each time a resource goes to running, and the agent runs as the agent's account. No key, password
- * or passphrase is ever on a command line.
+ * or passphrase is ever on a command line, nor in any file on the host, of the test, or of a log.
  */
 class OpenSshKeySudoIT {
 
@@ -115,6 +117,16 @@ class OpenSshKeySudoIT {
             }
             assertTrue(watched.seen().stream().anyMatch(l -> l.contains("sudo -n -i -u " + host.agentAccount.name())),
                     "the watch saw sudo -n run");
+            // Nor in any file: the accounts' (the bootstrap's staging directories included), the test's, the logs.
+            List<Path> files = FileTrees.regularFiles(host.login.home(), host.agentAccount.home(), system.work,
+                    Path.of("target", "it-logs"));
+            assertTrue(files.stream().anyMatch(f -> f.endsWith(Path.of(".paas-agent", "agent.env"))), "the sweep reaches the agent");
+            for (Path file : files) {
+                String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+                for (String secret : secrets) {
+                    assertFalse(text.contains(secret), file + " holds a key, a passphrase or a password");
+                }
+            }
         }
     }
 
