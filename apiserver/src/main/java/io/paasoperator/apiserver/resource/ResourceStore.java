@@ -140,7 +140,7 @@ public class ResourceStore {
 
     /**
      * Replaces a resource's spec ({@code PUT /{kind}/{name}}). {@code ifMatch}, when given, must be the record's
-     * current entity tag. Passwords given as {@code ******} keep the stored ones; {@code CreateAt} stays as created.
+     * current entity tag. Secrets given as {@code ******} keep the stored ones; {@code CreateAt} stays as created.
      * Emits the record, written only when something changed.
      */
     public Uni<ResourceRecord> replaceSpec(ResourceKind kind, CreateRequest request, String ifMatch) {
