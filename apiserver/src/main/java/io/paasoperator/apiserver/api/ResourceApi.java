@@ -133,7 +133,8 @@ public class ResourceApi {
     @GET
     @Path("{name}")
     @Operation(operationId = "get{Kind}", summary = "The full resource, with each host's state",
-            description = "Passwords read ******. The ETag names the spec's version, for If-Match on an update.")
+            description = "Passwords, private keys and passphrases read ******. The ETag names the spec's version, for"
+                    + " If-Match on an update.")
     @APIResponse(responseCode = "200", description = "The resource", headers = @Header(name = "ETag",
             schema = @Schema(type = SchemaType.STRING)),
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ResourceView.class)))
@@ -145,8 +146,8 @@ public class ResourceApi {
     @PUT
     @Path("{name}")
     @Operation(operationId = "update{Kind}", summary = "Replace the hosts and the app",
-            description = "A create-shaped body without app.status; a password sent as ****** keeps the stored one. A"
-                    + " change of what the hosts run is rolled out host by host.")
+            description = "A create-shaped body without app.status; a password, private key or passphrase sent as ******"
+                    + " keeps the stored one. A change of what the hosts run is rolled out host by host.")
     @APIResponse(responseCode = "200", description = "The resource as stored", headers = @Header(name = "ETag",
             schema = @Schema(type = SchemaType.STRING)),
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ResourceView.class)))

@@ -219,17 +219,18 @@ public class HostAgents {
                 + "; its log is ~/.paas-agent/agent.log of that account";
     }
 
-    /** One pair: it logs in and runs the agent. Two: auth[1] logs in, auth[0] runs the agent (SPEC.md §2). */
+    /** One account: it logs in and runs the agent. Two: auth[1] logs in, auth[0] runs the agent (SPEC.md §2). */
     private AgentInstaller.Target target(HostSpec host) {
         List<HostSpec.Credential> auth = host.auth();
         Account runAs = account(auth.get(0), "auth[0]");
         Account login = auth.size() > 1 ? account(auth.get(1), "auth[1]") : runAs;
         return new AgentInstaller.Target(host.ip(), host.sshPort(), host.agentPort(), settings.agentBind().orElse(host.ip()), operatorUrl,
-                login, runAs);
+                login, runAs, host.becomesWithSudo() ? AgentInstaller.Become.SUDO : AgentInstaller.Become.SU);
     }
 
     private Account account(HostSpec.Credential credential, String role) {
-        return new Account(credential.username(), cipher.decrypt(credential.password()), role);
+        HostSpec.Credential opened = credential.mapSecrets(cipher::decrypt);
+        return new Account(opened.username(), opened.password(), opened.privateKey(), opened.passphrase(), role);
     }
 
     private static Instant now() {

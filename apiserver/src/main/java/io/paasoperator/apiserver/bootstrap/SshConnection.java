@@ -1,6 +1,7 @@
 package io.paasoperator.apiserver.bootstrap;
 
 import io.paasoperator.apiserver.host.HostKeys;
+import io.paasoperator.apiserver.host.PrivateKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +26,7 @@ import net.schmizz.sshj.common.KeyType;
 import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.transport.verification.HostKeyVerifier;
 import net.schmizz.sshj.userauth.UserAuthException;
+import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
 
 /**
  * One SSH connection (SSHJ) to a host, for the bootstrap. Blocking by design: used only on the bootstrap's worker
@@ -83,21 +85,48 @@ final class SshConnection implements AutoCloseable {
             }
             throw new Unreachable("cannot reach SSH at " + where + ": " + describe(e, timeout));
         }
+        try {
+            logIn(ssh, login, where);
+        } catch (BootstrapException e) {
+            closeQuietly(ssh);
+            throw BootstrapException.credentialsRefused(e.getMessage(), keyCheck.presented);
+        } catch (IOException e) {
+            closeQuietly(ssh);
+            throw BootstrapException.afterHandshake("SSH login at " + where + " failed: " + describe(e, timeout), keyCheck.presented);
+        }
+        return new SshConnection(ssh, where, keyCheck.presented);
+    }
+
+    /**
+     * Logs in with the account's private key when it has one (its password then answers sudo), else its password.
+     * A refusal, or a key that does not open, is a {@link BootstrapException}: nothing changes until the user does.
+     */
+    private static void logIn(SSHClient ssh, Account login, String where) throws BootstrapException, IOException {
+        String as = "SSH login as '" + login.username() + "' at " + where;
+        if (login.privateKey() != null) {
+            KeyProvider key;
+            try {
+                key = PrivateKeys.open(login.privateKey(), login.passphrase());
+            } catch (IOException e) {
+                throw new BootstrapException("the private_key of " + login.role() + " " + e.getMessage());
+            }
+            try {
+                ssh.authPublickey(login.username(), key);
+            } catch (UserAuthException e) {
+                throw new BootstrapException(as + " refused the private key (" + login.role() + "): its public key"
+                        + " must be in that account's ~/.ssh/authorized_keys, and the server must allow key logins");
+            }
+            return;
+        }
         char[] password = login.password().toCharArray();
         try {
             ssh.authPassword(login.username(), password);
         } catch (UserAuthException e) {
-            closeQuietly(ssh);
-            throw BootstrapException.credentialsRefused("SSH login as '" + login.username() + "' at " + where
-                    + " refused: wrong password, or the account may not log in with a password (" + login.role() + ")",
-                    keyCheck.presented);
-        } catch (IOException e) {
-            closeQuietly(ssh);
-            throw BootstrapException.afterHandshake("SSH login at " + where + " failed: " + describe(e, timeout), keyCheck.presented);
+            throw new BootstrapException(as + " refused: wrong password, or the account may not log in with a password ("
+                    + login.role() + ")");
         } finally {
             Arrays.fill(password, '\0');
         }
-        return new SshConnection(ssh, where, keyCheck.presented);
     }
 
     /** The host key the server presented, as an OpenSSH public-key line. */
@@ -147,8 +176,9 @@ final class SshConnection implements AutoCloseable {
     }
 
     /**
-     * Runs a command, answering its prompts in order (su reads a password only from a terminal: {@code terminal}
-     * allocates one). No answer is ever echoed into the result: a terminal echoes only what a program lets it.
+     * Runs a command, answering its prompts in order, any of them possibly not asked (su reads a password only from a
+     * terminal: {@code terminal} allocates one); a prompt asked again ends the command, its answer refused. No answer
+     * is ever echoed into the result: a terminal echoes only what a program lets it.
      */
     Result converse(String command, boolean terminal, List<Reply> replies, Duration timeout) throws BootstrapException {
         Instant deadline = Instant.now().plus(timeout);
@@ -183,22 +213,33 @@ final class SshConnection implements AutoCloseable {
             } else {
                 pause(OUTPUT_POLL);
             }
-            if (answered < replies.size()) {
-                String text = seen.toString(StandardCharsets.UTF_8);
-                Reply next = replies.get(answered);
-                int at = text.indexOf(next.prompt(), searchFrom);
+            if (answered > 0 && askedAgain(seen, replies.get(answered - 1), searchFrom)) {
+                // The answer was refused (sudo asks again): a second one would be the same, and closer to a lockout.
+                command.close();
+                break;
+            }
+            // The first prompt shown of those still ahead: one that never shows (sudo that needs no password) is skipped.
+            String text = answered < replies.size() ? seen.toString(StandardCharsets.UTF_8) : "";
+            for (int next = answered; next < replies.size(); next++) {
+                Reply reply = replies.get(next);
+                int at = text.indexOf(reply.prompt(), searchFrom);
                 if (at >= 0) {
                     OutputStream in = command.getOutputStream();
-                    in.write((next.answer() + "\n").getBytes(StandardCharsets.UTF_8));
+                    in.write((reply.answer() + "\n").getBytes(StandardCharsets.UTF_8));
                     in.flush();
-                    answered++;
-                    searchFrom = at + next.prompt().length();
+                    answered = next + 1;
+                    searchFrom = at + reply.prompt().length();
+                    break;
                 }
             }
         }
         command.join(5, TimeUnit.SECONDS);
         Integer status = command.getExitStatus();
         return new Result(status == null ? -1 : status, scrub(seen.toString(StandardCharsets.UTF_8), replies));
+    }
+
+    private static boolean askedAgain(ByteArrayOutputStream seen, Reply answered, int after) {
+        return seen.toString(StandardCharsets.UTF_8).indexOf(answered.prompt(), after) >= 0;
     }
 
     private static String scrub(String output, List<Reply> replies) {

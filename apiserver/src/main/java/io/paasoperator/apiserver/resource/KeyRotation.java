@@ -84,10 +84,10 @@ public class KeyRotation {
     }
 
     private boolean sealedWithOlderKey(List<HostSpec> hosts) {
-        return hosts.stream().flatMap(h -> h.auth().stream()).anyMatch(c -> cipher.sealedWithOlderKey(c.password()));
+        return hosts.stream().flatMap(h -> h.auth().stream()).flatMap(HostSpec.Credential::secrets).anyMatch(cipher::sealedWithOlderKey);
     }
 
     private List<HostSpec> opened(List<HostSpec> hosts) {
-        return hosts.stream().map(h -> h.mapPasswords(cipher::decrypt)).toList();
+        return hosts.stream().map(h -> h.mapSecrets(cipher::decrypt)).toList();
     }
 }

@@ -21,7 +21,7 @@ import java.util.function.UnaryOperator;
 
 /**
  * The JSON documents a {@link ResourceRecord} stores: the app spec with its secret metadata values sealed, and the
- * hosts with their passwords sealed. Opened only where they are about to be used (a call to an agent, an SSH login).
+ * hosts with their secrets (passwords, private keys) sealed. Opened only where they are about to be used (a call to an agent, an SSH login).
  */
 @Singleton
 public class ResourceDocuments {
@@ -72,7 +72,7 @@ public class ResourceDocuments {
      * An update's app spec, sealed: a secret given as {@value HostSpec#HIDDEN_PASSWORD} keeps the value stored under that
      * key, so that a client can GET, edit and PUT. One with nothing stored to keep is refused, naming it.
      */
-    public AppSpec keepHiddenSecrets(AppSpec given, AppSpec stored) {
+    public AppSpec keepHiddenMetadata(AppSpec given, AppSpec stored) {
         List<Problem.FieldError> errors = new ArrayList<>();
         Map<String, String> kept = stored.metadata() == null ? Map.of() : stored.metadata();
         AppSpec sealed = mapSecrets(given, (key, value) -> {
@@ -116,7 +116,7 @@ public class ResourceDocuments {
     }
 
     public String storeHosts(List<HostSpec> hosts) {
-        return write(hosts.stream().map(h -> h.mapPasswords(cipher::encrypt)).toList());
+        return write(hosts.stream().map(h -> h.mapSecrets(cipher::encrypt)).toList());
     }
 
     /** Hosts whose passwords are sealed already (the spec's, or those being removed). */
@@ -129,10 +129,11 @@ public class ResourceDocuments {
     }
 
     /**
-     * An update's hosts, sealed: a password given as {@value HostSpec#HIDDEN_PASSWORD} keeps the one stored for that
-     * host and user, so that a client can GET, edit and PUT. One with nothing stored to keep is refused, naming it.
+     * An update's hosts, sealed: a password, private key or passphrase given as {@value HostSpec#HIDDEN_PASSWORD} keeps
+     * the one stored for that host and user, so that a client can GET, edit and PUT. One with nothing stored to keep is
+     * refused, naming it.
      */
-    public List<HostSpec> keepHiddenPasswords(List<HostSpec> given, List<HostSpec> stored) {
+    public List<HostSpec> keepHiddenSecrets(List<HostSpec> given, List<HostSpec> stored) {
         List<Problem.FieldError> errors = new ArrayList<>();
         List<HostSpec> sealed = new ArrayList<>();
         for (int i = 0; i < given.size(); i++) {
@@ -141,19 +142,19 @@ public class ResourceDocuments {
             List<HostSpec.Credential> auth = new ArrayList<>();
             for (int j = 0; j < host.auth().size(); j++) {
                 HostSpec.Credential credential = host.auth().get(j);
-                if (!HostSpec.HIDDEN_PASSWORD.equals(credential.password())) {
-                    auth.add(new HostSpec.Credential(credential.username(), cipher.encrypt(credential.password())));
-                    continue;
-                }
-                String kept = before == null ? null : before.auth().stream().filter(c -> c.username().equals(credential.username()))
-                        .map(HostSpec.Credential::password).findFirst().orElse(null);
-                if (kept == null) {
-                    errors.add(new Problem.FieldError("host[" + i + "].auth[" + j + "].password", HostSpec.HIDDEN_PASSWORD
-                            + " keeps a stored password, and none is stored for '" + credential.username() + "' on " + host.ip()));
-                }
-                auth.add(new HostSpec.Credential(credential.username(), kept));
+                HostSpec.Credential kept = before == null ? null : before.auth().stream()
+                        .filter(c -> c.username().equals(credential.username())).findFirst().orElse(null);
+                String field = "host[" + i + "].auth[" + j + "].";
+                String whose = "'" + credential.username() + "' on " + host.ip();
+                auth.add(new HostSpec.Credential(credential.username(),
+                        sealOrKeep(credential.password(), kept == null ? null : kept.password(), field + "password",
+                                "password", whose, errors),
+                        sealOrKeep(credential.privateKey(), kept == null ? null : kept.privateKey(), field + "private_key",
+                                "private key", whose, errors),
+                        sealOrKeep(credential.passphrase(), kept == null ? null : kept.passphrase(), field + "passphrase",
+                                "passphrase", whose, errors)));
             }
-            sealed.add(new HostSpec(host.ip(), host.sshPort(), host.agentPort(), auth));
+            sealed.add(host.withAuth(auth));
         }
         if (!errors.isEmpty()) {
             throw ProblemException.invalid(errors);
@@ -161,10 +162,23 @@ public class ResourceDocuments {
         return sealed;
     }
 
+    /** A secret given in clear, sealed; or {@value HostSpec#HIDDEN_PASSWORD}: the stored one (still sealed), if any. */
+    private String sealOrKeep(String given, String stored, String field, String what, String whose,
+            List<Problem.FieldError> errors) {
+        if (!HostSpec.HIDDEN_PASSWORD.equals(given)) {
+            return given == null ? null : cipher.encrypt(given);
+        }
+        if (stored == null) {
+            errors.add(new Problem.FieldError(field, HostSpec.HIDDEN_PASSWORD + " keeps a stored " + what
+                    + ", and none is stored for " + whose));
+        }
+        return stored;
+    }
+
     /** Whether two host lists are the same, passwords compared opened (each sealing is different). */
     public boolean sameHosts(List<HostSpec> a, List<HostSpec> b) {
-        return a.size() == b.size() && a.stream().map(h -> h.withDefaults().mapPasswords(cipher::decrypt)).toList()
-                .equals(b.stream().map(h -> h.withDefaults().mapPasswords(cipher::decrypt)).toList());
+        return a.size() == b.size() && a.stream().map(h -> h.withDefaults().mapSecrets(cipher::decrypt)).toList()
+                .equals(b.stream().map(h -> h.withDefaults().mapSecrets(cipher::decrypt)).toList());
     }
 
 

@@ -140,7 +140,7 @@ public class ResourceStore {
 
     /**
      * Replaces a resource's spec ({@code PUT /{kind}/{name}}). {@code ifMatch}, when given, must be the record's
-     * current entity tag. Passwords given as {@code ******} keep the stored ones; {@code CreateAt} stays as created.
+     * current entity tag. Secrets given as {@code ******} keep the stored ones; {@code CreateAt} stays as created.
      * Emits the record, written only when something changed.
      */
     public Uni<ResourceRecord> replaceSpec(ResourceKind kind, CreateRequest request, String ifMatch, String actor) {
@@ -156,11 +156,11 @@ public class ResourceStore {
             if (oldApp.metadata() != null && oldApp.metadata().containsKey(SpecValidator.CREATE_AT)) {
                 metadata.put(SpecValidator.CREATE_AT, oldApp.metadata().get(SpecValidator.CREATE_AT));
             }
-            AppSpec newApp = documents.keepHiddenSecrets(request.app().withMetadata(metadata), oldApp);
+            AppSpec newApp = documents.keepHiddenMetadata(request.app().withMetadata(metadata), oldApp);
             List<HostSpec> oldHosts = documents.hosts(record);
             // A host listed again while being removed keeps its stored password too.
             List<HostSpec> known = java.util.stream.Stream.concat(oldHosts.stream(), documents.retiredHosts(record).stream()).toList();
-            List<HostSpec> newHosts = documents.keepHiddenPasswords(request.hosts(), known);
+            List<HostSpec> newHosts = documents.keepHiddenSecrets(request.hosts(), known);
             boolean newGeneration = !documents.sameApp(newApp, oldApp) || !request.ips().equals(oldHosts.stream().map(HostSpec::ip).toList());
             boolean changed = newGeneration || record.maxInFlight != request.maxInFlight()
                     || !documents.sameHosts(newHosts, oldHosts);

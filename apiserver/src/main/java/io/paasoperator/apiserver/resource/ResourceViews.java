@@ -53,7 +53,7 @@ public final class ResourceViews {
             Summary.Rollout rollout) {
     }
 
-    /** The full object. Passwords read {@value HostSpec#HIDDEN_PASSWORD}. */
+    /** The full object. Passwords, private keys and passphrases read {@value HostSpec#HIDDEN_PASSWORD}. */
     @Schema(requiredProperties = {"name", "type", "host", "app", "detail"})
     public record ResourceView(String name, String type, List<HostSpec> host, AppView app, Detail detail) {
     }

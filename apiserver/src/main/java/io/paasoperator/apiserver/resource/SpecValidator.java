@@ -1,6 +1,7 @@
 package io.paasoperator.apiserver.resource;
 
 import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.apiserver.host.PrivateKeys;
 import io.paasoperator.contract.Problem.FieldError;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.AppSpecRules;
@@ -8,6 +9,7 @@ import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.NamingRules;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.WireValue;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -99,20 +101,27 @@ public class SpecValidator {
             }
             checkPort(host.sshPort(), field + ".ssh_port", errors);
             checkPort(host.agentPort(), field + ".agent_port", errors);
-            validateAuth(host.auth(), field + ".auth", errors);
+            validateAuth(host, field, errors);
             withDefaults.add(host.withDefaults());
         }
         return withDefaults;
     }
 
-    private static void validateAuth(List<HostSpec.Credential> auth, String field, List<FieldError> errors) {
+    private static void validateAuth(HostSpec host, String field, List<FieldError> errors) {
+        List<HostSpec.Credential> auth = host.auth();
         if (auth == null || auth.isEmpty() || auth.size() > 2) {
-            errors.add(new FieldError(field, "must hold one or two {username, password} pairs"));
+            errors.add(new FieldError(field + ".auth", "must hold one or two {username, password or private_key} objects"));
             return;
+        }
+        boolean sudo = HostSpec.SUDO.equals(host.become());
+        if (host.become() != null && !sudo && !HostSpec.SU.equals(host.become())) {
+            errors.add(new FieldError(field + ".become", "must be " + HostSpec.SU + " or " + HostSpec.SUDO));
+        } else if (host.become() != null && auth.size() == 1) {
+            errors.add(new FieldError(field + ".become", "needs two auth entries: auth[1] logs in and becomes auth[0]"));
         }
         for (int i = 0; i < auth.size(); i++) {
             HostSpec.Credential credential = auth.get(i);
-            String at = field + "[" + i + "]";
+            String at = field + ".auth[" + i + "]";
             if (credential == null) {
                 errors.add(new FieldError(at, "must be an object"));
                 continue;
@@ -120,11 +129,53 @@ public class SpecValidator {
             if (credential.username() == null || !USERNAME.matcher(credential.username()).matches()) {
                 errors.add(new FieldError(at + ".username", "is required: a user name of up to 32 letters, digits, '_', '.' or '-'"));
             }
+            // auth[1] logs in, with a password or a key; auth[0] of two is reached with su (its password) or sudo (nothing).
+            boolean logsIn = i == auth.size() - 1;
+            if (!logsIn && credential.privateKey() != null) {
+                errors.add(new FieldError(at + ".private_key", "is not used: only auth[" + (auth.size() - 1)
+                        + "] logs in over SSH, and auth[0] is reached from it with " + (sudo ? HostSpec.SUDO : HostSpec.SU)));
+            }
             String password = credential.password();
-            if (password == null || password.isEmpty()) {
-                errors.add(new FieldError(at + ".password", "is required"));
-            } else if (password.length() > MAX_PASSWORD || password.chars().anyMatch(Character::isISOControl)) {
-                errors.add(new FieldError(at + ".password", "must be at most " + MAX_PASSWORD + " characters, with no control characters (su reads one line)"));
+            if (password == null) {
+                if (logsIn && credential.privateKey() == null) {
+                    errors.add(new FieldError(at + ".password", "is required, unless a private_key is given"));
+                } else if (!logsIn && !sudo) {
+                    errors.add(new FieldError(at + ".password", "is required: su asks for it"));
+                }
+            } else if (password.isEmpty() || password.length() > MAX_PASSWORD || password.chars().anyMatch(Character::isISOControl)) {
+                errors.add(new FieldError(at + ".password", "must be 1 to " + MAX_PASSWORD + " characters, with no control"
+                        + " characters (su and sudo read one line)"));
+            }
+            validateKey(credential, at, errors);
+        }
+    }
+
+    /** A key sent back as ****** is the stored one, checked when it was given. Never echoes a key or passphrase. */
+    private static void validateKey(HostSpec.Credential credential, String at, List<FieldError> errors) {
+        String passphrase = credential.passphrase();
+        if (passphrase != null && (passphrase.isEmpty() || passphrase.length() > MAX_PASSWORD)) {
+            errors.add(new FieldError(at + ".passphrase", "must be 1 to " + MAX_PASSWORD + " characters"));
+            return;
+        }
+        if (credential.privateKey() == null) {
+            if (passphrase != null) {
+                errors.add(new FieldError(at + ".passphrase", "is only used to open a private_key"));
+            }
+            return;
+        }
+        if (credential.privateKey().length() > PrivateKeys.MAX_LENGTH) {
+            errors.add(new FieldError(at + ".private_key", "must be at most " + PrivateKeys.MAX_LENGTH + " characters"));
+        } else if (!HostSpec.HIDDEN_PASSWORD.equals(credential.privateKey())) {
+            // A key without a passphrase is opened (cheap); one with a passphrase only checked for its form: opening it
+            // may take bcrypt half a second, too long for a request thread. The bootstrap says if the passphrase is wrong.
+            try {
+                if (passphrase == null) {
+                    PrivateKeys.open(credential.privateKey(), null);
+                } else {
+                    PrivateKeys.checkForm(credential.privateKey());
+                }
+            } catch (IOException e) {
+                errors.add(new FieldError(at + ".private_key", e.getMessage()));
             }
         }
     }

@@ -15,6 +15,7 @@ import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
+import io.paasoperator.apiserver.testing.SshKeys;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -124,6 +125,14 @@ class ApiContractTest {
                 "\"ip\": \"127.0.0.144\", \"agent_port\": 3999"));
         expect(409, "PUT", at + name, body(name, "127.0.0.144", null));
         expect(200, "DELETE", at + elsewhere, null);
+        // A key-only login that becomes the agent's account with sudo: as documented, and answered as documented.
+        String keyed = Seeds.uniqueName("contract-key");
+        String keyedBody = body(keyed, "127.0.0.45", null).replace("[{\"username\": \"paas\", \"password\": \"pw-1\"}]",
+                "[{\"username\": \"paas\"}, {\"username\": \"ops\", \"private_key\": "
+                        + JSON.writeValueAsString(SshKeys.openSsh().privateKey()) + "}], \"become\": \"sudo\"");
+        acceptedByRequestSchema(kind, "create", keyedBody);
+        expect(201, "POST", at + "create", keyedBody);
+        expect(200, "DELETE", at + keyed, null);
 
         expect(202, "PUT", at + name + "/stopped", null);
         expect(409, "PUT", at + name + "/restart", null);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.apiserver.testing.CommandLines;
+import io.paasoperator.apiserver.testing.FileTrees;
 import io.paasoperator.apiserver.testing.LocalSystem;
 import io.paasoperator.apiserver.testing.OpenSshHost;
 import io.paasoperator.apiserver.testing.SshTestHost;
@@ -19,8 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -70,10 +70,7 @@ class OpenSshBootstrapIT {
             JsonNode hostView = system.get(system.apiserver, "/apis/v1alpha1/hosts/" + IP);
             assertEquals(agent.name(), hostView.at("/agent/account").asText(), hostView.toString());
             assertEquals(host.fingerprint(), hostView.at("/ssh_host_key/fingerprint").asText(), "the pin is OpenSSH's own key");
-            ProcessHandle agentProcess = ProcessHandle.allProcesses()
-                    .filter(p -> p.info().arguments().map(a -> List.of(a).contains(agentHome + "/bin/current/quarkus-run.jar"))
-                            .orElse(false))
-                    .findFirst().orElseThrow(() -> new AssertionError("no agent process"));
+            ProcessHandle agentProcess = host.agentProcess();
             assertEquals(agent.name(), agentProcess.info().user().orElse(""));
             Path environ = Path.of("/proc", String.valueOf(agentProcess.pid()), "environ");
             assertEquals(agent.name(), Files.getOwner(environ).getName(), "its environment is its own to read");
@@ -92,9 +89,7 @@ class OpenSshBootstrapIT {
                 }
             }
             assertTrue(watched.seen().stream().anyMatch(l -> l.contains("install-agent.sh")), "the watch saw the install run");
-            List<Path> files = new ArrayList<>(regularFiles(agent.home()));
-            files.addAll(regularFiles(login.home()));
-            files.addAll(regularFiles(system.work));
+            List<Path> files = new ArrayList<>(FileTrees.regularFiles(agent.home(), login.home(), system.work));
             files.addAll(List.of(sshdLog, Path.of("target", "it-logs", "openssh-apiserver-a.log")));
             for (Path file : files) {
                 String text = Files.readString(file, StandardCharsets.ISO_8859_1);
@@ -130,57 +125,6 @@ class OpenSshBootstrapIT {
             return Files.getOwner(path).getName();
         } catch (IOException gone) {
             return "";
-        }
-    }
-
-    private static List<Path> regularFiles(Path root) throws IOException {
-        try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).toList();
-        }
-    }
-
-    /** Every distinct command line of every process, read from /proc every few milliseconds until closed. */
-    private static final class CommandLines implements AutoCloseable {
-
-        private final Set<String> seen = ConcurrentHashMap.newKeySet();
-        private final Thread watcher;
-        private volatile boolean watching = true;
-
-        private CommandLines() {
-            watcher = new Thread(() -> {
-                while (watching) {
-                    try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-                        processes.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                                .forEach(p -> {
-                                    try {
-                                        byte[] cmdline = Files.readAllBytes(p.resolve("cmdline"));
-                                        seen.add(new String(cmdline, StandardCharsets.UTF_8).replace('\0', ' '));
-                                    } catch (IOException exited) {
-                                        // the process ended meanwhile
-                                    }
-                                });
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            }, "command-line-watch");
-            watcher.setDaemon(true);
-        }
-
-        static CommandLines watch() {
-            CommandLines lines = new CommandLines();
-            lines.watcher.start();
-            return lines;
-        }
-
-        Set<String> seen() {
-            return seen;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            watching = false;
-            watcher.join();
         }
     }
 }

@@ -38,7 +38,7 @@ class SshUploadTest {
     }
 
     private SshConnection connect() throws BootstrapException {
-        return SshConnection.open(host.ip, host.sshPort(), new Account(host.username, host.password, "auth[0]"), null, TIMEOUT);
+        return SshConnection.open(host.ip, host.sshPort(), new Account(host.username, host.password, null, null, "auth[0]"), null, TIMEOUT);
     }
 
     /**

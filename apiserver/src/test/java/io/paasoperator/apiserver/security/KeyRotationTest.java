@@ -13,6 +13,7 @@ import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
+import io.paasoperator.apiserver.testing.SshKeys;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -25,11 +26,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
-/** A password sealed under a retired key (the test profile's PAAS_SECRET_KEY_PREVIOUS) is re-sealed under the current one. */
+/**
+ * A password, private key or passphrase sealed under a retired key (the test profile's PAAS_SECRET_KEY_PREVIOUS) is
+ * re-sealed under the current one.
+ */
 @QuarkusTest
 @WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
 class KeyRotationTest {
@@ -94,6 +99,38 @@ class KeyRotationTest {
         String resealed = JSON.readTree(readColumn("app_spec", name)).at("/metadata/APP_PASSWD").asText();
         assertFalse(cipher.sealedWithOlderKey(resealed), resealed);
         assertEquals("MYSQL123", cipher.decrypt(resealed));
+    }
+
+    @Test
+    void privateKeysAndPassphrasesSealedWithARetiredKeyAreResealedAndStillOpen() throws Throwable {
+        ApiClientToken.sendWithEveryRequest();
+        String name = Seeds.uniqueName("rotated-key");
+        String passphrase = "key-pass-" + ProcessHandle.current().pid();
+        String key = SshKeys.pemRsa(passphrase).privateKey();
+        Map<String, Object> credential = Map.of("username", "ops", "private_key", key, "passphrase", passphrase);
+        String body = JSON.writeValueAsString(Map.of("name", name,
+                "host", List.of(Map.of("ip", "127.0.3.30", "auth", List.of(credential))),
+                "app", Map.of("repo_url", "http://127.0.0.1:8000/repo/", "install", "install.sh", "start", "start.sh",
+                        "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh")));
+        given().body(body).post("/apis/v1alpha1/database/create").then().statusCode(201);
+
+        SecretCipher retired = new SecretCipher(Optional.of(previousKeys.get(0)), Optional.empty(), Files.createTempDirectory("k"));
+        JsonNode hosts = JSON.readTree(readHosts(name));
+        ObjectNode stored = (ObjectNode) hosts.at("/0/auth/0");
+        for (String field : List.of("private_key", "passphrase")) {
+            stored.put(field, retired.encrypt(cipher.decrypt(stored.get(field).asText())));
+            assertTrue(cipher.sealedWithOlderKey(stored.get(field).asText()));
+        }
+        writeHosts(name, hosts.toString());
+
+        assertTrue(VertxContextSupport.subscribeAndAwait(rotation::resealAll) >= 1);
+
+        JsonNode resealed = JSON.readTree(readHosts(name)).at("/0/auth/0");
+        for (String field : List.of("private_key", "passphrase")) {
+            assertFalse(cipher.sealedWithOlderKey(resealed.get(field).asText()), field);
+        }
+        assertEquals(key, cipher.decrypt(resealed.get("private_key").asText()));
+        assertEquals(passphrase, cipher.decrypt(resealed.get("passphrase").asText()));
     }
 
     @Test

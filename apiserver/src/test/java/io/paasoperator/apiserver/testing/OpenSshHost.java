@@ -6,6 +6,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
@@ -13,12 +15,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A host as SPEC.md §6 meets it: Debian's OpenSSH server (sshd), started on its own loopback address and port with its
- * own configuration and host key, and two real local accounts with passwords: one that may log in over SSH, one the
- * agent runs as (reached with su). Needs root, to create the accounts and to run sshd.
+ * own configuration and host key, and two real local accounts with passwords: one that may log in over SSH (with its
+ * password, or with a key only), one the agent runs as (reached with su, or sudo once a sudoers rule allows it). Needs
+ * root, to create the accounts, to run sshd and to write the sudoers rule.
  */
 public final class OpenSshHost implements AutoCloseable {
 
     public static final Path SSHD = Path.of("/usr/sbin/sshd");
+    public static final Path SUDO = Path.of("/usr/bin/sudo");
+    /** No '.' in the name: sudo skips such files in /etc/sudoers.d. */
+    private static final Path SUDOERS_RULE = Path.of("/etc/sudoers.d/paas-test-openssh");
 
     public final String ip;
     public final int sshPort;
@@ -48,7 +54,20 @@ public final class OpenSshHost implements AutoCloseable {
         this.sshd = sshd;
     }
 
+    /** The login account logs in with its password; public keys are refused. */
     public static OpenSshHost start(String ip, Path dir, Path log) throws Exception {
+        return start(ip, dir, log, null);
+    }
+
+    /**
+     * The login account logs in with the private key of {@code authorizedKey} (an authorized_keys line) only: sshd
+     * refuses every password, though the account has one (for sudo to ask).
+     */
+    public static OpenSshHost startKeyOnly(String ip, Path dir, Path log, String authorizedKey) throws Exception {
+        return start(ip, dir, log, authorizedKey);
+    }
+
+    private static OpenSshHost start(String ip, Path dir, Path log, String authorizedKey) throws Exception {
         if (!"root".equals(System.getProperty("user.name"))) {
             throw new AssertionError("this test creates local accounts and runs sshd: run the suite as root (.ci/run does)");
         }
@@ -57,6 +76,10 @@ public final class OpenSshHost implements AutoCloseable {
         }
         Account login = account("paas-login");
         Account agent = account("paas-agent");
+        boolean keyOnly = authorizedKey != null;
+        if (keyOnly) {
+            authorize(login, authorizedKey);
+        }
         Files.createDirectories(dir);
         Path key = dir.resolve("ssh_host_ed25519_key");
         run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()), null);
@@ -68,9 +91,9 @@ public final class OpenSshHost implements AutoCloseable {
                 "Port " + port,
                 "HostKey " + key,
                 "PidFile " + dir.resolve("sshd.pid"),
-                "PasswordAuthentication yes",
+                "PasswordAuthentication " + (keyOnly ? "no" : "yes"),
                 "KbdInteractiveAuthentication no",
-                "PubkeyAuthentication no",
+                "PubkeyAuthentication " + (keyOnly ? "yes" : "no"),
                 "UsePAM no",
                 "PermitRootLogin no",
                 "AllowUsers " + login.name(),
@@ -80,6 +103,59 @@ public final class OpenSshHost implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         awaitListening(ip, port, sshd);
         return new OpenSshHost(ip, port, login, agent, Path.of(key + ".pub"), sshd);
+    }
+
+    /** {@code ~/.ssh/authorized_keys} of the account: its own, 0600 in a 0700 directory, as sshd's StrictModes wants. */
+    private static void authorize(Account account, String publicKey) throws Exception {
+        Path ssh = account.home().resolve(".ssh");
+        Files.createDirectories(ssh);
+        Files.setPosixFilePermissions(ssh, PosixFilePermissions.fromString("rwx------"));
+        Path keys = ssh.resolve("authorized_keys");
+        Files.writeString(keys, publicKey + "\n");
+        Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rw-------"));
+        if (run(List.of("chown", "-R", account.name() + ":", ssh.toString()), null) != 0) {
+            throw new AssertionError("chown " + ssh + " failed");
+        }
+    }
+
+    /**
+     * A sudoers rule (a drop-in, checked with visudo first) that lets the login account run any command as the agent's
+     * account: without a password when {@code askPassword} is false, else asking the login account's own. Replaces the
+     * previous rule; {@link #close()} removes it.
+     */
+    public void allowSudo(boolean askPassword) throws Exception {
+        if (!Files.isExecutable(SUDO)) {
+            throw new AssertionError(SUDO + " is missing: install Debian's sudo package (.ci/run does)");
+        }
+        Path draft = Files.createTempFile("paas-sudoers", "", PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("r--r-----")));
+        try {
+            Files.writeString(draft, login.name() + " ALL=(" + agentAccount.name() + ") " + (askPassword ? "" : "NOPASSWD: ")
+                    + "ALL\n");
+            if (run(List.of("visudo", "-c", "-q", "-f", draft.toString()), null) != 0) {
+                throw new AssertionError("visudo refuses the rule written to " + draft);
+            }
+            Files.move(draft, SUDOERS_RULE, StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(SUDOERS_RULE, PosixFilePermissions.fromString("r--r-----"));
+        } finally {
+            Files.deleteIfExists(draft);
+        }
+    }
+
+    /** The agent's process (its Java, not its keeper), running from the agent account's installation. */
+    public ProcessHandle agentProcess() {
+        String jar = agentAccount.home().resolve(".paas-agent/bin/current/quarkus-run.jar").toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(jar)).orElse(false))
+                .findFirst().orElseThrow(() -> new AssertionError("no agent process"));
+    }
+
+    /** Stops the agent and its keeper (their process group), as a host that rebooted without them. */
+    public void stopAgent() throws Exception {
+        Path pidFile = agentAccount.home().resolve(".paas-agent/agent.pid");
+        if (Files.exists(pidFile)) {
+            run(List.of("kill", "-TERM", "--", "-" + Files.readString(pidFile).trim()), null);
+        }
     }
 
     /** A fresh account with a random password, set through chpasswd's standard input, never a command line. */
@@ -104,19 +180,17 @@ public final class OpenSshHost implements AutoCloseable {
         return line.split(" ")[1];
     }
 
-    /** Stops the agent (its keeper's process group), sshd, every process of the two accounts, and removes them. */
+    /** Stops the agent, sshd, every process of the two accounts, and removes them and the sudoers rule. */
     @Override
     public void close() throws Exception {
-        Path pidFile = agentAccount.home().resolve(".paas-agent/agent.pid");
-        if (Files.exists(pidFile)) {
-            run(List.of("kill", "-TERM", "--", "-" + Files.readString(pidFile).trim()), null);
-        }
+        stopAgent();
         sshd.destroy();
         sshd.waitFor(10, TimeUnit.SECONDS);
         for (Account account : List.of(login, agentAccount)) {
             run(List.of("pkill", "-KILL", "-u", account.name()), null);
             run(List.of("userdel", "--remove", account.name()), null);
         }
+        Files.deleteIfExists(SUDOERS_RULE);
     }
 
     private static void awaitListening(String ip, int port, Process sshd) throws Exception {
