@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.api;
 
+import io.paasoperator.apiserver.bootstrap.HostAgents;
 import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.apiserver.security.AuthFailures;
@@ -21,11 +22,13 @@ public class AgentReports {
     private final HostStore hosts;
     private final ResourceStore resources;
     private final AuthFailures failures;
+    private final HostAgents agents;
 
-    public AgentReports(HostStore hosts, ResourceStore resources, AuthFailures failures) {
+    public AgentReports(HostStore hosts, ResourceStore resources, AuthFailures failures, HostAgents agents) {
         this.hosts = hosts;
         this.resources = resources;
         this.failures = failures;
+        this.agents = agents;
     }
 
     /**
@@ -43,6 +46,7 @@ public class AgentReports {
                 failures.failed(clientAddress);
                 return Uni.createFrom().failure(ProblemException.unauthorized("the bearer token is not an agent's secret"));
             }
+            agents.heardFrom(host.ip);
             return resources.get(kind, name).map(record -> {
                 if (record.host(host.ip).isEmpty()) {
                     throw ProblemException.forbidden("the agent of " + host.ip + " does not manage " + kind.wire() + " '"

@@ -4,14 +4,16 @@ import io.paasoperator.contract.AgentVersion;
 
 /**
  * Whether a host's agent can be used as it is, must be installed (again), or must not be touched: pure rules, no I/O.
- * An agent is installed when none answers, when the one answering is not ours (no build, or we hold no secret for
- * it), when it refused our secret, or when it runs another build of a release no newer than ours. A newer release is
+ * An agent is installed when none answers (unless ours answered moments ago: its keeper restarts it), when the one
+ * answering is not ours (no build, or we hold no secret for it), when it refused our secret, or when it runs another build of a release no newer than ours. A newer release is
  * left alone: during a rolling update, an older replica must not downgrade what a newer one installed.
  */
 public final class AgentVerdict {
 
     public enum Verdict {
-        USE, INSTALL, REFUSE
+        USE, INSTALL, REFUSE,
+        /** Nothing answers now, but our agent answered moments ago: its keeper is starting it again. Ask again later. */
+        WAIT
     }
 
     /** The verdict and, for INSTALL and REFUSE, why (for the log, the host's record and the resource's error). */
@@ -24,9 +26,10 @@ public final class AgentVerdict {
      * @param agentPort the port of the agent it installed, null when it installed none
      * @param holdsSecret whether it holds a secret for that agent
      * @param secretRefused whether the agent refused that secret since
+     * @param answeredLately whether that agent answered within the restart grace
      */
-    public record Known(Integer agentPort, boolean holdsSecret, boolean secretRefused) {
-        public static final Known NOTHING = new Known(null, false, false);
+    public record Known(Integer agentPort, boolean holdsSecret, boolean secretRefused, boolean answeredLately) {
+        public static final Known NOTHING = new Known(null, false, false, false);
     }
 
     private AgentVerdict() {
@@ -44,6 +47,10 @@ public final class AgentVerdict {
                     + ", this resource names agent_port " + wantedPort + ": every resource on a host must name the same one");
         }
         if (answer == null) {
+            if (known.holdsSecret() && known.answeredLately()) {
+                return new Decision(Verdict.WAIT, "no agent answers at " + where + " (it did moments ago): its keeper is given"
+                        + " time to start it again before it is installed again");
+            }
             return new Decision(Verdict.INSTALL, "no agent answers at " + where);
         }
         if (answer.build() == null || !known.holdsSecret()) {

@@ -28,6 +28,9 @@ public interface BootstrapSettings {
     /** How long a verified agent is trusted before it is looked at again. */
     Duration verifyEvery();
 
+    /** How long an agent that answered and then fell silent is left to its keeper before it is installed again. */
+    Duration restartGrace();
+
     /** The address agents listen on; absent, the host's IP from the resource. */
     Optional<String> agentBind();
 }

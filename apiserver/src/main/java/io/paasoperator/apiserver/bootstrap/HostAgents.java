@@ -53,6 +53,8 @@ public class HostAgents {
     private final String replica = ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
 
     private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+    /** When each host's agent last answered this replica: one silent for less than the restart grace is left to its keeper. */
+    private final Map<String, Instant> answered = new ConcurrentHashMap<>();
     /** The secret each host's agent last refused: a secret stored since (another replica reinstalled) is tried first. */
     private final Map<String, String> refusedSecrets = new ConcurrentHashMap<>();
 
@@ -92,7 +94,7 @@ public class HostAgents {
                     return switch (decision.verdict()) {
                         case USE -> Uni.createFrom().item(trust(new AgentEndpoint(host.ip(), host.agentPort(),
                                 cipher.decrypt(row.agentSecret))));
-                        case REFUSE -> Uni.createFrom().failure(new BootstrapException(decision.why()));
+                        case REFUSE, WAIT -> Uni.createFrom().failure(new BootstrapException(decision.why()));
                         case INSTALL -> install(host, row, carried, decision.why(), notes);
                     };
                 })));
@@ -104,7 +106,13 @@ public class HostAgents {
      */
     public <T> Uni<T> call(HostSpec host, BootstrapNotes notes, Function<AgentEndpoint, Uni<T>> call) {
         return ready(host, notes).chain(agent -> call.apply(agent)
+                .invoke(() -> answered.put(agent.ip(), Instant.now()))
                 .onFailure(AgentCallException.class).invoke(e -> distrust(agent, ((AgentCallException) e).failure())));
+    }
+
+    /** The agent of {@code ip} was heard from (a report with its secret): it is alive, and its keeper with it. */
+    public void heardFrom(String ip) {
+        answered.put(ip, Instant.now());
     }
 
     /** The agent of a host as last installed, without looking at it: for calls that may fail harmlessly. */
@@ -128,7 +136,9 @@ public class HostAgents {
         if (row == null || row.installedAt == null) {
             return Known.NOTHING;
         }
-        return new Known(row.agentPort, row.agentSecret != null, refused(row));
+        Instant lastAnswer = answered.get(row.ip);
+        return new Known(row.agentPort, row.agentSecret != null, refused(row),
+                lastAnswer != null && Instant.now().isBefore(lastAnswer.plus(settings.restartGrace())));
     }
 
     /** Whether the agent refused the secret the host's record holds now. */
@@ -138,6 +148,7 @@ public class HostAgents {
     }
 
     private AgentEndpoint trust(AgentEndpoint endpoint) {
+        answered.put(endpoint.ip(), Instant.now());
         verified.put(endpoint.ip(), new Verified(endpoint, Instant.now().plus(settings.verifyEvery())));
         return endpoint;
     }

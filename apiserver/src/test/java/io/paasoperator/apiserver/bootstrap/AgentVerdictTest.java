@@ -16,7 +16,7 @@ class AgentVerdictTest {
 
     private static final String OURS = "0.2.0";
     private static final String BUILD = "aaaa000011112222";
-    private static final Known INSTALLED = new Known(3335, true, false);
+    private static final Known INSTALLED = new Known(3335, true, false, false);
 
     private static Decision decide(Known known, AgentVersion answer) {
         return AgentVerdict.decide("10.0.0.5:3335", 3335, known, answer, OURS, BUILD);
@@ -36,6 +36,16 @@ class AgentVerdictTest {
     }
 
     @Test
+    void oursFallenSilentMomentsAgoIsLeftToItsKeeper() {
+        Decision decision = decide(new Known(3335, true, false, true), null);
+        assertEquals(Verdict.WAIT, decision.verdict());
+        assertTrue(decision.why().contains("keeper"), decision.why());
+        assertEquals(Verdict.INSTALL, decide(new Known(3335, true, true, true), new AgentVersion(OURS, BUILD)).verdict(),
+                "one answering that refused our secret is installed again at once");
+        assertEquals(Verdict.INSTALL, decide(new Known(3335, false, false, true), null).verdict(), "no secret held: not ours");
+    }
+
+    @Test
     void anAgentWeHoldNoSecretForIsReplaced() {
         assertEquals(Verdict.INSTALL, decide(Known.NOTHING, new AgentVersion(OURS, BUILD)).verdict());
         Decision byHand = decide(INSTALLED, new AgentVersion(OURS, null));
@@ -45,7 +55,7 @@ class AgentVerdictTest {
 
     @Test
     void anAgentThatRefusedOurSecretIsInstalledAgain() {
-        Decision decision = decide(new Known(3335, true, true), new AgentVersion(OURS, BUILD));
+        Decision decision = decide(new Known(3335, true, true, false), new AgentVersion(OURS, BUILD));
         assertEquals(Verdict.INSTALL, decision.verdict());
         assertTrue(decision.why().contains("refused this apiserver's secret"), decision.why());
     }
