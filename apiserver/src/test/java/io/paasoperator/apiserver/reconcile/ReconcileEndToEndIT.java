@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.ApiserverProcess;
 import io.paasoperator.apiserver.testing.SshTestHost;
+import io.paasoperator.apiserver.testing.CommandLines;
 import io.paasoperator.apiserver.testing.LocalSystem;
 import io.paasoperator.apiserver.testing.Sockets;
 import java.io.IOException;
@@ -69,6 +70,8 @@ class ReconcileEndToEndIT {
     void aDatabaseAndAMiddlewareLiveThroughEveryState() throws Exception {
         int pgPort = freePort("127.0.0.2");
         int redisPort = freePort("127.0.0.3");
+        // Every process's command line while PostgreSQL is installed and started: PG_PASSWORD (secret metadata) in none.
+        CommandLines watched = CommandLines.watch();
         create("database", "pg-e2e", host2, "postgresql/15/", Map.of("PG_PORT", String.valueOf(pgPort),
                 "PG_BIND", "127.0.0.2", "PG_PASSWORD", PG_PASSWORD));
         create("middleware", "redis-e2e", host3, "redis/7", Map.of("REDIS_PORT", String.valueOf(redisPort),
@@ -80,8 +83,13 @@ class ReconcileEndToEndIT {
         awaitRealtime("middleware", "redis-e2e", "running");
         assertEquals(1, selectOne(pgPort));
         assertEquals("+PONG", ping(redisPort));
-        // PG_PASSWORD is secret metadata: the install script got it (selectOne logs in with it), no answer shows it.
+        // PG_PASSWORD is secret metadata: the install script got it (selectOne logs in with it), no answer shows it, and
+        // it went to the scripts as environment only.
+        watched.close();
         assertEquals("******", status("database", "pg-e2e").at("/app/metadata/PG_PASSWORD").asText());
+        assertTrue(watched.seen().stream().anyMatch(line -> line.contains("initdb")), "the watch saw the install run");
+        assertEquals(List.of(), watched.seen().stream().filter(line -> line.contains(PG_PASSWORD)).toList(),
+                "command lines holding PG_PASSWORD");
 
         // Restart: a new server process, expect unchanged.
         long pgPid = postmasterPid();

@@ -3,36 +3,14 @@ package io.paasoperator.apiserver.security;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
+import io.paasoperator.apiserver.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class AuthFailuresTest {
 
-    /** A clock the test moves. */
-    static final class SteppedClock extends Clock {
-        Instant now = Instant.parse("2026-12-03T00:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
-    private final SteppedClock clock = new SteppedClock();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T00:00:00Z"));
     private final AuthFailures failures = new AuthFailures(3, Duration.ofSeconds(2), clock);
 
     @Test
@@ -43,9 +21,9 @@ class AuthFailuresTest {
         }
         assertEquals(2, failures.waitSeconds("10.0.0.1"), "one failure more takes one refill interval");
         assertEquals(0, failures.waitSeconds("10.0.0.2"), "other addresses are not affected");
-        clock.now = clock.now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         assertEquals(1, failures.waitSeconds("10.0.0.1"));
-        clock.now = clock.now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         assertEquals(0, failures.waitSeconds("10.0.0.1"), "one more try after one interval");
         failures.failed("10.0.0.1");
         assertEquals(2, failures.waitSeconds("10.0.0.1"), "and no more");
