@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.host;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -11,13 +12,18 @@ import java.util.regex.Pattern;
  * A host the application is managed on, and how to reach it.
  *
  * @param auth one pair: used for SSH and to run the agent; two: {@code auth[1]} logs in over SSH and
- *     {@code auth[0]} runs the agent
+ *     {@code auth[0]} runs the agent; none (left out) for a host whose agent is registered, never bootstrapped
  */
 public record HostSpec(
         String ip,
         @JsonProperty("ssh_port") Integer sshPort,
         @JsonProperty("agent_port") Integer agentPort,
-        List<Credential> auth) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Credential> auth) {
+
+    /** Auth left out is no auth: an empty list, never null. */
+    public HostSpec {
+        auth = auth == null ? List.of() : auth;
+    }
 
     public static final int DEFAULT_SSH_PORT = 22;
     public static final int DEFAULT_AGENT_PORT = 3335;

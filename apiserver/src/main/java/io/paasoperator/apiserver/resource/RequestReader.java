@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import io.paasoperator.apiserver.host.HostRegistration;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.AppSpec;
@@ -81,6 +82,11 @@ public class RequestReader {
         CreateBody createBody = convert(root, CreateBody.class, "");
         StatusBody statusBody = status == null || status.isNull() ? null : convert(status, StatusBody.class, "app.status");
         return new RawCreate(createBody, statusBody);
+    }
+
+    /** A host's registration: every bad field named at once ({@link HostRegistration#from}). */
+    public HostRegistration readRegistration(String body) {
+        return HostRegistration.from(readObject(body));
     }
 
     /** A health report. Unknown fields are ignored (agents may send more), and a numeric code is read as text. */

@@ -105,9 +105,11 @@ public class SpecValidator {
         return withDefaults;
     }
 
+    /** No auth is fine: the host's agent must then be registered, which the reconciler finds out when it gets there. */
     private static void validateAuth(List<HostSpec.Credential> auth, String field, List<FieldError> errors) {
-        if (auth == null || auth.isEmpty() || auth.size() > 2) {
-            errors.add(new FieldError(field, "must hold one or two {username, password} pairs"));
+        if (auth.size() > 2) {
+            errors.add(new FieldError(field, "must hold one or two {username, password} pairs, or be left out for a host"
+                    + " whose agent is registered (PUT /apis/v1alpha1/hosts/{ip})"));
             return;
         }
         for (int i = 0; i < auth.size(); i++) {
