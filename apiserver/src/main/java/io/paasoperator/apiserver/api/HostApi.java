@@ -12,6 +12,7 @@ import io.paasoperator.apiserver.problem.BodyLimit;
 import io.paasoperator.apiserver.resource.RequestReader;
 import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.apiserver.security.SecretCipher;
+import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ProblemException;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -23,6 +24,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -42,6 +44,8 @@ import org.jboss.resteasy.reactive.RestPath;
 @Consumes(MediaType.WILDCARD)
 @Tag(name = "hosts")
 public class HostApi {
+
+    private static final String NOT_AN_ADDRESS = "must be an IPv4 or IPv6 address";
 
     private final HostStore hosts;
     private final ResourceStore resources;
@@ -99,11 +103,14 @@ public class HostApi {
     @APIResponse(responseCode = "413", ref = "ContentTooLarge")
     public Uni<HostView> register(@RestPath String ip, @RequestBody(required = true, content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "HostRegistration"))) String body) {
-        String address = address(ip);
         bodyLimit.checkReadLength(body);
-        HostRegistration registration = reader.readRegistration(body);
+        List<Problem.FieldError> errors = new ArrayList<>();
+        if (!HostSpec.isIpLiteral(ip)) {
+            errors.add(new Problem.FieldError("ip", NOT_AN_ADDRESS));
+        }
+        HostRegistration registration = reader.readRegistration(body, errors);
         String secret = registration.secret();
-        return hosts.register(address, registration.agentPort(), cipher.encrypt(secret), secret, now()).chain(outcome -> {
+        return hosts.register(ip, registration.agentPort(), cipher.encrypt(secret), secret, now()).chain(outcome -> {
             switch (outcome) {
                 case SECRET_TAKEN:
                     throw ProblemException.conflict("another host's agent holds this secret: give each agent a secret of its own");
@@ -111,8 +118,8 @@ public class HostApi {
                     throw ProblemException.conflict("an apiserver is installing an agent on " + ip + " over SSH right now:"
                             + " register it once that is over (GET this host shows its outcome)");
                 default:
-                    agents.forgetVerified(address);
-                    return hosts.get(address).map(HostView::of);
+                    agents.forgetVerified(ip);
+                    return hosts.get(ip).map(HostView::of);
             }
         });
     }
@@ -157,7 +164,7 @@ public class HostApi {
     /** Hosts are known by their address literal, as resources name them. */
     private static String address(String ip) {
         if (!HostSpec.isIpLiteral(ip)) {
-            throw ProblemException.invalidField("ip", "must be an IPv4 or IPv6 address");
+            throw ProblemException.invalidField("ip", NOT_AN_ADDRESS);
         }
         return ip;
     }

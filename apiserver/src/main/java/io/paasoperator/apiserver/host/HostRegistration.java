@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.paasoperator.contract.Problem.FieldError;
 import io.paasoperator.contract.ProblemException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -21,9 +20,11 @@ public record HostRegistration(int agentPort, String secret) {
     public static final int MAX_SECRET = 1024;
     private static final Set<String> FIELDS = new TreeSet<>(List.of("agent_port", "secret"));
 
-    /** Reads a registration body, naming every bad field at once; a secret is never echoed in an error. */
-    public static HostRegistration from(ObjectNode body) {
-        List<FieldError> errors = new ArrayList<>();
+    /**
+     * Reads a registration body, naming every bad field at once, with those found before it ({@code errors}: the URL's);
+     * a secret is never echoed in an error.
+     */
+    public static HostRegistration from(ObjectNode body, List<FieldError> errors) {
         body.fieldNames().forEachRemaining(field -> {
             if (!FIELDS.contains(field)) {
                 errors.add(new FieldError(field, "is not a known field; known here: " + String.join(", ", FIELDS)));

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import io.paasoperator.apiserver.host.HostRegistration;
 import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.CheckReport;
@@ -84,9 +85,9 @@ public class RequestReader {
         return new RawCreate(createBody, statusBody);
     }
 
-    /** A host's registration: every bad field named at once ({@link HostRegistration#from}). */
-    public HostRegistration readRegistration(String body) {
-        return HostRegistration.from(readObject(body));
+    /** A host's registration: every bad field named at once, with {@code errors} found before ({@link HostRegistration#from}). */
+    public HostRegistration readRegistration(String body, List<Problem.FieldError> errors) {
+        return HostRegistration.from(readObject(body), errors);
     }
 
     /** A health report. Unknown fields are ignored (agents may send more), and a numeric code is read as text. */
