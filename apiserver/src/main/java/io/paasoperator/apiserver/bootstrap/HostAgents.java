@@ -31,9 +31,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The agent of each host, ready to take calls: found answering with the right build, or installed over SSH first
- * (SPEC.md §6); a registered agent (installed by other means, SPEC.md §3) is only ever called, never installed. Bootstraps of different hosts run in parallel on a worker pool of their own, never on an event loop;
- * one host is bootstrapped by one replica at a time (a lease in its row). A verified agent is trusted for a while,
- * and looked at again sooner when a call to it fails.
+ * (SPEC.md §6); a registered agent (installed by other means, SPEC.md §3) is only ever called, never installed.
+ * Bootstraps of different hosts run in parallel on a worker pool of their own, never on an event loop; one host is
+ * bootstrapped by one replica at a time (a lease in its row). A verified agent is trusted for a while, and looked at
+ * again sooner when a call to it fails.
  */
 @Singleton
 public class HostAgents {
