@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class LogAuditIT {
 
     /**
-     * The seed's passwords, the tests' own (pw-…, pg-secret-…, the SSH accounts' ssh-pw-…), and every API token the
+     * The seed's passwords, the tests' own (pw-…, pg-secret-…, the SSH accounts' ssh-pw-…, registered agents'), and every API token the
      * suite configured. Agents' secrets are checked against their own logs where they are known (SshTestHost).
      */
     private static final List<Pattern> SECRETS = List.of(
@@ -34,6 +34,8 @@ class LogAuditIT {
             Pattern.compile("pw-[A-Za-z]+-\\d+-\\d+"),
             Pattern.compile("pg-secret-\\d+"),
             Pattern.compile("ssh-pw-\\d+"),
+            Pattern.compile("registered-secret-\\d+"), // RegisteredAgentIT's agents
+            Pattern.compile("s3cr3t-"), // HostRegistrationTest's
             Pattern.compile(Pattern.quote(ApiClientToken.TOKEN)),
             Pattern.compile("test-token-next"),
             Pattern.compile("it-token-\\d+"));
