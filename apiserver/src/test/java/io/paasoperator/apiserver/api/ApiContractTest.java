@@ -53,8 +53,8 @@ class ApiContractTest {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static final String API = "/apis/v1alpha1/";
     private static final Set<String> NOT_PROVOKED = Set.of("500", "503");
-    private static final String HOST = "127.0.0.41";
-    private static final String OTHER_HOST = "127.0.0.42";
+    private static final String HOST = "127.0.0.141";
+    private static final String OTHER_HOST = "127.0.0.142";
 
     @TestHTTPResource("/")
     URI base;
@@ -118,9 +118,9 @@ class ApiContractTest {
         expect(409, "POST", at + "create", body(other, HOST, null).replace("\"ip\": \"" + HOST + "\"",
                 "\"ip\": \"" + HOST + "\", \"agent_port\": 3999"));
         String elsewhere = Seeds.uniqueName("contract-elsewhere");
-        expect(201, "POST", at + "create", body(elsewhere, "127.0.0.44", null).replace("\"ip\": \"127.0.0.44\"",
-                "\"ip\": \"127.0.0.44\", \"agent_port\": 3999"));
-        expect(409, "PUT", at + name, body(name, "127.0.0.44", null));
+        expect(201, "POST", at + "create", body(elsewhere, "127.0.0.144", null).replace("\"ip\": \"127.0.0.144\"",
+                "\"ip\": \"127.0.0.144\", \"agent_port\": 3999"));
+        expect(409, "PUT", at + name, body(name, "127.0.0.144", null));
         expect(200, "DELETE", at + elsewhere, null);
 
         expect(202, "PUT", at + name + "/stopped", null);
@@ -182,8 +182,8 @@ class ApiContractTest {
         expect(400, "DELETE", API + "hosts/not-an-ip/host-key", null);
         expect(404, "DELETE", API + "hosts/127.0.0.249/host-key", null);
         String lister = Seeds.uniqueName("contract-lister");
-        expect(201, "POST", API + "middleware/create", body(lister, "127.0.0.43", null));
-        expect(409, "DELETE", API + "hosts/127.0.0.43", null);
+        expect(201, "POST", API + "middleware/create", body(lister, "127.0.0.143", null));
+        expect(409, "DELETE", API + "hosts/127.0.0.143", null);
         expect(200, "DELETE", API + "middleware/" + lister, null);
         expect(200, "DELETE", API + "hosts/" + OTHER_HOST, null);
         expect(400, "DELETE", API + "hosts/not-an-ip", null);
@@ -193,7 +193,7 @@ class ApiContractTest {
 
     /** An agent installed by other means: registered, registered again (a rotation), refused; listed without auth. */
     private void exerciseRegistration() throws Exception {
-        String registered = "127.0.0.45";
+        String registered = "127.0.0.145";
         String schema = "/paths/" + escape(API + "hosts/{ip}") + "/put/requestBody/content/application~1json/schema";
         String registration = "{\"agent_port\": 3335, \"secret\": \"" + UUID.randomUUID() + "\"}";
         assertEquals(List.of(), validate(schema, registration), "a registration refused by the document's schema");
@@ -203,7 +203,7 @@ class ApiContractTest {
         String bad = "{\"agent_port\": 0, \"secret\": \"short\", \"auth\": []}";
         assertFalse(validate(schema, bad).isEmpty(), "the document's schema takes a registration the server refuses");
         expect(400, "PUT", API + "hosts/" + registered, bad);
-        expect(409, "PUT", API + "hosts/127.0.0.46", rotation); // the secret of another host's agent
+        expect(409, "PUT", API + "hosts/127.0.0.146", rotation); // the secret of another host's agent
         String name = Seeds.uniqueName("contract-registered");
         String withoutAuth = body(name, registered, null).replace(", \"auth\": [{\"username\": \"paas\", \"password\": \"pw-1\"}]", "")
                 .replace("\"ip\": \"" + registered + "\"", "\"ip\": \"" + registered + "\", \"agent_port\": 3336");
