@@ -9,6 +9,7 @@ import io.paasoperator.apiserver.host.HostRegistration;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.apiserver.problem.BodyLimit;
+import io.paasoperator.apiserver.reconcile.Reconciler;
 import io.paasoperator.apiserver.resource.RequestReader;
 import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.apiserver.security.SecretCipher;
@@ -33,6 +34,7 @@ import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestPath;
 
 /**
@@ -45,6 +47,7 @@ import org.jboss.resteasy.reactive.RestPath;
 @Tag(name = "hosts")
 public class HostApi {
 
+    private static final Logger LOG = Logger.getLogger(HostApi.class);
     private static final String NOT_AN_ADDRESS = "must be an IPv4 or IPv6 address";
 
     private final HostStore hosts;
@@ -53,15 +56,17 @@ public class HostApi {
     private final RequestReader reader;
     private final BodyLimit bodyLimit;
     private final SecretCipher cipher;
+    private final Reconciler reconciler;
 
     public HostApi(HostStore hosts, ResourceStore resources, HostAgents agents, RequestReader reader, BodyLimit bodyLimit,
-            SecretCipher cipher) {
+            SecretCipher cipher, Reconciler reconciler) {
         this.hosts = hosts;
         this.resources = resources;
         this.agents = agents;
         this.reader = reader;
         this.bodyLimit = bodyLimit;
         this.cipher = cipher;
+        this.reconciler = reconciler;
     }
 
     @GET
@@ -94,7 +99,8 @@ public class HostApi {
             description = "For hosts whose agent cloud-init, configuration management or an image installed: the apiserver"
                     + " calls it on agent_port with this secret (the agent's AGENT_SECRET), takes its reports by it, and never"
                     + " opens SSH to the host; resources may list it without auth. Registering again replaces port and"
-                    + " secret (a rotation). The secret is write-only.")
+                    + " secret (a rotation). Resources on the host try a step that failed there at once. The secret is"
+                    + " write-only.")
     @APIResponse(responseCode = "200", description = "Registered (or registered again)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = HostView.class)))
     @APIResponse(responseCode = "400", ref = "BadRequest")
@@ -119,7 +125,7 @@ public class HostApi {
                             + " register it once that is over (GET this host shows its outcome)");
                 default:
                     agents.forgetVerified(ip);
-                    return hosts.get(ip).map(HostView::of);
+                    return retryNow(ip).chain(() -> hosts.get(ip)).map(HostView::of);
             }
         });
     }
@@ -159,6 +165,20 @@ public class HostApi {
             }
             return new Unpinned(ip, "the SSH host key of " + ip + " is no longer pinned; the next bootstrap pins the key it meets");
         });
+    }
+
+    /**
+     * Resources on a host whose agent was just registered try it at once, not after the backoff of a step that failed
+     * for want of it. Best effort: the registration is stored, and the backoff brings them back anyway.
+     */
+    private Uni<Void> retryNow(String ip) {
+        return resources.askAnewOnHost(ip)
+                .invoke(records -> records.forEach(record -> reconciler.wake(record.kind, record.name)))
+                .replaceWithVoid()
+                .onFailure().recoverWithUni(e -> {
+                    LOG.infof("resources on %s not asked to try its registered agent at once: %s", ip, e.getMessage());
+                    return Uni.createFrom().voidItem();
+                });
     }
 
     /** Hosts are known by their address literal, as resources name them. */

@@ -201,6 +201,14 @@ public class ResourceStore {
         }).replaceWithVoid();
     }
 
+    /** Every resource on host {@code ip} (listed, or being removed) tries a failed step there at once; emits them. */
+    public Uni<List<ResourceRecord>> askAnewOnHost(String ip) {
+        return onHosts(List.of(ip), Integer.MAX_VALUE)
+                .onItem().transformToMulti(on -> io.smallrye.mutiny.Multi.createFrom().iterable(on))
+                .onItem().transformToUniAndConcatenate(on -> update(on.kind(), on.name(), record -> record.askAnewOn(ip, now())))
+                .collect().asList();
+    }
+
     /**
      * Forgets host {@code ip} wherever it is still being removed (an administrator's decision for a host that is gone
      * for good). Fails with a 409 naming a resource whose spec still lists it. Emits how many resources let it go.

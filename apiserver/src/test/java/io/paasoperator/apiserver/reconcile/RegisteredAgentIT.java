@@ -99,7 +99,7 @@ class RegisteredAgentIT {
 
     @Test
     @Order(2)
-    void aWrongSecretFailsTheHostSayingToRegisterAgainAndTheRightOneHealsIt() throws Exception {
+    void aWrongSecretFailsTheHostSayingToRegisterAgainAndRegisteringTheRightOneHealsIt() throws Exception {
         String secret = newSecret();
         InstalledAgent agent = startAgent("127.0.0.62", secret);
         String wrong = newSecret();
@@ -115,9 +115,13 @@ class RegisteredAgentIT {
         assertFalse(Files.exists(agent.appHome(KIND, name).resolve("install-count")), "a script ran with a refused secret");
         assertNoBootstrap(name);
 
-        // Registered again with the agent's own secret, and asked anew: the host gets there.
+        // Registered again with the agent's own secret: the failed step is tried at once, not after its backoff, and the
+        // host gets there without anyone asking anew.
+        assertTrue(hostState(name).path("failure_count").asInt() > 0);
         assertEquals(200, register(agent, secret).statusCode());
-        put(name, "running");
+        JsonNode retried = hostState(name);
+        assertEquals(0, retried.path("failure_count").asInt(), retried.toString());
+        assertTrue(retried.path("next_retry_at").isMissingNode(), retried.toString());
         awaitRealtime(name, "running");
         assertEquals("run\n", Files.readString(agent.appHome(KIND, name).resolve("install-count")));
         assertNoBootstrap(name);
@@ -191,8 +195,12 @@ class RegisteredAgentIT {
         return system.get(apiserver, path);
     }
 
+    private static JsonNode hostState(String name) throws Exception {
+        return get("/apis/v1alpha1/" + KIND + "/" + name).at("/detail/hosts/0");
+    }
+
     private static String hostError(String name) throws Exception {
-        return get("/apis/v1alpha1/" + KIND + "/" + name).at("/detail/hosts/0/last_error").asText("");
+        return hostState(name).path("last_error").asText("");
     }
 
     private static void awaitRealtime(String name, String state) {
