@@ -39,7 +39,7 @@ import org.jboss.resteasy.reactive.RestPath;
 
 /**
  * The hosts the apiserver installed agents on, or whose agents were registered (installed by other means): what runs
- * there, the pinned SSH host key, the last bootstrap error.
+ * there, the pinned SSH host key, the last error of its bootstrap or of its registered agent.
  */
 @Path("/apis/v1alpha1/hosts")
 @Produces(MediaType.APPLICATION_JSON)
@@ -79,7 +79,8 @@ public class HostApi {
 
     @GET
     @Path("{ip}")
-    @Operation(operationId = "getHost", summary = "One host: its agent, its pinned SSH host key, its last bootstrap error")
+    @Operation(operationId = "getHost", summary = "One host: its agent, its pinned SSH host key, its last bootstrap error (or why its registered agent"
+            + " could not be used)")
     @APIResponse(responseCode = "200", description = "The host",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = HostView.class)))
     @APIResponse(responseCode = "400", ref = "BadRequest")

@@ -98,7 +98,13 @@ public class HostAgents {
                 bundle.version());
         return decision.verdict() == Verdict.USE
                 ? Uni.createFrom().item(trust(new AgentEndpoint(host.ip(), host.agentPort(), cipher.decrypt(row.agentSecret)), true))
-                : Uni.createFrom().failure(new BootstrapException(decision.why()));
+                : unusable(host.ip(), new BootstrapException(decision.why()));
+    }
+
+    /** A registered agent that cannot be used: the host's record says why too, as it does after a failed bootstrap. */
+    private <T> Uni<T> unusable(String ip, Exception failure) {
+        return hosts.recordError(ip, failure.getMessage(), now()).onFailure().recoverWithNull() // the failure matters more
+                .chain(() -> Uni.createFrom().failure(failure));
     }
 
     /** An agent the bootstrap installed, or is to install: the build it runs is compared with the one carried. */
@@ -124,13 +130,14 @@ public class HostAgents {
      * failure says to register it again).
      */
     public <T> Uni<T> call(HostSpec host, BootstrapNotes notes, Function<AgentEndpoint, Uni<T>> call) {
-        return ready(host, notes).chain(agent -> call.apply(agent).onFailure(AgentCallException.class).transform(e -> {
+        return ready(host, notes).chain(agent -> call.apply(agent).onFailure(AgentCallException.class).recoverWithUni(e -> {
             AgentCallException failure = (AgentCallException) e;
             Verified trusted = verified.get(agent.ip());
             distrust(agent, failure.failure());
             return trusted != null && trusted.registered() && failure.failure() == AgentCallException.Failure.SECRET_REFUSED
-                    ? new AgentCallException(failure.failure(), AgentVerdict.registeredSecretRefused(agent.ip(), agent.port()))
-                    : failure;
+                    ? unusable(agent.ip(), new AgentCallException(failure.failure(),
+                            AgentVerdict.registeredSecretRefused(agent.ip(), agent.port())))
+                    : Uni.createFrom().failure(failure);
         }));
     }
 

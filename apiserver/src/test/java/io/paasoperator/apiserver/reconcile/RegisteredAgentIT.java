@@ -114,6 +114,8 @@ class RegisteredAgentIT {
         assertNotEquals("running", system.realtime(apiserver, KIND, name));
         assertFalse(Files.exists(agent.appHome(KIND, name).resolve("install-count")), "a script ran with a refused secret");
         assertNoBootstrap(name);
+        JsonNode host = get("/apis/v1alpha1/hosts/" + agent.ip);
+        assertTrue(host.path("last_error").asText().contains("refuses the registered secret"), host.toString());
 
         // Registered again with the agent's own secret: the failed step is tried at once, not after its backoff, and the
         // host gets there without anyone asking anew.
@@ -125,6 +127,7 @@ class RegisteredAgentIT {
         awaitRealtime(name, "running");
         assertEquals("run\n", Files.readString(agent.appHome(KIND, name).resolve("install-count")));
         assertNoBootstrap(name);
+        assertTrue(get("/apis/v1alpha1/hosts/" + agent.ip).path("last_error").isMissingNode(), "the refusal still shown");
     }
 
     @Test
