@@ -79,8 +79,8 @@ public class HostApi {
 
     @GET
     @Path("{ip}")
-    @Operation(operationId = "getHost", summary = "One host: its agent, its pinned SSH host key, its last bootstrap error (or why its registered agent"
-            + " could not be used)")
+    @Operation(operationId = "getHost",
+            summary = "One host: its agent, its pinned SSH host key, its last error (of a bootstrap, or of its registered agent)")
     @APIResponse(responseCode = "200", description = "The host",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = HostView.class)))
     @APIResponse(responseCode = "400", ref = "BadRequest")

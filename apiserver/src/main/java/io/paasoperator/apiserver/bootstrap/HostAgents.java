@@ -89,7 +89,8 @@ public class HostAgents {
         }
         return hosts.get(host.ip()).chain(row -> agents.version(host.ip(), host.agentPort())
                 .onFailure(AgentCallException.class).recoverWithNull()
-                .chain(answer -> row != null && row.registered() ? registered(host, row, answer) : bootstrapped(host, row, answer, notes)));
+                .chain(answer -> row != null && row.registered() ? registered(host, row, answer)
+                        : bootstrapped(host, row, answer, notes)));
     }
 
     /** A registered agent: used when it answers as it should, else the step fails saying why; never installed. */

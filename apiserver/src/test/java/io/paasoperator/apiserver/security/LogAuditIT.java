@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 class LogAuditIT {
 
     /**
-     * The seed's passwords, the tests' own (pw-…, pg-secret-…, the SSH accounts' ssh-pw-…, registered agents'), and every API token the
-     * suite configured. Agents' secrets are checked against their own logs where they are known (SshTestHost).
+     * The seed's passwords, the tests' own (pw-…, pg-secret-…, the SSH accounts' ssh-pw-…, registered agents'), and every
+     * API token the suite configured. Agents' secrets are checked against their own logs where they are known (SshTestHost).
      */
     private static final List<Pattern> SECRETS = List.of(
             Pattern.compile(Pattern.quote("root123")),
