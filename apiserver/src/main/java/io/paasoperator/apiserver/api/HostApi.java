@@ -2,47 +2,78 @@ package io.paasoperator.apiserver.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.paasoperator.apiserver.bootstrap.HostAgents;
 import io.paasoperator.apiserver.host.AgentHost;
 import io.paasoperator.apiserver.host.HostKeys;
+import io.paasoperator.apiserver.host.HostRegistration;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.apiserver.host.HostStore;
+import io.paasoperator.apiserver.problem.BodyLimit;
+import io.paasoperator.apiserver.reconcile.Reconciler;
+import io.paasoperator.apiserver.resource.RequestReader;
 import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.apiserver.security.CurrentCaller;
+import io.paasoperator.apiserver.security.SecretCipher;
+import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ProblemException;
 import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestPath;
 
-/** The hosts the apiserver installed agents on: what runs there, the pinned SSH host key, the last bootstrap error. */
+/**
+ * The hosts the apiserver installed agents on, or whose agents were registered (installed by other means): what runs
+ * there, the pinned SSH host key, the last error of its bootstrap or of its registered agent.
+ */
 @Path("/apis/v1alpha1/hosts")
 @Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.WILDCARD)
 @Tag(name = "hosts")
 public class HostApi {
+
+    private static final Logger LOG = Logger.getLogger(HostApi.class);
+    private static final String NOT_AN_ADDRESS = "must be an IPv4 or IPv6 address";
 
     private final HostStore hosts;
     private final ResourceStore resources;
     private final CurrentCaller caller;
+    private final HostAgents agents;
+    private final RequestReader reader;
+    private final BodyLimit bodyLimit;
+    private final SecretCipher cipher;
+    private final Reconciler reconciler;
 
-    public HostApi(HostStore hosts, ResourceStore resources, CurrentCaller caller) {
+    public HostApi(HostStore hosts, ResourceStore resources, CurrentCaller caller, HostAgents agents, RequestReader reader,
+            BodyLimit bodyLimit, SecretCipher cipher, Reconciler reconciler) {
         this.hosts = hosts;
         this.resources = resources;
         this.caller = caller;
+        this.agents = agents;
+        this.reader = reader;
+        this.bodyLimit = bodyLimit;
+        this.cipher = cipher;
+        this.reconciler = reconciler;
     }
 
     @GET
-    @Operation(operationId = "listHosts", summary = "Every host with an agent installed or being installed, by IP")
+    @Operation(operationId = "listHosts", summary = "Every host with an agent installed, being installed or registered, by IP")
     @APIResponse(responseCode = "200", description = "The hosts", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = SchemaType.ARRAY, implementation = HostView.class)))
     public Uni<List<HostView>> list() {
@@ -51,7 +82,8 @@ public class HostApi {
 
     @GET
     @Path("{ip}")
-    @Operation(operationId = "getHost", summary = "One host: its agent, its pinned SSH host key, its last bootstrap error")
+    @Operation(operationId = "getHost",
+            summary = "One host: its agent, its pinned SSH host key, its last error (of a bootstrap, or of its registered agent)")
     @APIResponse(responseCode = "200", description = "The host",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = HostView.class)))
     @APIResponse(responseCode = "400", ref = "BadRequest")
@@ -62,6 +94,43 @@ public class HostApi {
                 throw unknown(ip);
             }
             return HostView.of(row);
+        });
+    }
+
+    @PUT
+    @Path("{ip}")
+    @Operation(operationId = "registerHost", summary = "Register an agent installed by other means",
+            description = "For hosts whose agent cloud-init, configuration management or an image installed: the apiserver"
+                    + " calls it on agent_port with this secret (the agent's AGENT_SECRET), takes its reports by it, and never"
+                    + " opens SSH to the host; resources may list it without auth. Registering again replaces port and"
+                    + " secret (a rotation). Resources on the host try a step that failed there at once. The secret is"
+                    + " write-only.")
+    @APIResponse(responseCode = "200", description = "Registered (or registered again)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = HostView.class)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "409", ref = "Conflict", description = "Another host's agent holds this secret, or the"
+            + " apiserver is installing an agent on this host over SSH right now")
+    @APIResponse(responseCode = "413", ref = "ContentTooLarge")
+    public Uni<HostView> register(@RestPath String ip, @RequestBody(required = true, content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "HostRegistration"))) String body) {
+        bodyLimit.checkReadLength(body);
+        List<Problem.FieldError> errors = new ArrayList<>();
+        if (!HostSpec.isIpLiteral(ip)) {
+            errors.add(new Problem.FieldError("ip", NOT_AN_ADDRESS));
+        }
+        HostRegistration registration = reader.readRegistration(body, errors);
+        String secret = registration.secret();
+        return hosts.register(ip, registration.agentPort(), cipher.encrypt(secret), secret, now()).chain(outcome -> {
+            switch (outcome) {
+                case SECRET_TAKEN:
+                    throw ProblemException.conflict("another host's agent holds this secret: give each agent a secret of its own");
+                case BOOTSTRAP_UNDER_WAY:
+                    throw ProblemException.conflict("an apiserver is installing an agent on " + ip + " over SSH right now:"
+                            + " register it once that is over (GET this host shows its outcome)");
+                default:
+                    agents.forgetVerified(ip);
+                    return retryNow(ip).chain(() -> hosts.get(ip)).map(HostView::of);
+            }
         });
     }
 
@@ -102,16 +171,34 @@ public class HostApi {
         });
     }
 
+    /**
+     * Resources on a host whose agent was just registered try it at once, not after the backoff of a step that failed
+     * for want of it. Best effort: the registration is stored, and the backoff brings them back anyway.
+     */
+    private Uni<Void> retryNow(String ip) {
+        return resources.askAnewOnHost(ip)
+                .invoke(records -> records.forEach(record -> reconciler.wake(record.kind, record.name)))
+                .replaceWithVoid()
+                .onFailure().recoverWithUni(e -> {
+                    LOG.infof("resources on %s not asked to try its registered agent at once: %s", ip, e.getMessage());
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
     /** Hosts are known by their address literal, as resources name them. */
     private static String address(String ip) {
         if (!HostSpec.isIpLiteral(ip)) {
-            throw ProblemException.invalidField("ip", "must be an IPv4 or IPv6 address");
+            throw ProblemException.invalidField("ip", NOT_AN_ADDRESS);
         }
         return ip;
     }
 
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
     private static ProblemException unknown(String ip) {
-        return ProblemException.notFound("no agent was ever installed on host '" + ip + "'");
+        return ProblemException.notFound("no agent was ever installed or registered on host '" + ip + "'");
     }
 
     @Schema(requiredProperties = {"ip", "message"})
@@ -122,9 +209,14 @@ public class HostApi {
     public record Forgotten(String ip, String message) {
     }
 
+    /**
+     * @param registered whether the host's agent was registered (installed by other means, never bootstrapped over SSH)
+     *     rather than installed by the bootstrap
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @Schema(requiredProperties = {"ip", "agent_port"})
-    public record HostView(String ip, @JsonProperty("agent_port") int agentPort, Agent agent,
+    @Schema(requiredProperties = {"ip", "agent_port", "registered"})
+    public record HostView(String ip, @JsonProperty("agent_port") int agentPort, boolean registered,
+            @JsonProperty("registered_at") Instant registeredAt, Agent agent,
             @JsonProperty("ssh_host_key") SshHostKey sshHostKey, @JsonProperty("last_error") String lastError,
             @JsonProperty("last_error_at") Instant lastErrorAt) {
 
@@ -133,7 +225,8 @@ public class HostApi {
                     : new Agent(row.agentAccount, row.agentVersion, row.agentBuild, row.installedAt);
             SshHostKey key = row.sshHostKey == null ? null
                     : new SshHostKey(HostKeys.type(row.sshHostKey), HostKeys.fingerprint(row.sshHostKey), row.sshHostKeyAt);
-            return new HostView(row.ip, row.agentPort, agent, key, row.lastError, row.lastErrorAt);
+            return new HostView(row.ip, row.agentPort, row.registered(), row.registeredAt, agent, key, row.lastError,
+                    row.lastErrorAt);
         }
     }
 

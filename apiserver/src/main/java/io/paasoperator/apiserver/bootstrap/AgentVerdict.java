@@ -67,6 +67,42 @@ public final class AgentVerdict {
     }
 
     /**
+     * The verdict for an agent registered through the API, installed by other means: never INSTALL, since such a host is
+     * not bootstrapped over SSH; where another agent would be installed, the step fails saying what to do instead. Its
+     * build is whatever its installer made, so only releases are compared: one older than this apiserver's is refused.
+     *
+     * @param registeredPort the port it was registered with
+     * @param secretRefused whether it refused the registered secret since
+     */
+    public static Decision decideRegistered(String ip, int wantedPort, int registeredPort, boolean secretRefused,
+            AgentVersion answer, String carriedVersion) {
+        String where = ip + ":" + wantedPort;
+        if (registeredPort != wantedPort) {
+            return new Decision(Verdict.REFUSE, "this host's agent was registered on port " + registeredPort
+                    + ", this resource names agent_port " + wantedPort + ": every resource on a host must name that one");
+        }
+        if (answer == null) {
+            return new Decision(Verdict.REFUSE, "the registered agent on " + where + " does not answer; it was installed by"
+                    + " other means, so it is not bootstrapped over SSH: start it, or register the port it listens on");
+        }
+        if (secretRefused) {
+            return new Decision(Verdict.REFUSE, registeredSecretRefused(ip, wantedPort));
+        }
+        if (compareReleases(answer.version(), carriedVersion) < 0) {
+            return new Decision(Verdict.REFUSE, "the registered agent on " + where + " runs release " + answer.version()
+                    + ", older than this apiserver's " + carriedVersion + "; it was installed by other means, so it is not"
+                    + " upgraded over SSH: upgrade it the way it was installed");
+        }
+        return new Decision(Verdict.USE, null);
+    }
+
+    /** Why a registered agent is not used once it refused its secret, and what to do. */
+    public static String registeredSecretRefused(String ip, int port) {
+        return "the registered agent on " + ip + ":" + port + " refuses the registered secret: register it again with the"
+                + " agent's secret (PUT /apis/v1alpha1/hosts/" + ip + ")";
+    }
+
+    /**
      * Orders releases like "1.2.10" and "1.3.0-SNAPSHOT": numbers compared as numbers, left to right; with equal
      * numbers, a qualified release (-SNAPSHOT, -rc1) comes before the plain one. Unreadable parts count as 0.
      */

@@ -5,6 +5,7 @@ import io.paasoperator.apiserver.agentclient.AgentClient;
 import io.paasoperator.apiserver.agentclient.AgentEndpoint;
 import io.paasoperator.apiserver.bootstrap.AgentVerdict.Decision;
 import io.paasoperator.apiserver.bootstrap.AgentVerdict.Known;
+import io.paasoperator.apiserver.bootstrap.AgentVerdict.Verdict;
 import io.paasoperator.apiserver.host.AgentHost;
 import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.apiserver.agentclient.OperatorAddress;
@@ -30,9 +31,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The agent of each host, ready to take calls: found answering with the right build, or installed over SSH first
- * (SPEC.md §6). Bootstraps of different hosts run in parallel on a worker pool of their own, never on an event loop;
- * one host is bootstrapped by one replica at a time (a lease in its row). A verified agent is trusted for a while,
- * and looked at again sooner when a call to it fails.
+ * (SPEC.md §6); a registered agent (installed by other means, SPEC.md §3) is only ever called, never installed.
+ * Bootstraps of different hosts run in parallel on a worker pool of their own, never on an event loop; one host is
+ * bootstrapped by one replica at a time (a lease in its row). A verified agent is trusted for a while, and looked at
+ * again sooner when a call to it fails.
  */
 @Singleton
 public class HostAgents {
@@ -58,7 +60,8 @@ public class HostAgents {
     /** The secret each host's agent last refused: a secret stored since (another replica reinstalled) is tried first. */
     private final Map<String, String> refusedSecrets = new ConcurrentHashMap<>();
 
-    private record Verified(AgentEndpoint endpoint, Instant until) {
+    /** An agent found ready, until when it is trusted without a look, and whether it is a registered one. */
+    private record Verified(AgentEndpoint endpoint, Instant until, boolean registered) {
     }
 
     public HostAgents(HostStore hosts, AgentClient agents, AgentBundle bundle, SecretCipher cipher, Vertx vertx,
@@ -77,37 +80,76 @@ public class HostAgents {
 
     /**
      * The agent of {@code host} (as stored: passwords sealed), installed first when needed, {@code notes} told when that
-     * starts and when it ended well. Fails with a {@link BootstrapException} saying what went wrong, or
-     * {@link InstallingElsewhere} while another replica works on it.
+     * starts and when it ended well. A registered agent (installed by other means) is used as it is, never installed.
+     * Fails with a {@link BootstrapException} saying what went wrong, or {@link InstallingElsewhere} while another
+     * replica works on it.
      */
     public Uni<AgentEndpoint> ready(HostSpec host, BootstrapNotes notes) {
         Verified known = verified.get(host.ip());
         if (known != null && known.endpoint().port() == host.agentPort() && Instant.now().isBefore(known.until())) {
             return Uni.createFrom().item(known.endpoint());
         }
+        return hosts.get(host.ip()).chain(row -> agents.version(host.ip(), host.agentPort())
+                .onFailure(AgentCallException.class).recoverWithNull()
+                .chain(answer -> row != null && row.registered() ? registered(host, row, answer)
+                        : bootstrapped(host, row, answer, notes)));
+    }
+
+    /** A registered agent: used when it answers as it should, else the step fails saying why; never installed. */
+    private Uni<AgentEndpoint> registered(HostSpec host, AgentHost row, AgentVersion answer) {
+        Decision decision = AgentVerdict.decideRegistered(host.ip(), host.agentPort(), row.agentPort, refused(row), answer,
+                bundle.version());
+        return decision.verdict() == Verdict.USE
+                ? Uni.createFrom().item(trust(new AgentEndpoint(host.ip(), host.agentPort(), cipher.decrypt(row.agentSecret)), true))
+                : unusable(host.ip(), new BootstrapException(decision.why()));
+    }
+
+    /** A registered agent that cannot be used: the host's record says why too, as it does after a failed bootstrap. */
+    private <T> Uni<T> unusable(String ip, Exception failure) {
+        return hosts.recordError(ip, failure.getMessage(), now()).onFailure().recoverWithNull() // the failure matters more
+                .chain(() -> Uni.createFrom().failure(failure));
+    }
+
+    /** An agent the bootstrap installed, or is to install: the build it runs is compared with the one carried. */
+    private Uni<AgentEndpoint> bootstrapped(HostSpec host, AgentHost row, AgentVersion answer, BootstrapNotes notes) {
         String where = host.ip() + ":" + host.agentPort();
-        return sshWorkers.executeBlocking(bundle::packed, false).chain(carried -> hosts.get(host.ip()).chain(row -> agents
-                .version(host.ip(), host.agentPort()).onFailure(AgentCallException.class).recoverWithNull()
-                .chain(answer -> {
-                    Decision decision = AgentVerdict.decide(where, host.agentPort(), known(row), answer, bundle.version(),
-                            carried.build());
-                    return switch (decision.verdict()) {
-                        case USE -> Uni.createFrom().item(trust(new AgentEndpoint(host.ip(), host.agentPort(),
-                                cipher.decrypt(row.agentSecret))));
-                        case REFUSE, WAIT -> Uni.createFrom().failure(new BootstrapException(decision.why()));
-                        case INSTALL -> install(host, row, carried, decision.why(), notes);
-                    };
-                })));
+        return sshWorkers.executeBlocking(bundle::packed, false).chain(carried -> {
+            Decision decision = AgentVerdict.decide(where, host.agentPort(), known(row), answer, bundle.version(), carried.build());
+            return switch (decision.verdict()) {
+                case USE -> Uni.createFrom().item(trust(new AgentEndpoint(host.ip(), host.agentPort(),
+                        cipher.decrypt(row.agentSecret)), false));
+                case REFUSE, WAIT -> Uni.createFrom().failure(new BootstrapException(decision.why()));
+                case INSTALL -> host.auth().isEmpty() ? Uni.createFrom().failure(new BootstrapException(decision.why()
+                        + ", and " + host.ip() + " has neither a registered agent nor auth to install one over SSH: register its"
+                        + " agent (PUT /apis/v1alpha1/hosts/" + host.ip() + ") or give the host auth"))
+                        : install(host, row, carried, decision.why(), notes);
+            };
+        });
     }
 
     /**
      * Calls the agent of {@code host}, installed first when needed. A call that fails makes the agent looked at again
-     * before the next one (and installed again if it refused our secret).
+     * before the next one (and installed again if it refused our secret, unless it is a registered one: then the
+     * failure says to register it again).
      */
     public <T> Uni<T> call(HostSpec host, BootstrapNotes notes, Function<AgentEndpoint, Uni<T>> call) {
         return ready(host, notes).chain(agent -> call.apply(agent)
                 .invoke(() -> answered.put(agent.ip(), Instant.now()))
-                .onFailure(AgentCallException.class).invoke(e -> distrust(agent, ((AgentCallException) e).failure())));
+                .onFailure(AgentCallException.class).recoverWithUni(e -> {
+                    AgentCallException failure = (AgentCallException) e;
+                    Verified trusted = verified.get(agent.ip());
+                    distrust(agent, failure.failure());
+                    return trusted != null && trusted.registered() && failure.failure() == AgentCallException.Failure.SECRET_REFUSED
+                            ? unusable(agent.ip(), new AgentCallException(failure.failure(),
+                                    AgentVerdict.registeredSecretRefused(agent.ip(), agent.port())))
+                            : Uni.createFrom().failure(failure);
+                }));
+    }
+
+    /** The host's agent was registered (again): what this replica trusted of it, under another secret perhaps, goes. */
+    public void forgetVerified(String ip) {
+        verified.remove(ip);
+        refusedSecrets.remove(ip);
     }
 
     /** The agent of {@code ip} was heard from (a report with its secret): it is alive, and its keeper with it. */
@@ -147,9 +189,9 @@ public class HostAgents {
         return refused != null && row.agentSecret != null && refused.equals(cipher.decrypt(row.agentSecret));
     }
 
-    private AgentEndpoint trust(AgentEndpoint endpoint) {
+    private AgentEndpoint trust(AgentEndpoint endpoint, boolean registered) {
         answered.put(endpoint.ip(), Instant.now());
-        verified.put(endpoint.ip(), new Verified(endpoint, Instant.now().plus(settings.verifyEvery())));
+        verified.put(endpoint.ip(), new Verified(endpoint, Instant.now().plus(settings.verifyEvery()), registered));
         return endpoint;
     }
 
@@ -182,7 +224,7 @@ public class HostAgents {
                             LOG.info(installed);
                             return tell(notes, installed);
                         })
-                        .map(done -> trust(new AgentEndpoint(ip, host.agentPort(), secret))))
+                        .map(done -> trust(new AgentEndpoint(ip, host.agentPort(), secret), false)))
                     .onTermination().call(() -> hosts.releaseLease(ip, replica));
         });
     }

@@ -44,6 +44,7 @@ public class DatabaseWork {
     /** PostgreSQL's errors for a connection that is gone or not taken: class 08, and 57P01-57P03 (shutdown, starting up). */
     private static final Set<String> UNAVAILABLE_STATES = Set.of("57P01", "57P02", "57P03");
     /** The pg client's own words for a connection it already knows is closed (it throws no dedicated type for these). */
+    private static final String UNIQUE_VIOLATION = "23505";
     private static final List<String> CLOSED_CONNECTION_MESSAGES = List.of("Connection is not active now",
             "Pending requests failed to be sent due to connection has been closed");
 
@@ -141,6 +142,19 @@ public class DatabaseWork {
                 composite.getCauses().forEach(toSee::push);
             }
             List.of(t.getSuppressed()).forEach(toSee::push);
+        }
+        return false;
+    }
+
+    /** True when {@code failure} (or what it wraps) is PostgreSQL refusing a row that a unique constraint forbids. */
+    public static boolean isUniqueViolation(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())) {
+                return true;
+            }
+            if (t instanceof org.hibernate.exception.ConstraintViolationException cve && UNIQUE_VIOLATION.equals(cve.getSQLState())) {
+                return true;
+            }
         }
         return false;
     }

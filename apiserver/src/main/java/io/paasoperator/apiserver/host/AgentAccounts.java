@@ -2,7 +2,8 @@ package io.paasoperator.apiserver.host;
 
 /**
  * One agent serves every resource on a host (SPEC.md §5): resources that list the same host must agree on the port
- * it listens on and the account it runs as ({@code auth[0]}).
+ * it listens on and the account it runs as ({@code auth[0]}). A resource that gives no auth (the host's agent is
+ * registered, installed by other means) names no account, so it agrees with any.
  */
 public final class AgentAccounts {
 
@@ -16,6 +17,9 @@ public final class AgentAccounts {
         }
         if (!wanted.agentPort().equals(existing.agentPort())) {
             return "the agent of " + wanted.ip() + " listens on port " + existing.agentPort() + ", not " + wanted.agentPort();
+        }
+        if (wanted.auth().isEmpty() || existing.auth().isEmpty()) {
+            return null;
         }
         String account = existing.auth().get(0).username();
         if (!wanted.auth().get(0).username().equals(account)) {

@@ -8,8 +8,9 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 
 /**
- * A host the apiserver put an agent on: the SSH host key pinned at first use, the agent's secret (sealed, and its
- * SHA-256 to recognise reports), what was installed, and the bootstrap lease. Written only by {@link HostStore}.
+ * A host the apiserver put an agent on, or whose agent was registered (installed by other means): the SSH host key
+ * pinned at first use, the agent's secret (sealed, and its SHA-256 to recognise reports), what was installed, and the
+ * bootstrap lease. Written only by {@link HostStore}.
  */
 @Entity
 @Table(name = "agent_host")
@@ -47,6 +48,10 @@ public class AgentHost extends PanacheEntityBase {
     @Column(name = "installed_at")
     public Instant installedAt;
 
+    /** When the agent was registered; null for an agent the bootstrap installed. A registered host is never bootstrapped. */
+    @Column(name = "registered_at")
+    public Instant registeredAt;
+
     @Column(name = "last_error")
     public String lastError;
 
@@ -58,4 +63,8 @@ public class AgentHost extends PanacheEntityBase {
 
     @Column(name = "lease_until")
     public Instant leaseUntil;
+
+    public boolean registered() {
+        return registeredAt != null;
+    }
 }

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * A host the application is managed on, and how to reach it.
  *
  * @param auth one credential: used for SSH and to run the agent; two: {@code auth[1]} logs in over SSH and
- *     {@code auth[0]} runs the agent
+ *     {@code auth[0]} runs the agent; none (left out) for a host whose agent is registered, never bootstrapped
  * @param become with two credentials, how the login account becomes the agent's: {@value #SU} (the default) or
  *     {@value #SUDO}
  */
@@ -21,8 +21,13 @@ public record HostSpec(
         String ip,
         @JsonProperty("ssh_port") Integer sshPort,
         @JsonProperty("agent_port") Integer agentPort,
-        List<Credential> auth,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Credential> auth,
         @JsonInclude(JsonInclude.Include.NON_NULL) String become) {
+
+    /** Auth left out is no auth: an empty list, never null. */
+    public HostSpec {
+        auth = auth == null ? List.of() : auth;
+    }
 
     public static final int DEFAULT_SSH_PORT = 22;
     public static final int DEFAULT_AGENT_PORT = 3335;

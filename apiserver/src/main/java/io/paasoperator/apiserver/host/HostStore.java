@@ -40,7 +40,8 @@ public class HostStore {
 
     /**
      * Takes the right to bootstrap {@code ip} until {@code until}, if no one holds it; creates the row on first use.
-     * True when taken: one replica at a time installs on a host.
+     * True when taken: one replica at a time installs on a host. Never taken for a registered host, should it have been
+     * registered since its bootstrap was decided.
      */
     public Uni<Boolean> claimLease(String ip, int agentPort, String holder, Instant until, Instant now) {
         return database.transaction(() -> Panache.getSession()
@@ -48,7 +49,7 @@ public class HostStore {
                                 "insert into agent_host (ip, agent_port) values (:ip, :port) on conflict (ip) do nothing")
                         .setParameter("ip", ip).setParameter("port", agentPort).executeUpdate())
                 .chain(() -> AgentHost.update("leaseHolder = :holder, leaseUntil = :until where ip = :ip"
-                                + " and (leaseUntil is null or leaseUntil < :now)",
+                                + " and (leaseUntil is null or leaseUntil < :now) and registeredAt is null",
                         Parameters.with("holder", holder).and("until", until).and("ip", ip).and("now", now)))
                 .map(updated -> updated == 1));
     }
@@ -56,6 +57,36 @@ public class HostStore {
     public Uni<Void> releaseLease(String ip, String holder) {
         return database.transaction(() -> AgentHost.update("leaseHolder = null, leaseUntil = null"
                 + " where ip = :ip and leaseHolder = :holder", Parameters.with("ip", ip).and("holder", holder))).replaceWithVoid();
+    }
+
+    /**
+     * Registers the agent of {@code ip}, installed by other means: its port and secret (sealed for use, hashed for
+     * recognition) replace what was stored, a rotation; what a bootstrap recorded of an agent goes, as does the last
+     * error. The pinned SSH host key stays. Refused while a bootstrap of the host is under way, and when another host's
+     * agent holds the same secret (its reports would name two hosts).
+     */
+    public Uni<Registration> register(String ip, int agentPort, String sealedSecret, String secret, Instant now) {
+        String hash = sha256Hex(secret);
+        return database.transaction(() -> AgentHost.count("agentSecretSha256 = :hash and ip <> :ip",
+                        Parameters.with("hash", hash).and("ip", ip))
+                .chain(sharing -> sharing > 0 ? Uni.createFrom().item(Registration.SECRET_TAKEN) : Panache.getSession()
+                        .chain(session -> session.createNativeQuery("insert into agent_host (ip, agent_port, agent_secret,"
+                                        + " agent_secret_sha256, registered_at) values (:ip, :port, :sealed, :hash, :now)"
+                                        + " on conflict (ip) do update set agent_port = excluded.agent_port,"
+                                        + " agent_secret = excluded.agent_secret, agent_secret_sha256 = excluded.agent_secret_sha256,"
+                                        + " registered_at = excluded.registered_at, agent_account = null, agent_version = null,"
+                                        + " agent_build = null, installed_at = null, last_error = null, last_error_at = null"
+                                        + " where agent_host.lease_until is null or agent_host.lease_until < :now")
+                                .setParameter("ip", ip).setParameter("port", agentPort).setParameter("sealed", sealedSecret)
+                                .setParameter("hash", hash).setParameter("now", now).executeUpdate())
+                        .map(written -> written == 1 ? Registration.REGISTERED : Registration.BOOTSTRAP_UNDER_WAY)))
+                // Another host registered with the same secret at the same moment: the unique hash decided.
+                .onFailure(DatabaseWork::isUniqueViolation).recoverWithItem(Registration.SECRET_TAKEN);
+    }
+
+    /** How a registration went. */
+    public enum Registration {
+        REGISTERED, SECRET_TAKEN, BOOTSTRAP_UNDER_WAY
     }
 
     /** Pins the SSH host key seen at first use; a key already pinned is never replaced here (see {@link #unpin}). */

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import io.paasoperator.apiserver.host.HostRegistration;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ProblemException;
@@ -92,6 +93,11 @@ public class RequestReader {
         CreateBody createBody = convert(root, CreateBody.class, "", unknown);
         StatusBody statusBody = status == null || status.isNull() ? null : convert(status, StatusBody.class, "app.status", unknown);
         return new RawCreate(createBody, statusBody, List.copyOf(unknown));
+    }
+
+    /** A host's registration: every bad field named at once, with {@code errors} found before ({@link HostRegistration#from}). */
+    public HostRegistration readRegistration(String body, List<Problem.FieldError> errors) {
+        return HostRegistration.from(readObject(body), errors);
     }
 
     /** A health report. Unknown fields are ignored (agents may send more), and a numeric code is read as text. */

@@ -212,6 +212,15 @@ public class ResourceRecord extends PanacheEntityBase {
         summarize(ResourceEvent.BY_API, now);
     }
 
+    /**
+     * Host {@code ip}'s agent was registered (again): a step that failed there is tried at once rather than after its
+     * backoff, as when a user asks anew. What the resource asks is unchanged.
+     */
+    public void askAnewOn(String ip, Instant now) {
+        mapHosts(h -> h.ip().equals(ip) ? Transitions.askedAnew(h) : h);
+        dueAt = now;
+    }
+
     public void requestRestart(Instant now) {
         updatedAt = now;
         dueAt = now;

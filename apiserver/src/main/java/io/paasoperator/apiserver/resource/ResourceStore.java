@@ -15,7 +15,6 @@ import io.paasoperator.contract.ResourceKind;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Parameters;
 import io.smallrye.mutiny.Uni;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.OptimisticLockException;
 import java.time.Clock;
@@ -47,7 +46,6 @@ public class ResourceStore {
     static final DateTimeFormatter CREATE_AT_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     /** Conflicting writers each retry at once on fresh data; this bounds a pathological storm, not normal contention. */
     static final int MAX_WRITE_ATTEMPTS = 50;
-    private static final String UNIQUE_VIOLATION = "23505";
     /** Resources read per host when checking that a new one agrees on the host's agent. */
     static final int AGREEING_SAMPLE = 100;
 
@@ -81,7 +79,7 @@ public class ResourceStore {
                                 request.maxInFlight(), request.expect(), request.realtime(), now).<ResourceRecord>persist()
                         .call(saved -> ResourceEvent.persistAll(saved.drainEvents(), actor))
                         .call(saved -> syncRows("resource_host", saved, Set.of(), saved.hostIps())))
-                .onFailure(ResourceStore::isUniqueViolation)
+                .onFailure(DatabaseWork::isUniqueViolation)
                 .transform(e -> ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists"));
     }
 
@@ -201,6 +199,14 @@ public class ResourceStore {
                 throw new ProblemException(409, "Conflict", "a host's agent is already set up differently by another resource", errors);
             }
         }).replaceWithVoid();
+    }
+
+    /** Every resource on host {@code ip} (listed, or being removed) tries a failed step there at once; emits them. */
+    public Uni<List<ResourceRecord>> askAnewOnHost(String ip) {
+        return onHosts(List.of(ip), Integer.MAX_VALUE)
+                .onItem().transformToMulti(on -> io.smallrye.mutiny.Multi.createFrom().iterable(on))
+                .onItem().transformToUniAndConcatenate(on -> update(on.kind(), on.name(), record -> record.askAnewOn(ip, now())))
+                .collect().asList();
     }
 
     /**
@@ -421,18 +427,6 @@ public class ResourceStore {
     static boolean isWriteConflict(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof StaleStateException || t instanceof OptimisticLockException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    static boolean isUniqueViolation(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())) {
-                return true;
-            }
-            if (t instanceof org.hibernate.exception.ConstraintViolationException cve && UNIQUE_VIOLATION.equals(cve.getSQLState())) {
                 return true;
             }
         }

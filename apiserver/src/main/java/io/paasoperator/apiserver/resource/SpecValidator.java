@@ -107,16 +107,18 @@ public class SpecValidator {
         return withDefaults;
     }
 
+    /** No auth is fine: the host's agent must then be registered, which the reconciler finds out when it gets there. */
     private static void validateAuth(HostSpec host, String field, List<FieldError> errors) {
         List<HostSpec.Credential> auth = host.auth();
-        if (auth == null || auth.isEmpty() || auth.size() > 2) {
-            errors.add(new FieldError(field + ".auth", "must hold one or two {username, password or private_key} objects"));
+        if (auth.size() > 2) {
+            errors.add(new FieldError(field + ".auth", "must hold one or two {username, password or private_key} objects, or be"
+                    + " left out for a host whose agent is registered (PUT /apis/v1alpha1/hosts/{ip})"));
             return;
         }
         boolean sudo = HostSpec.SUDO.equals(host.become());
         if (host.become() != null && !sudo && !HostSpec.SU.equals(host.become())) {
             errors.add(new FieldError(field + ".become", "must be " + HostSpec.SU + " or " + HostSpec.SUDO));
-        } else if (host.become() != null && auth.size() == 1) {
+        } else if (host.become() != null && auth.size() < 2) {
             errors.add(new FieldError(field + ".become", "needs two auth entries: auth[1] logs in and becomes auth[0]"));
         }
         for (int i = 0; i < auth.size(); i++) {

@@ -199,6 +199,30 @@ class ApiContractTest {
         expect(200, "DELETE", API + "hosts/" + OTHER_HOST, null);
         expect(400, "DELETE", API + "hosts/not-an-ip", null);
         expect(404, "DELETE", API + "hosts/127.0.0.249", null);
+        exerciseRegistration();
+    }
+
+    /** An agent installed by other means: registered, registered again (a rotation), refused; listed without auth. */
+    private void exerciseRegistration() throws Exception {
+        String registered = "127.0.0.145";
+        String schema = "/paths/" + escape(API + "hosts/{ip}") + "/put/requestBody/content/application~1json/schema";
+        String registration = "{\"agent_port\": 3335, \"secret\": \"" + UUID.randomUUID() + "\"}";
+        assertEquals(List.of(), validate(schema, registration), "a registration refused by the document's schema");
+        expect(200, "PUT", API + "hosts/" + registered, registration);
+        String rotation = "{\"agent_port\": 3336, \"secret\": \"" + UUID.randomUUID() + "\"}";
+        expect(200, "PUT", API + "hosts/" + registered, rotation);
+        String bad = "{\"agent_port\": 0, \"secret\": \"short\", \"auth\": []}";
+        assertFalse(validate(schema, bad).isEmpty(), "the document's schema takes a registration the server refuses");
+        expect(400, "PUT", API + "hosts/" + registered, bad);
+        expect(409, "PUT", API + "hosts/127.0.0.146", rotation); // the secret of another host's agent
+        String name = Seeds.uniqueName("contract-registered");
+        String withoutAuth = body(name, registered, null).replace(", \"auth\": [{\"username\": \"paas\", \"password\": \"pw-1\"}]", "")
+                .replace("\"ip\": \"" + registered + "\"", "\"ip\": \"" + registered + "\", \"agent_port\": 3336");
+        assertFalse(withoutAuth.contains("auth"), withoutAuth);
+        acceptedByRequestSchema("middleware", "create", withoutAuth);
+        expect(201, "POST", API + "middleware/create", withoutAuth);
+        expect(200, "DELETE", API + "middleware/" + name, null);
+        expect(200, "DELETE", API + "hosts/" + registered, null);
     }
 
     /** Every operation, with no token: 401 (the agents' routes too, with no agent secret). */

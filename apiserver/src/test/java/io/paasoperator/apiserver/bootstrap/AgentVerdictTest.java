@@ -78,6 +78,52 @@ class AgentVerdictTest {
         assertTrue(decision.why().contains("listens on port 3335"), decision.why());
     }
 
+    // ---- registered agents: installed by other means, never installed over SSH -------------------------
+
+    private static Decision registered(int registeredPort, boolean secretRefused, AgentVersion answer) {
+        return AgentVerdict.decideRegistered("10.0.0.5", 3335, registeredPort, secretRefused, answer, OURS);
+    }
+
+    @ParameterizedTest(name = "agent {0} build {1}")
+    @CsvSource({
+        "0.2.0, bbbb000011112222", // its installer's build, not ours: builds are not compared
+        "0.2.0, ''", // no build at all (AGENT_BUILD unset)
+        "0.3.0, bbbb000011112222"})
+    void aRegisteredAgentAnsweringWithOurReleaseOrANewerIsUsed(String version, String build) {
+        assertEquals(Verdict.USE, registered(3335, false, new AgentVersion(version, build.isEmpty() ? null : build)).verdict());
+    }
+
+    @Test
+    void aRegisteredAgentThatDoesNotAnswerIsRefusedNeverInstalled() {
+        Decision decision = registered(3335, false, null);
+        assertEquals(Verdict.REFUSE, decision.verdict());
+        assertEquals("the registered agent on 10.0.0.5:3335 does not answer; it was installed by other means, so it is not"
+                + " bootstrapped over SSH: start it, or register the port it listens on", decision.why());
+    }
+
+    @Test
+    void aRegisteredAgentThatRefusedItsSecretIsRefusedSayingToRegisterItAgain() {
+        Decision decision = registered(3335, true, new AgentVersion(OURS, BUILD));
+        assertEquals(Verdict.REFUSE, decision.verdict());
+        assertEquals("the registered agent on 10.0.0.5:3335 refuses the registered secret: register it again with the"
+                + " agent's secret (PUT /apis/v1alpha1/hosts/10.0.0.5)", decision.why());
+    }
+
+    @Test
+    void aRegisteredAgentOfAnOlderReleaseIsRefusedNeverUpgraded() {
+        Decision decision = registered(3335, false, new AgentVersion("0.1.9", BUILD));
+        assertEquals(Verdict.REFUSE, decision.verdict());
+        assertTrue(decision.why().contains("runs release 0.1.9, older than this apiserver's 0.2.0"), decision.why());
+        assertTrue(decision.why().contains("not upgraded over SSH"), decision.why());
+    }
+
+    @Test
+    void aResourceNamingAnotherPortThanTheRegisteredOneIsRefused() {
+        Decision decision = registered(4000, false, new AgentVersion(OURS, BUILD));
+        assertEquals(Verdict.REFUSE, decision.verdict());
+        assertTrue(decision.why().contains("registered on port 4000, this resource names agent_port 3335"), decision.why());
+    }
+
     @ParameterizedTest(name = "{0} vs {1}")
     @CsvSource({"1.2.10, 1.2.9, 1", "1.2, 1.2.0, 0", "1.3.0-SNAPSHOT, 1.3.0, -1", "2.0.0, 10.0.0, -1", "x.y, 0.0, 0"})
     void releasesAreOrderedNumerically(String a, String b, int sign) {

@@ -54,8 +54,11 @@ class BadInputTest {
                 Arguments.of(VALID.replace("\"ip\": \"127.0.0.2\"", "\"ip\": \"127.0.0.2\", \"ssh_port\": \"22\""), "host[0].ssh_port"),
                 Arguments.of(VALID.replace("\"ip\": \"127.0.0.2\"", "\"ip\": \"127.0.0.2\", \"agent_port\": 1e999"), "host[0].agent_port"),
                 Arguments.of(VALID.replace("\"ip\": \"127.0.0.2\"", "\"ip\": \"127.0.0.2\", \"agent_port\": 99999999999999999999"), "host[0].agent_port"),
-                Arguments.of(VALID.replace(", \"auth\": [{\"username\": \"paas\", \"password\": \"pw-NAME\"}]", ""), "host[0].auth"),
-                Arguments.of(VALID.replace("[{\"ip\"", "[{\"ip\": \"127.0.0.3\"}, {\"ip\""), "host[0].auth"),
+                // Auth may be left out (a registered agent), but not given as three pairs, nor as something else.
+                Arguments.of(VALID.replace("[{\"username\": \"paas\", \"password\": \"pw-NAME\"}]",
+                        "[{\"username\": \"paas\", \"password\": \"pw-NAME\"}, {\"username\": \"a\", \"password\": \"p\"},"
+                                + " {\"username\": \"b\", \"password\": \"p\"}]"), "host[0].auth"),
+                Arguments.of(VALID.replace("[{\"username\": \"paas\", \"password\": \"pw-NAME\"}]", "\"pw-NAME\""), "host[0].auth"),
                 Arguments.of(VALID.replace("\"host\": [{\"ip\": \"127.0.0.2\", \"auth\": [{\"username\": \"paas\", \"password\": \"pw-NAME\"}]}],",
                         "\"host\": [{\"ip\": \"127.0.0.2\", \"auth\": [{\"username\": \"paas\", \"password\": \"p\"}]},"
                                 + " {\"ip\": \"127.0.0.2\", \"auth\": [{\"username\": \"paas\", \"password\": \"p\"}]}],"), "host[1].ip"),

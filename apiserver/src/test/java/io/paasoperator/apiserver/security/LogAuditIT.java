@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 class LogAuditIT {
 
     /**
-     * The seed's passwords, the tests' own (pw-…, pg-secret-…, the SSH accounts' ssh-pw-…), any private key's text and
-     * the tests' key passphrases (key-pass-…), and every API token the suite configured. Agents' secrets are checked
-     * against their own logs where they are known (SshTestHost).
+     * The seed's passwords, the tests' own (pw-…, pg-secret-…, the SSH accounts' ssh-pw-…, registered agents'), any
+     * private key's text and the tests' key passphrases (key-pass-…), and every API token the suite configured. Agents'
+     * secrets are checked against their own logs where they are known (SshTestHost).
      */
     private static final List<Pattern> SECRETS = List.of(
             Pattern.compile(Pattern.quote("root123")),
@@ -37,6 +37,8 @@ class LogAuditIT {
             Pattern.compile("ssh-pw-\\d+"),
             Pattern.compile("PRIVATE KEY-----"),
             Pattern.compile("key-pass-\\d+"),
+            Pattern.compile("registered-secret-\\d+"), // RegisteredAgentIT's agents
+            Pattern.compile("s3cr3t-"), // HostRegistrationTest's
             Pattern.compile(Pattern.quote(ApiClientToken.TOKEN)),
             Pattern.compile("test-token-next"),
             Pattern.compile("test-viewer-token-0001"),
