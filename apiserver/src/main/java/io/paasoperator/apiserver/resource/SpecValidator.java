@@ -118,8 +118,9 @@ public class SpecValidator {
         boolean sudo = HostSpec.SUDO.equals(host.become());
         if (host.become() != null && !sudo && !HostSpec.SU.equals(host.become())) {
             errors.add(new FieldError(field + ".become", "must be " + HostSpec.SU + " or " + HostSpec.SUDO));
-        } else if (host.become() != null && auth.size() < 2) {
-            errors.add(new FieldError(field + ".become", "needs two auth entries: auth[1] logs in and becomes auth[0]"));
+        } else if (sudo && auth.size() < 2) {
+            // su is the default and harmless with one entry (generated clients send defaults); sudo asks for two.
+            errors.add(new FieldError(field + ".become", "sudo needs two auth entries: auth[1] logs in and becomes auth[0]"));
         }
         for (int i = 0; i < auth.size(); i++) {
             HostSpec.Credential credential = auth.get(i);
