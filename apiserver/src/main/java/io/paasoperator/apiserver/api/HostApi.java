@@ -25,7 +25,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -120,7 +119,7 @@ public class HostApi {
         }
         HostRegistration registration = reader.readRegistration(body, errors);
         String secret = registration.secret();
-        return hosts.register(ip, registration.agentPort(), cipher.encrypt(secret), secret, now()).chain(outcome -> {
+        return hosts.register(ip, registration.agentPort(), cipher.encrypt(secret), secret, resources.now()).chain(outcome -> {
             switch (outcome) {
                 case SECRET_TAKEN:
                     throw ProblemException.conflict("another host's agent holds this secret: give each agent a secret of its own");
@@ -191,10 +190,6 @@ public class HostApi {
             throw ProblemException.invalidField("ip", NOT_AN_ADDRESS);
         }
         return ip;
-    }
-
-    private static Instant now() {
-        return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 
     private static ProblemException unknown(String ip) {
