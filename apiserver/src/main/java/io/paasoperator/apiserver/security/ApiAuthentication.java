@@ -64,8 +64,8 @@ public class ApiAuthentication {
         }
         Role needed = needed(method, path);
         if (!caller.get().role().allows(needed)) {
-            return Optional.of(ProblemMappers.respond(new Problem("Forbidden", 403, "token '" + caller.get().name() + "' is a "
-                    + caller.get().role().wire() + "; " + method + " " + path + " needs " + needed.wire(), List.of())));
+            return Optional.of(ProblemMappers.respond(new Problem("Forbidden", 403, "token '" + caller.get().name() + "' is "
+                    + (caller.get().role() == Role.VIEWER ? "a " : "an ") + caller.get().role().wire() + "; " + method + " " + path + " needs " + needed.wire(), List.of())));
         }
         current.set(caller.get());
         return Optional.empty();

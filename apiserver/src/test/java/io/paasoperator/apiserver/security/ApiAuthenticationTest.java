@@ -112,7 +112,7 @@ class ApiAuthenticationTest {
                 } else {
                     assertEquals(403, answer.statusCode(), what);
                     assertEquals("application/problem+json", answer.headers().firstValue("content-type").orElse(""));
-                    assertTrue(answer.body().contains("is a " + role) && answer.body().contains("needs " + route[3]), what);
+                    assertTrue(answer.body().contains(" " + role + "; ") && answer.body().contains("needs " + route[3]), what);
                 }
             }
         }
