@@ -20,6 +20,7 @@ import io.paasoperator.client.model.ResourcePage;
 import io.paasoperator.client.model.ResourceSpec;
 import io.paasoperator.client.model.ResourceView;
 import io.paasoperator.client.model.StatusView;
+import io.paasoperator.itsupport.PackagedApiserver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,4 @@
-package io.paasoperator.clients;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package io.paasoperator.itsupport;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -25,17 +23,17 @@ import java.util.stream.Stream;
  * configuration but a fresh data directory, a free port and a random admin API token: it starts its own embedded PostgreSQL.
  * The token goes by environment only, and is never printed. Its output goes to target/it-logs/.
  */
-final class PackagedApiserver implements AutoCloseable {
+public final class PackagedApiserver implements AutoCloseable {
 
     /** The name of the one token configured (name:role:token): the actor of the changes the clients make. */
-    static final String TOKEN_NAME = "api-clients-it";
+    public static final String TOKEN_NAME = "it-admin";
 
-    static final Path JAR = Path.of(System.getProperty("apiserver.jar", "../apiserver/target/quarkus-app/quarkus-run.jar"))
+    public static final Path JAR = Path.of(System.getProperty("apiserver.jar", "../apiserver/target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath().normalize();
 
-    final int port;
-    final String token;
-    final Path log;
+    public final int port;
+    public final String token;
+    public final Path log;
     private final Path dataDir;
     private final Process process;
 
@@ -47,8 +45,8 @@ final class PackagedApiserver implements AutoCloseable {
         this.process = process;
     }
 
-    static PackagedApiserver start(String logName) throws Exception {
-        assertTrue(Files.exists(JAR), "build the apiserver first (./mvnw -B verify builds it before this module): " + JAR);
+    public static PackagedApiserver start(String logName) throws Exception {
+        check(Files.exists(JAR), "build the apiserver first (./mvnw -B verify builds it before this module): " + JAR);
         int port = freePort();
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
@@ -75,7 +73,7 @@ final class PackagedApiserver implements AutoCloseable {
         return apiserver;
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + port;
     }
 
@@ -84,7 +82,7 @@ final class PackagedApiserver implements AutoCloseable {
         HttpRequest ready = HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready")).timeout(Duration.ofSeconds(10)).build();
         Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
         while (Instant.now().isBefore(deadline)) {
-            assertTrue(process.isAlive(), "the apiserver exited; see " + log);
+            check(process.isAlive(), "the apiserver exited; see " + log);
             try {
                 if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     return;
@@ -130,6 +128,12 @@ final class PackagedApiserver implements AutoCloseable {
         return Files.readAllLines(pidFile).stream().findFirst().map(String::trim).filter(s -> s.matches("\\d+"))
                 .map(Long::parseLong).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
+    }
+
+    private static void check(boolean condition, String otherwise) {
+        if (!condition) {
+            throw new IllegalStateException(otherwise);
+        }
     }
 
     private static int freePort() throws IOException {

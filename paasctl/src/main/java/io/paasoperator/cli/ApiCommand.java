@@ -1,0 +1,53 @@
+package io.paasoperator.cli;
+
+import io.paasoperator.contract.ResourceKind;
+import io.paasoperator.contract.WireValue;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * A command that talks to the apiserver. Every failure ends as one message on stderr and an {@link ExitCode}: never a
+ * stack trace.
+ */
+abstract class ApiCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Paasctl root;
+
+    Output out;
+    private Api api;
+
+    @Override
+    public final Integer call() {
+        try {
+            out = new Output(System.out);
+            return run();
+        } catch (CliException e) {
+            System.err.println("paasctl: " + e.getMessage());
+            return e.exitCode;
+        } catch (RuntimeException e) {
+            System.err.println("paasctl: " + (e.getMessage() == null ? e.getClass().getName() : e.getMessage()));
+            return ExitCode.ERROR;
+        }
+    }
+
+    abstract int run();
+
+    /** The apiserver; the settings are read on first use, after the command's own input was checked. */
+    Api api() {
+        if (api == null) {
+            api = new Api(root.settings());
+        }
+        return api;
+    }
+
+    boolean json() {
+        return root.output == Format.JSON;
+    }
+
+    static ResourceKind kind(String text) {
+        return WireValue.parse(ResourceKind.class, text).orElseThrow(() -> new CliException(ExitCode.USAGE,
+                "unknown kind '" + Text.clean(text) + "': one of " + Arrays.stream(ResourceKind.values()).map(ResourceKind::wire).toList()));
+    }
+}

@@ -1,0 +1,152 @@
+package io.paasoperator.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.paasoperator.contract.ResourceKind;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Follows GET /{kind}?watch=true (server-sent events): every resource as it is, then every change, until interrupted.
+ * A stream that ends or is cut for a slow reader (503) is resumed from the last event's id; one whose history is gone
+ * (410) starts again from a fresh listing.
+ */
+@Command(name = "watch", description = {"Print every resource of a kind (ADDED), then each change (MODIFIED, DELETED) as it"
+        + " happens, until interrupted.", "-o json prints one JSON object per line: {\"event\",\"id\",\"resource\"}."})
+class WatchCommand extends ApiCommand {
+
+    /** Reconnections in a row that bring no event before paasctl gives up. */
+    private static final int MAX_EMPTY_RECONNECTS = 5;
+
+    @Parameters(index = "0", paramLabel = "KIND", description = "database or middleware")
+    String kind;
+
+    @Parameters(index = "1", paramLabel = "NAME", arity = "0..1", description = "Only this resource")
+    String name;
+
+    @Option(names = "--expect", paramLabel = "STATE", description = "Only those expected in this state")
+    String expect;
+
+    @Option(names = "--realtime", paramLabel = "STATE", description = "Only those in this realtime state")
+    String realtime;
+
+    private String lastId;
+    private boolean headerPrinted;
+
+    @Override
+    int run() {
+        ResourceKind resourceKind = kind(kind);
+        int emptyReconnects = 0;
+        while (true) {
+            boolean gotEvent = follow(resourceKind);
+            emptyReconnects = gotEvent ? 0 : emptyReconnects + 1;
+            if (emptyReconnects >= MAX_EMPTY_RECONNECTS) {
+                throw new CliException(ExitCode.ERROR, "the watch stream keeps ending without an event; gave up after "
+                        + MAX_EMPTY_RECONNECTS + " tries");
+            }
+        }
+    }
+
+    /** One connection: reads frames until the stream ends; whether any event came. */
+    private boolean follow(ResourceKind resourceKind) {
+        StringBuilder path = new StringBuilder(Api.BASE + "/" + resourceKind.wire() + "?watch=true");
+        if (expect != null) {
+            path.append("&expect=").append(Api.segment(expect));
+        }
+        if (realtime != null) {
+            path.append("&realtime=").append(Api.segment(realtime));
+        }
+        Map<String, String> headers = lastId == null ? Map.of() : Map.of("Last-Event-ID", lastId);
+        boolean gotEvent = false;
+        try (InputStream stream = api().stream(path.toString(), "text/event-stream", headers);
+                BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+            String id = null;
+            String event = null;
+            StringBuilder data = new StringBuilder();
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.isEmpty()) {
+                    if (event != null || data.length() > 0) {
+                        gotEvent = true;
+                        if (!frame(resourceKind, id, event == null ? "message" : event, data.toString())) {
+                            return gotEvent;
+                        }
+                    }
+                    id = null;
+                    event = null;
+                    data.setLength(0);
+                } else if (line.startsWith(":")) {
+                    continue; // a heartbeat
+                } else {
+                    int colon = line.indexOf(':');
+                    String field = colon < 0 ? line : line.substring(0, colon);
+                    String value = colon < 0 ? "" : line.substring(colon + 1);
+                    value = value.startsWith(" ") ? value.substring(1) : value;
+                    switch (field) {
+                        case "id":
+                            id = value;
+                            break;
+                        case "event":
+                            event = value;
+                            break;
+                        case "data":
+                            data.append(data.length() > 0 ? "\n" : "").append(value);
+                            break;
+                        default:
+                            break; // retry, and fields SSE may add
+                    }
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("paasctl: the watch stream broke (" + e.getMessage() + "); resuming");
+        }
+        return gotEvent;
+    }
+
+    /** Prints one frame; false when the stream is to be left (an ERROR frame: resume, or start again). */
+    private boolean frame(ResourceKind resourceKind, String id, String event, String data) throws IOException {
+        if (event.equals("ERROR")) {
+            JsonNode problem = Api.JSON.readTree(data);
+            int status = problem.path("status").asInt();
+            if (status == 410) {
+                System.err.println("paasctl: the apiserver's history no longer reaches event " + lastId + "; listing again");
+                lastId = null;
+                return false;
+            }
+            if (status == 503) {
+                System.err.println("paasctl: " + Text.clean(problem.path("detail").asText()) + "; resuming from event " + lastId);
+                return false;
+            }
+            throw api().problem(status, data);
+        }
+        if (id != null) {
+            lastId = id;
+        }
+        JsonNode resource = Api.JSON.readTree(data);
+        if (name != null && !name.equals(resource.path("name").asText())) {
+            return true;
+        }
+        if (json()) {
+            ObjectNode line = Api.JSON.createObjectNode();
+            line.put("event", event);
+            line.put("id", id);
+            line.set("resource", resource);
+            out.jsonLine(line);
+        } else {
+            if (!headerPrinted) {
+                out.line(String.format("%-9s %-8s %-14s %-13s %s", "EVENT", "ID", "EXPECT", "REALTIME", "NAME"));
+                headerPrinted = true;
+            }
+            out.line(String.format("%-9s %-8s %-14s %-13s %s", Text.clean(event), Text.clean(id), Resources.expect(resource),
+                    Resources.realtime(resource), resourceKind.wire() + "/" + Text.clean(resource.path("name").asText())));
+        }
+        return true;
+    }
+}
