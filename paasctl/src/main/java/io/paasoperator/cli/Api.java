@@ -97,6 +97,15 @@ final class Api {
                 throw new CliException(ExitCode.ofStatus(response.statusCode()), "the apiserver answered " + response.statusCode());
             }
         }
+        String type = response.headers().firstValue("Content-Type").orElse("");
+        if (!type.startsWith(accept)) {
+            try (InputStream unexpected = response.body()) {
+                throw new CliException(ExitCode.ERROR, "the apiserver at " + settings.server + " answered " + path + " with '" + type
+                        + "', not " + accept + ": it does not serve this route yet (is it older than paasctl?)");
+            } catch (IOException e) {
+                throw new CliException(ExitCode.ERROR, "the apiserver answered " + path + " with '" + type + "', not " + accept);
+            }
+        }
         return response.body();
     }
 

@@ -30,8 +30,8 @@ class EventsCommand extends ApiCommand {
         }
         List<List<String>> rows = new ArrayList<>();
         for (JsonNode event : events) {
-            String change = event.hasNonNull("from") || event.hasNonNull("to")
-                    ? Output.text(event, "from") + " -> " + Output.text(event, "to") : "";
+            String change = event.hasNonNull("from") ? Output.text(event, "from") + " -> " + Output.text(event, "to")
+                    : Output.text(event, "to");
             String message = Output.text(event, "message").isEmpty() ? Output.text(event, "cause") : Output.text(event, "message");
             rows.add(List.of(Output.text(event, "at"), Output.text(event, "type"), Output.text(event, "host"), change,
                     Output.text(event, "operation_id"), Output.text(event, "exit_code"), message));

@@ -62,7 +62,7 @@ final class Settings {
                 + " at its first start");
     }
 
-    /** The config file: --config, PAAS_CONFIG, $XDG_CONFIG_HOME/paasctl/config or ~/.config/paasctl/config. */
+    /** The config file: --config, PAAS_CONFIG, $XDG_CONFIG_HOME/paasctl/config or $HOME/.config/paasctl/config. */
     static Path configPath(Path configFlag, Map<String, String> env) {
         if (configFlag != null) {
             return configFlag;
@@ -71,7 +71,8 @@ final class Settings {
             return Path.of(env.get("PAAS_CONFIG"));
         }
         String configHome = env.get("XDG_CONFIG_HOME");
-        Path base = present(configHome) ? Path.of(configHome) : Path.of(System.getProperty("user.home"), ".config");
+        String home = present(env.get("HOME")) ? env.get("HOME") : System.getProperty("user.home");
+        Path base = present(configHome) ? Path.of(configHome) : Path.of(home, ".config");
         return base.resolve("paasctl").resolve("config");
     }
 
