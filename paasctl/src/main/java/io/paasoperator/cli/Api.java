@@ -90,6 +90,10 @@ final class Api {
         HttpRequest.Builder request = request(path).header("Accept", accept).GET();
         headers.forEach(request::header);
         HttpResponse<InputStream> response = send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() == 406) {
+            throw new CliException(ExitCode.ERROR, "the apiserver at " + settings.server + " does not serve " + path + " as "
+                    + accept + ": it is older than paasctl");
+        }
         if (response.statusCode() != 200) {
             try (InputStream body = response.body()) {
                 throw problem(response.statusCode(), new String(body.readNBytes(64 * 1024), StandardCharsets.UTF_8));
@@ -145,16 +149,22 @@ final class Api {
         } catch (IOException notJson) {
             // said below, by status alone
         }
-        if (problem != null && problem.isObject() && (problem.hasNonNull("detail") || problem.hasNonNull("title"))) {
-            message.append(Text.clean(problem.hasNonNull("detail") ? problem.path("detail").asText() : problem.path("title").asText()));
+        if (problem != null && problem.isObject() && problem.path("errors").size() > 0) {
+            // A 400's detail lists the fields' errors on one line: each goes on its own line instead.
+            JsonNode first = problem.path("errors").path(0);
+            String detail = Text.clean(problem.path("detail").asText());
+            boolean listed = detail.isEmpty() || detail.contains(first.path("field").asText() + ": " + first.path("message").asText());
+            message.append(listed ? "the apiserver refused it" : detail).append(" (").append(status).append("):");
             for (JsonNode error : problem.path("errors")) {
                 message.append("\n  ").append(Text.clean(error.path("field").asText())).append(": ")
                         .append(Text.clean(error.path("message").asText()));
             }
+        } else if (problem != null && problem.isObject() && (problem.hasNonNull("detail") || problem.hasNonNull("title"))) {
+            message.append(Text.clean(problem.hasNonNull("detail") ? problem.path("detail").asText() : problem.path("title").asText()))
+                    .append(" (").append(status).append(")");
         } else {
             message.append("the apiserver answered ").append(status);
         }
-        message.append(" (").append(status).append(")");
         if (status == 401) {
             message.append("\nthe apiserver does not accept the token from ").append(settings.tokenSource);
         } else if (status == 403) {
