@@ -67,41 +67,12 @@ class WatchCommand extends ApiCommand {
         boolean gotEvent = false;
         try (InputStream stream = api().stream(path.toString(), "text/event-stream", headers);
                 BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-            String id = null;
-            String event = null;
-            StringBuilder data = new StringBuilder();
-            String line;
-            while ((line = lines.readLine()) != null) {
-                if (line.isEmpty()) {
-                    if (event != null || data.length() > 0) {
-                        gotEvent = true;
-                        if (!frame(resourceKind, id, event == null ? "message" : event, data.toString())) {
-                            return gotEvent;
-                        }
-                    }
-                    id = null;
-                    event = null;
-                    data.setLength(0);
-                } else if (line.startsWith(":")) {
-                    continue; // a heartbeat
-                } else {
-                    int colon = line.indexOf(':');
-                    String field = colon < 0 ? line : line.substring(0, colon);
-                    String value = colon < 0 ? "" : line.substring(colon + 1);
-                    value = value.startsWith(" ") ? value.substring(1) : value;
-                    switch (field) {
-                        case "id":
-                            id = value;
-                            break;
-                        case "event":
-                            event = value;
-                            break;
-                        case "data":
-                            data.append(data.length() > 0 ? "\n" : "").append(value);
-                            break;
-                        default:
-                            break; // retry, and fields SSE may add
-                    }
+            EventStream events = new EventStream(lines);
+            EventStream.Frame frame;
+            while ((frame = events.next()) != null) {
+                gotEvent = true;
+                if (!frame(resourceKind, frame.id(), frame.event(), frame.data())) {
+                    return gotEvent;
                 }
             }
         } catch (IOException e) {
