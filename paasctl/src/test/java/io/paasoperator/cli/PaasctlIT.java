@@ -2,17 +2,23 @@ package io.paasoperator.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.cli.PaasctlProcess.Result;
 import io.paasoperator.itsupport.AgentProcess;
 import io.paasoperator.itsupport.PackagedApiserver;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,6 +28,9 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -303,11 +312,40 @@ class PaasctlIT {
         assertTrue(conflict.stderr().contains("\n  host[0]: "), conflict.toString());
     }
 
+    @Test
+    @Order(9)
+    void watchPrintsEveryResourceThenEachChangeAsItHappens() throws Exception {
+        assumeTrue(served("/apis/v1alpha1/middleware", "watch"),
+                "waits on GET /{kind}?watch=true (the watch helper's route), not in this apiserver yet");
+        try (Watch all = new Watch("watch", "middleware", "-o", "json");
+                Watch one = new Watch("watch", "middleware", "cli-watched")) {
+            // First every resource as it is, all with the snapshot's id.
+            JsonNode first = all.next();
+            JsonNode second = all.next();
+            assertEquals(List.of("ADDED", "ADDED"), List.of(first.path("event").asText(), second.path("event").asText()));
+            assertEquals(java.util.Set.of("cli-web", "cli-web-2"), java.util.Set.of(first.at("/resource/name").asText(),
+                    second.at("/resource/name").asText()));
+            assertEquals(first.path("id"), second.path("id"));
+
+            apply("cli-watched", "127.0.0.172");
+            assertEquals("EVENT     ID       EXPECT         REALTIME      NAME", one.nextLine());
+            JsonNode added = all.nextAbout("cli-watched");
+            assertEquals("ADDED", added.path("event").asText(), added.toString());
+            assertEquals("not-installed", added.at("/resource/app/status/expect").asText(), added.toString());
+            assertTrue(Long.parseLong(added.path("id").asText()) > Long.parseLong(first.path("id").asText()), added.toString());
+            assertTrue(one.nextLine().matches("ADDED\\s+\\d+\\s+not-installed\\s+not-installed\\s+middleware/cli-watched"));
+
+            assertEquals(0, paasctl("delete", "middleware", "cli-watched").exit());
+            assertEquals("DELETED", all.nextAbout("cli-watched").path("event").asText());
+            assertTrue(one.nextLine().startsWith("DELETED "));
+        }
+    }
+
     // ---- a real application through a registered agent ------------------------------------------------------------
 
     @Test
     @Order(10)
-    void setWaitRestartEventsHostsAndAnUninstallingDeleteThroughARegisteredAgent() throws Exception {
+    void setWaitRestartEventsAndHostsThroughARegisteredAgent() throws Exception {
         byte[] random = new byte[24];
         new SecureRandom().nextBytes(random);
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
@@ -365,6 +403,37 @@ class PaasctlIT {
         Result unknownHost = paasctl("hosts", "127.0.0.179");
         assertEquals(ExitCode.NOT_FOUND, unknownHost.exit(), unknownHost.toString());
 
+    }
+
+    @Test
+    @Order(11)
+    void logsPrintAnActionsWholeOutputFromItsAgent() throws Exception {
+        assumeTrue(served("/apis/v1alpha1/middleware/{name}/operations/{id}/log", null),
+                "waits on GET /{kind}/{name}/operations/{id}/log (the oplog helper's route), not in this apiserver yet");
+        String install = null;
+        for (JsonNode event : api("GET", "/apis/v1alpha1/middleware/cli-counter/events?limit=1000").json()) {
+            if (event.path("message").asText().equals("install succeeded")) {
+                install = event.path("operation_id").asText();
+            }
+        }
+        Result log = paasctl("logs", "middleware", "cli-counter", install);
+        assertEquals(0, log.exit(), log.toString());
+        assertTrue(log.stdout().contains("installed\n"), log.toString());
+        Result onHost = paasctl("logs", "middleware", "cli-counter", install, "--host", AGENT_IP);
+        assertEquals(log.stdout(), onHost.stdout(), onHost.toString());
+        // Without an id: the newest action, the stop (whose script prints nothing).
+        Result newest = paasctl("logs", "middleware", "cli-counter");
+        assertEquals(0, newest.exit(), newest.toString());
+        assertFalse(newest.stdout().contains("installed"), newest.toString());
+        Result unknown = paasctl("logs", "middleware", "cli-counter", "no-such-operation");
+        assertEquals(ExitCode.NOT_FOUND, unknown.exit(), unknown.toString());
+    }
+
+    @Test
+    @Order(12)
+    void deleteWithUninstallWaitsUntilEveryHostUninstalledAndTheRecordIsGone() throws Exception {
+        Path appHome = agent.home.resolve("apps").resolve("middleware").resolve("cli-counter");
+        assertTrue(Files.exists(appHome));
         Result deleted = paasctl("delete", "middleware", "cli-counter", "--uninstall", "--wait", "--timeout", "150s");
         assertEquals(0, deleted.exit(), deleted.toString());
         assertTrue(deleted.stderr().contains("middleware/cli-counter is uninstalled and deleted"), deleted.toString());
@@ -373,7 +442,7 @@ class PaasctlIT {
     }
 
     @Test
-    @Order(11)
+    @Order(13)
     void waitEndsWithExit6WhenTheResourceFailsSayingWhy() throws Exception {
         // 127.0.0.173: neither a registered agent nor auth, so the install fails at once, saying what to do.
         Path file = write("cli-nowhere.json", """
@@ -404,7 +473,7 @@ class PaasctlIT {
     }
 
     @Test
-    @Order(12)
+    @Order(14)
     void deleteWithoutUninstallForgetsTheRecord() throws Exception {
         Result deleted = paasctl("delete", "middleware", "cli-web-2");
         assertEquals(0, deleted.exit(), deleted.toString());
@@ -459,6 +528,68 @@ class PaasctlIT {
                  "app": {"repo_url": "http://127.0.0.1:9/web/", "install": "install.sh", "start": "start.sh", "stop": "stop.sh",
                          "check": "check.sh", "uninstall": "uninstall.sh", "metadata": {"PORT": "%s"}}}
                 """.formatted(name, ip, PASSWORD, port);
+    }
+
+    /** A running {@code paasctl watch}: its stdout read line by line, as it comes. */
+    static final class Watch implements AutoCloseable {
+        private final Process process;
+        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+        Watch(String... args) throws Exception {
+            process = PaasctlProcess.builder(Map.of("PAAS_SERVER", apiserver.baseUrl(), "PAAS_TOKEN_FILE", tokenFile.toString(),
+                    "HOME", home.toString()), List.of(args)).redirectError(work.resolve("watch-stderr.txt").toFile()).start();
+            Thread reader = new Thread(() -> {
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    out.lines().forEach(lines::add);
+                } catch (IOException ended) {
+                    // the process was stopped
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        String nextLine() throws Exception {
+            String line = lines.poll(60, TimeUnit.SECONDS);
+            assertNotNull(line, "no line from paasctl watch within 60 s; stderr: " + Files.readString(work.resolve("watch-stderr.txt")));
+            results.add(new Result(0, line, ""));
+            return line;
+        }
+
+        JsonNode next() throws Exception {
+            return JSON.readTree(nextLine());
+        }
+
+        /** The next event about {@code name}, skipping others'. */
+        JsonNode nextAbout(String name) throws Exception {
+            while (true) {
+                JsonNode event = next();
+                if (event.at("/resource/name").asText().equals(name)) {
+                    return event;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Whether the apiserver's OpenAPI document has this path (and, if named, a query parameter of its GET). */
+    private static boolean served(String path, String parameter) throws Exception {
+        JsonNode get = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(apiserver.baseUrl()
+                + "/q/openapi?format=json")).build(), HttpResponse.BodyHandlers.ofString()).body()).path("paths").path(path).path("get");
+        if (parameter == null) {
+            return !get.isMissingNode();
+        }
+        for (JsonNode p : get.path("parameters")) {
+            if (p.path("name").asText().equals(parameter)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** How many times the resource's spec was replaced. */
