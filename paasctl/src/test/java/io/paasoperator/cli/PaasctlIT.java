@@ -232,6 +232,12 @@ class PaasctlIT {
         assertTrue(none.stderr().startsWith("paasctl: no API token: give --token-file FILE, set PAAS_TOKEN or PAAS_TOKEN_FILE"),
                 none.toString());
 
+        // Nothing listens there: exit 1, naming the address and where it came from.
+        Result unreachable = paasctl("hosts", "--server", "http://127.0.0.170:9");
+        assertEquals(ExitCode.ERROR, unreachable.exit(), unreachable.toString());
+        assertTrue(unreachable.stderr().startsWith("paasctl: cannot reach the apiserver at http://127.0.0.170:9 (connection refused);"),
+                unreachable.toString());
+
         Path open = work.resolve("open-token");
         Files.writeString(open, apiserver.token);
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
