@@ -1,5 +1,6 @@
 package io.paasoperator.cli;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.util.Locale;
 import picocli.CommandLine;
 
@@ -8,7 +9,8 @@ public enum Format {
     TABLE,
     JSON;
 
-    /** -o table or -o json, in any case. */
+    /** -o table or -o json, in any case. Picocli makes it by reflection, in a native executable too. */
+    @RegisterForReflection
     static final class Converter implements CommandLine.ITypeConverter<Format> {
         @Override
         public Format convert(String value) {

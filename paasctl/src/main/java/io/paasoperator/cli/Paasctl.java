@@ -1,6 +1,7 @@
 package io.paasoperator.cli;
 
 import io.quarkus.picocli.runtime.annotations.TopCommand;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.nio.file.Path;
 import org.eclipse.microprofile.config.ConfigProvider;
 import picocli.CommandLine;
@@ -56,6 +57,8 @@ public class Paasctl implements Runnable {
         return Settings.resolve(server, tokenFile, config, System.getenv());
     }
 
+    /** Picocli makes it by reflection, in a native executable too. */
+    @RegisterForReflection
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
