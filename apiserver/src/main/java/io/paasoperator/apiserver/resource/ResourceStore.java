@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.hibernate.JDBCException;
 import org.hibernate.StaleStateException;
 
 /**
@@ -46,6 +47,8 @@ public class ResourceStore {
     static final DateTimeFormatter CREATE_AT_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     /** Conflicting writers each retry at once on fresh data; this bounds a pathological storm, not normal contention. */
     static final int MAX_WRITE_ATTEMPTS = 50;
+    /** PostgreSQL aborted the transaction for another to go on: deadlock detected, serialization failure. */
+    private static final Set<String> RETRYABLE_STATES = Set.of("40P01", "40001");
     /** Resources read per host when checking that a new one agrees on the host's agent. */
     static final int AGREEING_SAMPLE = 100;
 
@@ -424,9 +427,15 @@ public class ResourceStore {
                 .onItem().ifNull().failWith(() -> ProblemException.notFound(kind.wire() + " '" + name + "' does not exist"));
     }
 
+    /**
+     * A write that lost to a concurrent one: a stale version, or a transaction PostgreSQL aborted to break a deadlock
+     * (40P01: a delete taking the resource's row, then its host_action rows, against a claim or a result taking them
+     * the other way round) or a serialization failure (40001). Run again, it works on fresh data.
+     */
     static boolean isWriteConflict(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof StaleStateException || t instanceof OptimisticLockException) {
+            if (t instanceof StaleStateException || t instanceof OptimisticLockException
+                    || t instanceof JDBCException jdbc && RETRYABLE_STATES.contains(jdbc.getSQLState())) {
                 return true;
             }
         }
