@@ -42,7 +42,8 @@ import org.jboss.resteasy.reactive.RestResponse;
 /**
  * The agent's API (SPEC.md §5). {@code POST /{action}} with the seed's body: install, start, stop, restart and
  * uninstall answer 202 with an operation to poll at {@code /operations/{id}}; check runs at once and answers with the
- * application's status. Handlers run on worker threads: they touch the disk; but the log, read asynchronously.
+ * application's status. Handlers run on worker threads, since they touch the disk; but for an operation's log, which is
+ * read with Vert.x's asynchronous file API on the event loop.
  */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)

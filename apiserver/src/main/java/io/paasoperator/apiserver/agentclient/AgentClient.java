@@ -34,6 +34,8 @@ import java.util.function.Function;
 public class AgentClient {
 
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+    /** Logs read from one agent at once: each holds a connection while its reader takes it; more wait for one. */
+    static final int LOG_STREAMS_PER_AGENT = 16;
 
     private final WebClient client;
     /** For answers passed on as they come (logs): the web client would hold a whole body in memory. */
@@ -44,7 +46,7 @@ public class AgentClient {
         this.client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(3000).setKeepAlive(true)
                 .setMaxPoolSize(4).setUserAgent("paas-operator-apiserver"));
         this.streams = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(3000).setKeepAlive(true)
-                .setMaxPoolSize(4));
+                .setMaxPoolSize(LOG_STREAMS_PER_AGENT));
         this.json = json;
     }
 
@@ -95,7 +97,8 @@ public class AgentClient {
     public Uni<Multi<Buffer>> operationLog(AgentEndpoint agent, String id) {
         String where = agent.toString();
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(agent.ip()).setPort(agent.port())
-                .setURI("/operations/" + id + "/log").putHeader("User-Agent", "paas-operator-apiserver");
+                .setURI("/operations/" + id + "/log").putHeader("User-Agent", "paas-operator-apiserver")
+                .setConnectTimeout(CALL_TIMEOUT.toMillis()); // a connection, new or from the pool, within the call's time
         if (agent.secret() != null) {
             options.putHeader("Authorization", "Bearer " + agent.secret());
         }
