@@ -1,0 +1,177 @@
+// The dashboard's end-to-end flow in Debian's Chromium (DashboardIT prepares the system and runs this with node):
+//   node flow.mjs <config.json>, with DASHBOARD_TOKEN and DASHBOARD_WRONG_TOKEN in the environment.
+// Each step waits for what the page shows (no sleeps), keeps a screenshot, and any failure exits non-zero.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const token = process.env.DASHBOARD_TOKEN;
+const wrongToken = process.env.DASHBOARD_WRONG_TOKEN;
+const CONVERGE = 90_000;
+const row = (name) => `tr[data-resource="${config.kind}/${name}"]`;
+
+function check(condition, what) {
+    if (!condition) {
+        throw new Error('failed: ' + what);
+    }
+    console.log('ok: ' + what);
+}
+
+const context = await chromium.launchPersistentContext(config.profile, {
+    executablePath: config.chromium,
+    headless: true,
+    chromiumSandbox: false,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1360, height: 860 },
+});
+let page;
+let step = 0;
+async function shot(name) {
+    const file = join(config.screenshots, `${String(++step).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    console.log('screenshot: ' + file);
+}
+
+try {
+    page = context.pages()[0] || await context.newPage();
+    const pageErrors = [];
+    const policyViolations = [];
+    const listPolls = [];
+    const offServer = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) {
+            policyViolations.push(message.text());
+        }
+    });
+    page.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.origin !== new URL(config.url).origin) {
+            offServer.push(request.url());
+        }
+        if (/^\/apis\/v1alpha1\/(database|middleware)$/.test(url.pathname) && url.searchParams.get('limit') === '1000') {
+            listPolls.push(request.url());
+        }
+    });
+
+    // The sign-in form, served without a token.
+    const answer = await page.goto(config.url);
+    check(answer.status() === 200, '/ answers 200 without a token');
+    check((answer.headers()['content-security-policy'] || '').includes("script-src 'self'"), 'the page has its CSP');
+    await page.locator('#login').waitFor({ state: 'visible' });
+    await shot('sign-in');
+
+    // A wrong token: a clear message on the form, and nothing kept.
+    await page.fill('#token', wrongToken);
+    await page.click('#sign-in');
+    const error = page.locator('#login-error');
+    await error.waitFor({ state: 'visible' });
+    const errorText = await error.textContent();
+    check(/Wrong token/.test(errorText) && /not valid/.test(errorText), 'a wrong token is refused on the form: ' + errorText);
+    check(await page.evaluate(() => sessionStorage.length === 0), 'a refused token is not kept');
+    check(await page.locator('#nav').isHidden(), 'still signed out');
+    await shot('wrong-token');
+
+    // The right token: kept in the session only — no cookie, no localStorage, not in the URL.
+    await page.fill('#token', token);
+    await page.click('#sign-in');
+    await page.locator(row(config.name)).waitFor({ state: 'visible' });
+    const storage = await page.evaluate(() => ({
+        session: Object.values(sessionStorage), local: localStorage.length, cookie: document.cookie, url: location.href,
+    }));
+    check(storage.session.length === 1 && storage.session[0] === token, 'the token is in sessionStorage');
+    check(storage.local === 0 && storage.cookie === '' && !storage.url.includes(token), 'and nowhere else');
+    check((await context.cookies()).length === 0, 'the browser holds no cookie');
+    const expectedMode = config.expectWatch ? 'watch' : 'polling';
+    await page.locator(`#live[data-mode="${expectedMode}"]`).waitFor({ timeout: 30_000 });
+    check(true, `the page keeps up by ${expectedMode}`);
+
+    // A resource created elsewhere (here, by this script through the API) appears without a reload.
+    const created = await fetch(new URL('apis/v1alpha1/' + config.kind + '/create', config.url), {
+        method: 'POST', headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+        body: JSON.stringify(config.other),
+    });
+    check(created.status === 201, 'another resource created through the API');
+    await page.locator(row(config.other.name)).waitFor({ state: 'visible' });
+    check(true, 'it appears on the page by itself');
+
+    // Filters: by name, then by realtime state.
+    await page.fill('[data-filter="name"]', 'other');
+    await page.locator(row(config.name)).waitFor({ state: 'detached' });
+    check(await page.locator(row(config.other.name)).isVisible(), 'the name filter keeps only matching resources');
+    await page.fill('[data-filter="name"]', '');
+    await page.locator(row(config.name)).waitFor({ state: 'visible' });
+
+    // running: the reconciler installs and starts it on the agent's host, and each state arrives on the page.
+    const subject = page.locator(row(config.name));
+    await subject.locator('button[data-action="running"]').click();
+    await subject.locator('td.expect', { hasText: 'running' }).waitFor();
+    await subject.locator('td.realtime [data-state="running"]').waitFor({ timeout: CONVERGE });
+    check(true, `${config.name} turns running`);
+    await shot('running');
+
+    // stopped.
+    await subject.locator('button[data-action="stopped"]').click();
+    await subject.locator('td.realtime [data-state="stopped"]').waitFor({ timeout: CONVERGE });
+    check((await subject.locator('td.expect').textContent()) === 'stopped', `${config.name} turns stopped`);
+    await page.locator('#flash', { hasText: 'expected stopped' }).waitFor();
+    const summary = await page.locator('[data-page="resources"] .summary').textContent();
+    check(summary === '2 of 2 resources — 1 not-installed, 1 stopped', 'the count by state: ' + summary);
+    await shot('stopped');
+
+    // The resource's page: its host's state and its events (actions with their output, and the full log's link).
+    await subject.locator(`a[href="#/r/${config.kind}/${config.name}"]`).click();
+    await page.locator('[data-page="resource"] h1', { hasText: config.name }).waitFor();
+    const host = page.locator(`table.hosts tr[data-host="${config.host}"]`);
+    await host.locator('[data-state="stopped"]').waitFor();
+    check(true, 'the resource page shows its host stopped');
+    await page.locator('table.events tr[data-event="action"]').first().waitFor();
+    const actions = await page.locator('table.events tr[data-event="action"]').count();
+    check(actions >= 3, `the events show the install, start and stop actions (${actions})`);
+    const install = page.locator('table.events tr[data-event="action"]', { hasText: 'installed' }).first();
+    await install.locator('summary').click();
+    check(/installed/.test(await install.locator('pre').textContent()), 'the install output is shown');
+    await shot('resource');
+    await install.locator('button[data-log]').click();
+    const logPanel = page.locator('section.log pre');
+    await logPanel.filter({ hasNotText: 'loading…' }).waitFor();
+    const logText = await logPanel.textContent();
+    check(/installed/.test(logText) || /cannot be read/.test(logText), 'the full log is shown, or why it cannot be: '
+        + logText.slice(0, 120));
+    await shot('operation-log');
+
+    // The hosts page: the registered agent's host, with the resources on it.
+    await page.click('#nav a[data-page="hosts"]');
+    const hostRow = page.locator(`[data-page="hosts"] tr[data-host="${config.host}"]`);
+    await hostRow.waitFor();
+    check(/registered/.test(await hostRow.textContent()), 'the host shows as registered');
+    await hostRow.locator(`a[href="#/r/${config.kind}/${config.name}"]`).waitFor();
+    check(true, 'with its resources');
+    await shot('hosts');
+
+    // Live updates by the watch make no list request; polling makes them.
+    if (config.expectWatch) {
+        check(listPolls.length === 0, 'with the watch stream, the list was never polled');
+    } else {
+        check(listPolls.length > 0, `without the watch stream, the list was polled (${listPolls.length} times)`);
+    }
+    check(offServer.length === 0, 'nothing was fetched from anywhere but the apiserver: ' + offServer.join(' '));
+    check(pageErrors.length === 0, 'no script error: ' + pageErrors.join('; '));
+    check(policyViolations.length === 0, 'no Content-Security-Policy violation: ' + policyViolations.join('; '));
+
+    // Signing out forgets the token.
+    await page.click('#sign-out');
+    await page.locator('#login').waitFor({ state: 'visible' });
+    check(await page.evaluate(() => sessionStorage.length === 0), 'signing out forgets the token');
+} catch (failure) {
+    console.log(failure.stack || String(failure));
+    if (page) {
+        await page.screenshot({ path: join(config.screenshots, 'failure.png'), fullPage: true }).catch(() => {});
+    }
+    process.exitCode = 1;
+} finally {
+    await context.close();
+}
