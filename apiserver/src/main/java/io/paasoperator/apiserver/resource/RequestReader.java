@@ -17,6 +17,8 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import io.paasoperator.apiserver.host.HostRegistration;
@@ -56,10 +58,11 @@ public class RequestReader {
     }
 
     /**
-     * A create body as typed values, not yet validated. {@code status} is null when absent. {@code unknownFields} names
-     * each field the body has and the API does not: reported with every other error the validator finds.
+     * A create body as typed values, not yet validated. {@code status} is null when absent. {@code readErrors} names
+     * each field the body has and the API does not, and each value of the wrong type (read as absent): reported with
+     * every other error the validator finds.
      */
-    public record RawCreate(CreateBody body, StatusBody status, List<Problem.FieldError> unknownFields) {
+    public record RawCreate(CreateBody body, StatusBody status, List<Problem.FieldError> readErrors) {
     }
 
     private final JsonMapper mapper;
@@ -89,10 +92,10 @@ public class RequestReader {
         if (root.get("app") instanceof ObjectNode app) {
             status = app.remove("status");
         }
-        List<Problem.FieldError> unknown = new ArrayList<>();
-        CreateBody createBody = convert(root, CreateBody.class, "", unknown);
-        StatusBody statusBody = status == null || status.isNull() ? null : convert(status, StatusBody.class, "app.status", unknown);
-        return new RawCreate(createBody, statusBody, List.copyOf(unknown));
+        List<Problem.FieldError> errors = new ArrayList<>();
+        CreateBody createBody = convert(root, CreateBody.class, "", errors);
+        StatusBody statusBody = status == null || status.isNull() ? null : convert(status, StatusBody.class, "app.status", errors);
+        return new RawCreate(createBody, statusBody, List.copyOf(errors));
     }
 
     /** A host's registration: every bad field named at once, with {@code errors} found before ({@link HostRegistration#from}). */
@@ -150,8 +153,34 @@ public class RequestReader {
         return object;
     }
 
-    /** Reads {@code node} as {@code type}; each unknown field is skipped and added to {@code unknown}, naming it. */
-    private <T> T convert(JsonNode node, Class<T> type, String prefix, List<Problem.FieldError> unknown) {
+    /**
+     * Reads {@code node} as {@code type}, naming in {@code errors} each unknown field (skipped) and each value of the
+     * wrong type (taken out of {@code node} and read again without it, so that one bad value hides no other error).
+     */
+    private <T> T convert(JsonNode node, Class<T> type, String prefix, List<Problem.FieldError> errors) {
+        while (true) {
+            List<Problem.FieldError> unknown = new ArrayList<>(); // found again by each attempt
+            try {
+                T value = convertOnce(node, type, prefix, unknown);
+                errors.addAll(unknown);
+                return value;
+            } catch (WrongType wrong) {
+                errors.add(wrong.error);
+            }
+        }
+    }
+
+    /** A value of the wrong type, already taken out of the tree being read. */
+    private static final class WrongType extends Exception {
+        final Problem.FieldError error;
+
+        WrongType(Problem.FieldError error) {
+            super(null, null, false, false);
+            this.error = error;
+        }
+    }
+
+    private <T> T convertOnce(JsonNode node, Class<T> type, String prefix, List<Problem.FieldError> unknown) throws WrongType {
         DeserializationProblemHandler collect = new DeserializationProblemHandler() {
             @Override
             public boolean handleUnknownProperty(DeserializationContext context, JsonParser parser,
@@ -165,9 +194,9 @@ public class RequestReader {
         try {
             return mapper.readerFor(type).withHandler(collect).readValue(node);
         } catch (MismatchedInputException e) {
-            throw ProblemException.invalidField(path(prefix, e), "must be " + describe(e.getTargetType()));
+            throw wrongType(node, prefix, e, "must be " + describe(e.getTargetType()));
         } catch (JsonMappingException e) {
-            throw ProblemException.invalidField(path(prefix, e), "has a value of the wrong type or out of range");
+            throw wrongType(node, prefix, e, "has a value of the wrong type or out of range");
         } catch (JsonParseException e) {
             throw ProblemException.badRequest("unreadable value: " + firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
@@ -175,6 +204,30 @@ public class RequestReader {
         } catch (IOException e) {
             throw ProblemException.badRequest("unreadable request: " + firstLine(e.getMessage()));
         }
+    }
+
+    /**
+     * The failure as a {@link WrongType}, its value taken out of {@code root} (a field removed, an array element made
+     * null, keeping the indexes others are named by); a value that cannot be found there is the whole request's error.
+     */
+    private static WrongType wrongType(JsonNode root, String prefix, JsonMappingException e, String message) {
+        Problem.FieldError error = new Problem.FieldError(path(prefix, e), message);
+        List<JsonMappingException.Reference> refs = e.getPath();
+        JsonNode parent = root;
+        for (int i = 0; parent != null && i < refs.size() - 1; i++) {
+            parent = refs.get(i).getFieldName() != null ? parent.get(refs.get(i).getFieldName()) : parent.get(refs.get(i).getIndex());
+        }
+        JsonMappingException.Reference last = refs.isEmpty() ? null : refs.get(refs.size() - 1);
+        if (last != null && last.getFieldName() != null && parent instanceof ObjectNode object && object.has(last.getFieldName())) {
+            object.remove(last.getFieldName());
+            return new WrongType(error);
+        }
+        if (last != null && last.getIndex() >= 0 && parent instanceof ArrayNode array && last.getIndex() < array.size()
+                && !array.get(last.getIndex()).isNull()) {
+            array.set(last.getIndex(), NullNode.getInstance());
+            return new WrongType(error);
+        }
+        throw ProblemException.invalidField(error.field(), error.message());
     }
 
     /** A JSON pointer ({@code /host/0/auth}) as the API names fields ({@code host[0].auth}), under {@code prefix}. */

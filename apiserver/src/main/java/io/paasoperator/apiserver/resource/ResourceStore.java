@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.hibernate.JDBCException;
 import org.hibernate.StaleStateException;
 
 /**
@@ -46,6 +47,7 @@ public class ResourceStore {
     static final DateTimeFormatter CREATE_AT_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     /** Conflicting writers each retry at once on fresh data; this bounds a pathological storm, not normal contention. */
     static final int MAX_WRITE_ATTEMPTS = 50;
+    private static final Set<String> ABORTED_FOR_ANOTHER = Set.of("40P01", "40001");
     /** Resources read per host when checking that a new one agrees on the host's agent. */
     static final int AGREEING_SAMPLE = 100;
 
@@ -308,16 +310,18 @@ public class ResourceStore {
         return transaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
                         .firstResult()
                         .chain(record -> record == null || !condition.test(record) ? Uni.createFrom().<ResourceRecord>nullItem()
-                                : ResourceRecord.delete("id = ?1 and version = ?2", record.id, record.version)
+                                // The host rows first, the resource row last: the order a change takes them in (its
+                                // host rows, then the resource's update at the flush), so that the two never deadlock.
+                                : Panache.getSession().chain(session -> session
+                                                .createNativeQuery("delete from host_action where kind = :kind and name = :name")
+                                                .setParameter("kind", kind.wire()).setParameter("name", name).executeUpdate()
+                                                .chain(() -> syncRows("resource_host", record, record.hostIps(), Set.of())))
+                                        .chain(() -> ResourceRecord.delete("id = ?1 and version = ?2", record.id, record.version))
                                         .invoke(deleted -> {
                                             if (deleted == 0) {
                                                 throw new OptimisticLockException("resource " + record.id + " changed since read");
                                             }
                                         })
-                                        .chain(() -> Panache.getSession().chain(session -> session
-                                                .createNativeQuery("delete from host_action where kind = :kind and name = :name")
-                                                .setParameter("kind", kind.wire()).setParameter("name", name).executeUpdate()
-                                                .chain(() -> syncRows("resource_host", record, record.hostIps(), Set.of()))))
                                         .chain(() -> ResourceEvent.persistAll(List.of(record.deletedEvent(now())), actor))
                                         .replaceWith(record)));
     }
@@ -424,9 +428,16 @@ public class ResourceStore {
                 .onItem().ifNull().failWith(() -> ProblemException.notFound(kind.wire() + " '" + name + "' does not exist"));
     }
 
+    /**
+     * A version conflict, or a transaction PostgreSQL aborted so that another could go on (a deadlock, 40P01, or a
+     * serialization failure, 40001): run again on fresh data, as the database asks.
+     */
     static boolean isWriteConflict(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof StaleStateException || t instanceof OptimisticLockException) {
+                return true;
+            }
+            if (t instanceof JDBCException jdbc && ABORTED_FOR_ANOTHER.contains(jdbc.getSQLState())) {
                 return true;
             }
         }

@@ -40,7 +40,7 @@ public class SpecValidator {
     }
 
     public CreateRequest validate(RequestReader.RawCreate raw) {
-        List<FieldError> errors = new ArrayList<>(raw.unknownFields());
+        List<FieldError> errors = new ArrayList<>();
         RequestReader.CreateBody body = raw.body();
         if (body.name() == null) {
             errors.add(new FieldError("name", "is required"));
@@ -67,10 +67,26 @@ public class SpecValidator {
                 errors.add(new FieldError("rollout.max_in_flight", "must be a whole number from 1 to " + maxHosts));
             }
         }
-        if (!errors.isEmpty()) {
-            throw ProblemException.invalid(errors);
+        if (!errors.isEmpty() || !raw.readErrors().isEmpty()) {
+            throw ProblemException.invalid(withReadErrors(raw.readErrors(), errors));
         }
         return new CreateRequest(body.name(), hosts, body.app(), expect, realtime, raw.status() != null, maxInFlight);
+    }
+
+    /**
+     * The reader's errors, then the validator's about other fields: a value of the wrong type was read as absent, and
+     * "is required" for it (or for what it held) would only repeat the reader's error.
+     */
+    private static List<FieldError> withReadErrors(List<FieldError> readErrors, List<FieldError> errors) {
+        List<FieldError> all = new ArrayList<>(readErrors);
+        for (FieldError error : errors) {
+            boolean repeated = readErrors.stream().anyMatch(read -> error.field().equals(read.field())
+                    || error.field().startsWith(read.field() + ".") || error.field().startsWith(read.field() + "["));
+            if (!repeated) {
+                all.add(error);
+            }
+        }
+        return all;
     }
 
     private List<HostSpec> validateHosts(List<HostSpec> hosts, List<FieldError> errors) {

@@ -171,6 +171,24 @@ class BadInputTest {
     }
 
     @Test
+    void wrongTypesAreReportedWithEveryOtherErrorAtOnce() {
+        long before = count();
+        // Three values of the wrong type at three depths, an unknown field and a rule broken elsewhere: each named once.
+        String body = VALID.replace("\"NAME\"", "42").replace("\"install.sh\"", "[\"install.sh\"]")
+                .replace("\"127.0.0.2\"", "\"127.0.0.2\", \"ssh_port\": \"twenty-two\", \"sshport\": 22")
+                .replace("\"stop.sh\"", "\"../stop.sh\"");
+        String answer = given().body(body).post(CREATE).then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("name", "app.install", "host[0].ssh_port",
+                        "host[0].sshport", "app.stop"))
+                .extract().asString();
+        assertTrue(answer.contains("must be a string"), answer);
+        assertTrue(answer.contains("must be a whole number"), answer);
+        assertFalse(answer.contains("is required"), "a wrong type was also called missing: " + answer);
+        assertEquals(before, count(), "a refused create wrote something");
+    }
+
+    @Test
     void badHealthReportsAre400AndChangeNothing() {
         String name = Seeds.uniqueName("report");
         given().body(Seeds.minimalBody(name, "running", "running")).post(CREATE).then().statusCode(201);
