@@ -454,7 +454,7 @@ function hostsPage() {
     async function load() {
         try {
             hosts = await json('GET', 'hosts');
-            status.textContent = `${hosts.length} hosts; refreshed every ${HOSTS_REFRESH_MS / 1000} s`;
+            status.textContent = `${hosts.length} ${hosts.length === 1 ? 'host' : 'hosts'}; read again every ${HOSTS_REFRESH_MS / 1000} s`;
             status.className = 'summary';
         } catch (failure) {
             status.textContent = failure.message;
