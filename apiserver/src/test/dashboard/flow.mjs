@@ -1,5 +1,6 @@
 // The dashboard's end-to-end flow in Debian's Chromium (DashboardIT prepares the system and runs this with node):
-//   node flow.mjs <config.json>, with DASHBOARD_TOKEN and DASHBOARD_WRONG_TOKEN in the environment.
+//   node flow.mjs <config.json>, with DASHBOARD_TOKEN (an admin's), DASHBOARD_VIEWER_TOKEN and DASHBOARD_WRONG_TOKEN in
+//   the environment.
 // Each step waits for what the page shows (no sleeps), keeps a screenshot, and any failure exits non-zero.
 
 import { readFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { chromium } from 'playwright-core';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const token = process.env.DASHBOARD_TOKEN;
+const viewerToken = process.env.DASHBOARD_VIEWER_TOKEN;
 const wrongToken = process.env.DASHBOARD_WRONG_TOKEN;
 const CONVERGE = 90_000;
 const row = (name) => `tr[data-resource="${config.kind}/${name}"]`;
@@ -188,6 +190,18 @@ try {
     await page.click('#sign-out');
     await page.locator('#login').waitFor({ state: 'visible' });
     check(await page.evaluate(() => sessionStorage.length === 0), 'signing out forgets the token');
+
+    // A viewer sees everything, and a state button it presses is refused with the API's reason, shown on the page.
+    await page.fill('#token', viewerToken);
+    await page.click('#sign-in');
+    await subject.locator('td.realtime [data-state="stopped"]').waitFor();
+    await subject.locator('button[data-action="running"]').click();
+    const refusal = page.locator('#flash.error');
+    await refusal.waitFor();
+    const refusalText = await refusal.textContent();
+    check(/token 'dashboard-viewer' is a viewer; PUT .*needs (an )?operator/.test(refusalText), 'a viewer is refused: ' + refusalText);
+    check((await subject.locator('td.expect').textContent()) === 'stopped', 'and nothing changed');
+    await shot('viewer-refused');
 } catch (failure) {
     console.log(failure.stack || String(failure));
     if (page) {

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * the packaged apiserver with its own embedded PostgreSQL and a registered agent process on 127.0.0.181 that runs the
  * counter script set from an HTTP repository on 127.0.0.180. The flow signs in with a wrong token and then the right
  * one, starts and stops a resource with the page's buttons and sees each state arrive, sees a resource created
- * elsewhere appear, opens the resource's page and the hosts page, and signs out; it keeps a screenshot of each step in
+ * elsewhere appear, opens the resource's page and the hosts page, signs out, and signs in as a viewer, whose state
+ * button is refused with the API's reason; it keeps a screenshot of each step in
  * target/dashboard/. Where the server has the watch stream, the page must use it and never poll the list.
  */
 class DashboardIT {
@@ -47,16 +48,18 @@ class DashboardIT {
     static FileRepository repo;
     static InstalledAgent agent;
     static String token;
+    static String viewerToken;
 
     @BeforeAll
     static void startTheSystem() throws Exception {
         assertTrue(Files.isExecutable(Path.of(CHROMIUM)), "Debian's chromium package is needed: " + CHROMIUM);
         work = Files.createTempDirectory("paas-dashboard-");
         token = "dashboard-token-" + Math.abs(new SecureRandom().nextLong());
+        viewerToken = "dashboard-token-" + Math.abs(new SecureRandom().nextLong());
         int port = ApiserverProcess.freePort();
         // Zero configuration but a token: the apiserver starts its own PostgreSQL in its data directory.
         apiserver = ApiserverProcess.start(work.resolve("apiserver"), port, Map.of(
-                "PAAS_API_TOKENS", "dashboard-admin:admin:" + token,
+                "PAAS_API_TOKENS", "dashboard-admin:admin:" + token + ",dashboard-viewer:viewer:" + viewerToken,
                 "PAAS_RECONCILE_CHECK_INTERVAL", "1s"), "dashboard-apiserver.log");
         apiserver.useToken(token);
         repo = new FileRepository(Path.of("src", "test", "resources", "repo"), BROWSER_IP);
@@ -109,6 +112,7 @@ class DashboardIT {
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         // The tokens go by environment, never on a command line.
         node.environment().put("DASHBOARD_TOKEN", token);
+        node.environment().put("DASHBOARD_VIEWER_TOKEN", viewerToken);
         node.environment().put("DASHBOARD_WRONG_TOKEN", "not-the-token-" + Math.abs(new SecureRandom().nextLong()));
         Process flow = node.start();
         boolean ended = flow.waitFor(5, TimeUnit.MINUTES);
@@ -121,7 +125,7 @@ class DashboardIT {
         assertTrue(ended, "the browser flow did not end within 5 minutes; see " + log);
         assertEquals(0, flow.exitValue(), "the browser flow failed; see " + log + " and " + SCREENSHOTS);
         for (String step : List.of("01-sign-in", "02-wrong-token", "03-running", "04-stopped", "05-resource", "06-operation-log",
-                "07-hosts")) {
+                "07-hosts", "08-viewer-refused")) {
             assertTrue(Files.size(SCREENSHOTS.resolve(step + ".png")) > 1000, step);
         }
 
@@ -130,7 +134,7 @@ class DashboardIT {
         assertFalse(Files.exists(agent.appHome(KIND, name).resolve("running")), "still running after the page's stop");
         String apiserverLog = Files.readString(apiserver.log());
         assertFalse(apiserverLog.contains("request failed, incident"), "a request failed with a 500; see " + apiserver.log());
-        assertFalse(output.contains(token), "the token in the flow's output");
+        assertFalse(output.contains(token) || output.contains(viewerToken), "a token in the flow's output");
     }
 
     /** Whether GET /{kind}?watch=true answers an event stream (the watch route) rather than the plain list. */
