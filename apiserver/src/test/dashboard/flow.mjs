@@ -176,6 +176,15 @@ try {
     check(true, 'with its resources');
     await shot('hosts');
 
+    // delete, confirmed: the record goes, and with it its line.
+    await page.click('#nav a[data-page="resources"]');
+    const other = page.locator(row(config.other.name));
+    page.once('dialog', (dialog) => dialog.accept());
+    await other.locator('button[data-action="delete"]').click();
+    await other.waitFor({ state: 'detached' });
+    await page.locator('#flash', { hasText: `deleted ${config.kind} '${config.other.name}'` }).waitFor();
+    check(true, `${config.other.name} deleted`);
+
     // Live updates by the watch make no list request; polling makes them.
     if (config.expectWatch) {
         check(listPolls.length === 0, 'with the watch stream, the list was never polled');

@@ -9,6 +9,7 @@ const EXPECTED = ['running', 'stopped', 'not-installed'];
 const REALTIME = ['running', 'stopped', 'not-installed', 'failed', 'unknown', 'installing', 'starting', 'stopping',
     'restarting', 'uninstalling'];
 const HOSTS_REFRESH_MS = 10000;
+const FLASH_MS = 15000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -53,11 +54,18 @@ function resourceHref(kind, name) {
 
 // ---- messages ------------------------------------------------------------------------------------------------------
 
+let flashTimer = null;
+
+/** A message at the top of the page: news fades after a while, an error stays until the next message. */
 function flash(text, isError) {
     const box = $('flash');
     box.replaceChildren(text);
     box.className = isError ? 'flash error' : 'flash';
     box.hidden = false;
+    clearTimeout(flashTimer);
+    if (!isError) {
+        flashTimer = setTimeout(() => (box.hidden = true), FLASH_MS);
+    }
 }
 
 // ---- session -------------------------------------------------------------------------------------------------------
@@ -170,7 +178,6 @@ function route() {
     const hash = location.hash.replace(/^#/, '') || '/';
     const [path, query] = hash.split('?');
     view?.unmount?.();
-    $('flash').hidden = true;
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts[0] === 'r' && parts.length === 3 && KINDS.includes(parts[1])) {
         view = resourcePage(parts[1], parts[2]);
@@ -193,7 +200,7 @@ function stateButtons(kind, resource, { afterDelete } = {}) {
     const expect = resource.app?.status?.expect;
     const deleting = Boolean(resource.detail?.deleting);
     const buttons = [];
-    const run = async (button, method, path, done) => {
+    const run = async (method, path, done) => {
         buttons.forEach((b) => (b.disabled = true));
         try {
             const answer = await (await call(method, path)).json();
@@ -209,20 +216,20 @@ function stateButtons(kind, resource, { afterDelete } = {}) {
     for (const target of EXPECTED) {
         const button = h('button', { type: 'button', class: 'action', 'data-action': target, 'aria-pressed': String(expect === target),
             title: `expect ${target}` }, target);
-        button.addEventListener('click', () => run(button, 'PUT', `${base}/${target}`,
+        button.addEventListener('click', () => run('PUT', `${base}/${target}`,
             (answer) => `${name}: expected ${answer.status.expect}; the reconciler drives every host there`));
         buttons.push(button);
     }
     const restart = h('button', { type: 'button', class: 'action', 'data-action': 'restart',
         title: expect === 'running' ? 'restart on every host, in turns' : 'only a resource expected running restarts' }, 'restart');
-    restart.addEventListener('click', () => run(restart, 'PUT', `${base}/restart`,
+    restart.addEventListener('click', () => run('PUT', `${base}/restart`,
         () => `${name}: restart requested; hosts restart in turns`));
     buttons.push(restart);
     const remove = h('button', { type: 'button', class: 'action danger', 'data-action': 'delete',
         title: 'stop managing it; the application stays on its hosts' }, 'delete');
     remove.addEventListener('click', () => {
         if (confirm(`Stop managing ${kind} '${name}'? Its application stays on its hosts, and their agents forget it.`)) {
-            run(remove, 'DELETE', base, (answer) => { afterDelete?.(); return answer.message; });
+            run('DELETE', base, (answer) => { afterDelete?.(); return answer.message; });
         }
     });
     buttons.push(remove);
@@ -230,7 +237,7 @@ function stateButtons(kind, resource, { afterDelete } = {}) {
         title: 'uninstall from every host, then delete the record' }, 'uninstall & delete');
     uninstall.addEventListener('click', () => {
         if (confirm(`Uninstall ${kind} '${name}' from every host, then delete its record?`)) {
-            run(uninstall, 'DELETE', `${base}?uninstall=true`, (answer) => answer.message);
+            run('DELETE', `${base}?uninstall=true`, (answer) => answer.message);
         }
     });
     buttons.push(uninstall);
