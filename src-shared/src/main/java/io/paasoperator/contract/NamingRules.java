@@ -20,6 +20,11 @@ public final class NamingRules {
     private static final Pattern RESOURCE_NAME = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?");
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9._+-]+");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** An operation id becomes part of a log file's name and of URLs on both sides: no "." or "..", no "/". */
+    private static final Pattern OPERATION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    /** What {@link #isOperationId} takes, in words. */
+    public static final String OPERATION_ID_RULE = "1-64 of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit";
 
     private NamingRules() {
     }
@@ -33,6 +38,10 @@ public final class NamingRules {
     public static boolean isPlainFileName(String name) {
         return name != null && name.length() <= MAX_FILE_NAME && FILE_NAME.matcher(name).matches()
                 && !name.equals(".") && !name.equals("..");
+    }
+
+    public static boolean isOperationId(String id) {
+        return id != null && OPERATION_ID.matcher(id).matches();
     }
 
     public static boolean isEnvironmentName(String name) {

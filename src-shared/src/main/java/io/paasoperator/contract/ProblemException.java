@@ -56,6 +56,11 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(503, "Service Unavailable", detail, List.of());
     }
 
+    /** Something the server relies on (a host's agent) did not answer as it should: detail says what to do. */
+    public static ProblemException badGateway(String detail) {
+        return new ProblemException(502, "Bad Gateway", detail, List.of());
+    }
+
     public Problem toProblem() {
         return new Problem(title, status, getMessage(), errors);
     }

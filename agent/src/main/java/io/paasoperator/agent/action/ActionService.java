@@ -210,9 +210,8 @@ public class ActionService {
 
     private ScriptResult runScript(AgentRequest request, Action action, Path appHome, Operation operation)
             throws IOException, InterruptedException {
-        Path logDir = store.logDir(request.type().wire(), request.name());
-        Path log = logDir.resolve(action.wire() + "-" + operation.startedAt().toEpochMilli() + "-" + operation.id() + ".log");
-        pruneLogs(logDir, action);
+        Path log = store.logFile(operation);
+        pruneLogs(log.getParent(), action);
         Duration timeout = config.timeoutFor(action, request.timeouts());
         return runner.run(new ScriptCall(appHome, request.app().scriptFor(action), ScriptEnvironment.of(request, appHome),
                 timeout, log));

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.paasoperator.agent.action.ActionService;
+import io.paasoperator.agent.action.OperationLogs;
 import io.paasoperator.agent.AgentConfig;
 import io.paasoperator.contract.Action;
 import io.paasoperator.contract.AgentRequest;
@@ -32,15 +33,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.vertx.mutiny.core.buffer.Buffer;
+import org.jboss.resteasy.reactive.RestMulti;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestResponse;
 
 /**
  * The agent's API (SPEC.md §5). {@code POST /{action}} with the seed's body: install, start, stop, restart and
  * uninstall answer 202 with an operation to poll at {@code /operations/{id}}; check runs at once and answers with the
- * application's status. Handlers run on worker threads: they touch the disk.
+ * application's status. Handlers run on worker threads, since they touch the disk; but for an operation's log, which is
+ * read with Vert.x's asynchronous file API on the event loop.
  */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
@@ -48,19 +51,21 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class AgentApi {
 
     static final int MAX_METADATA_ENTRIES = 256;
-    /** An operation id becomes part of a log file's name and of the URL its result is pushed to: no "." or "..". */
-    private static final Pattern OPERATION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    static final String TEXT_UTF8 = "text/plain;charset=utf-8";
 
     private final ActionService actions;
+    private final OperationLogs logs;
     private final AgentVersion version;
     private final JsonMapper json = SeedJson.mapperBuilder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // a newer apiserver may send more
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
 
-    public AgentApi(ActionService actions, AgentConfig config,
+    public AgentApi(ActionService actions, OperationLogs logs, AgentConfig config,
             @ConfigProperty(name = "quarkus.application.version") String version) {
         this.actions = actions;
+        this.logs = logs;
         this.version = new AgentVersion(version, config.build().orElse(null));
     }
 
@@ -80,6 +85,17 @@ public class AgentApi {
     @Path("operations/{id}")
     public Operation operation(@RestPath String id) {
         return actions.operation(id).orElseThrow(() -> ProblemException.notFound("no operation " + id + " on this agent"));
+    }
+
+    /**
+     * The operation's whole log, its script's stdout and stderr, as plain text: streamed from the file, never read
+     * whole into memory. Over AGENT_LOG_MAX_BYTES, its last part behind a line that says so.
+     */
+    @GET
+    @Path("operations/{id}/log")
+    @Produces(TEXT_UTF8)
+    public RestMulti<Buffer> log(@RestPath String id) {
+        return RestMulti.fromUniResponse(logs.read(id), content -> content);
     }
 
     @GET
@@ -130,8 +146,8 @@ public class AgentApi {
         if (request.type() == null) {
             errors.add(new FieldError("type", "is required: " + AppSpecRules.wireWords(ResourceKind.class)));
         }
-        if (request.operationId() != null && !OPERATION_ID.matcher(request.operationId()).matches()) {
-            errors.add(new FieldError("operation_id", "must be 1-64 of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit"));
+        if (request.operationId() != null && !NamingRules.isOperationId(request.operationId())) {
+            errors.add(new FieldError("operation_id", "must be " + NamingRules.OPERATION_ID_RULE));
         }
         // Metadata here also carries REPO_URL and PACKAGE (the seed's agent body): they are the agent's to set anyway.
         Map<String, String> metadata = request.metadata() == null ? Map.of() : new HashMap<>(request.metadata());

@@ -4,9 +4,13 @@ import io.paasoperator.agent.AgentConfig;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -113,13 +117,27 @@ public class ScriptRunner {
         }
     }
 
-    /** A log over the limit keeps its last part: a chatty script cannot fill the disk. */
+    /**
+     * A log over the limit keeps its last part, behind a line saying what was dropped: a chatty script cannot fill the
+     * disk. Copied file to file (never the whole log in memory), then moved over the log.
+     */
     private void bound(Path log) throws IOException {
         long size = Files.size(log);
-        if (size > logMaxBytes) {
-            byte[] keep = readLast(log, (int) logMaxBytes);
-            Files.write(log, keep);
+        LogBound cut = LogBound.cut(size, logMaxBytes);
+        if (cut == null) {
+            return;
         }
+        // A leading "." keeps the copy out of the action's logs, which are pruned by name.
+        Path bounded = log.resolveSibling("." + log.getFileName() + ".bounded");
+        try (FileChannel in = FileChannel.open(log, StandardOpenOption.READ);
+                FileChannel out = FileChannel.open(bounded, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
+            out.write(ByteBuffer.wrap(cut.noticeBytes()));
+            for (long at = cut.start(); at < size; ) {
+                at += in.transferTo(at, size - at, out);
+            }
+        }
+        Files.move(bounded, log, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The end of a log, as text. */

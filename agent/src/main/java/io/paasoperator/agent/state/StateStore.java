@@ -2,6 +2,7 @@ package io.paasoperator.agent.state;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.agent.AgentConfig;
+import io.paasoperator.contract.Operation;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +21,7 @@ import org.jboss.logging.Logger;
  * <pre>
  *   apps/{type}/{name}/           APP_HOME: the scripts, the package, whatever the scripts make
  *   agent/{type}/{name}/state.json  the agent's record (owner-only: metadata may hold passwords)
- *   agent/{type}/{name}/logs/       one log file per action run
+ *   agent/{type}/{name}/logs/       one log file per action run ({action}-{start}-{operation id}.log)
  * </pre>
  * Records are written to a temporary file and moved into place, so a crash never leaves half a record.
  */
@@ -48,6 +49,12 @@ public class StateStore {
 
     public Path logDir(String type, String name) {
         return recordDir(type, name).resolve("logs");
+    }
+
+    /** The file an operation's script writes its stdout and stderr to: named by action, start and id. */
+    public Path logFile(Operation operation) {
+        return logDir(operation.type().wire(), operation.name())
+                .resolve(operation.action().wire() + "-" + operation.startedAt().toEpochMilli() + "-" + operation.id() + ".log");
     }
 
     public List<AppRecord> loadAll() {

@@ -125,6 +125,20 @@ public final class AgentProcess implements AutoCloseable {
         return new Answer(response.statusCode(), json);
     }
 
+    /** A GET answered with text (an operation's log), or a problem; {@code bearer} null sends no secret. */
+    public HttpResponse<String> getText(String path, String bearer) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + ip + ":" + port + path))
+                .timeout(Duration.ofSeconds(60)).GET();
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> getText(String path) throws Exception {
+        return getText(path, secret);
+    }
+
     /** Posts an action and waits until its operation has finished; returns the operation. */
     public JsonNode runToEnd(String action, Object body) throws Exception {
         Answer accepted = post("/" + action, body);

@@ -26,6 +26,7 @@ public final class ScriptRepository implements AutoCloseable {
     public static ScriptRepository serve(Path root) throws IOException, InterruptedException {
         copyResources(root, "webapp", "install.sh", "start.sh", "check.sh", "stop.sh", "restart.sh", "uninstall.sh");
         copyResources(root, "lab", "install.sh", "start.sh", "check.sh", "stop.sh", "uninstall.sh");
+        copyResources(root, "chatty", "install.sh", "start.sh", "check.sh", "stop.sh", "uninstall.sh");
         Path site = Files.createDirectories(root.resolve("site-src"));
         Files.writeString(site.resolve("index.html"), "<h1>paas-operator test site</h1>\n");
         Process tar = new ProcessBuilder("tar", "-czf", root.resolve("webapp/site.tar.gz").toString(), "-C", site.toString(), ".")

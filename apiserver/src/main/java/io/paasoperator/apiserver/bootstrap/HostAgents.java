@@ -159,7 +159,12 @@ public class HostAgents {
 
     /** The agent of a host as last installed, without looking at it: for calls that may fail harmlessly. */
     public Uni<AgentEndpoint> lastKnown(HostSpec host) {
-        return hosts.get(host.ip()).map(row -> row == null || row.agentSecret == null ? null
+        return lastKnown(host.ip());
+    }
+
+    /** The agent of host {@code ip} as last installed or registered; null when none ever was. */
+    public Uni<AgentEndpoint> lastKnown(String ip) {
+        return hosts.get(ip).map(row -> row == null || row.agentSecret == null ? null
                 : new AgentEndpoint(row.ip, row.agentPort, cipher.decrypt(row.agentSecret)));
     }
 

@@ -33,6 +33,18 @@ public class History {
                 .getResultList()));
     }
 
+    /** The host operation {@code id} of a resource ran on, as its result's event says; null when no event names it. */
+    public Uni<String> operationHost(ResourceKind kind, String name, String id) {
+        return database.read(() -> Panache.getSession().chain(session -> session.createSelectionQuery(
+                        "select e.host from ResourceEvent e where e.kind = :kind and e.name = :name and e.operationId = :id"
+                                + " and e.host is not null order by e.id desc", String.class)
+                .setParameter("kind", kind.wire())
+                .setParameter("name", name)
+                .setParameter("id", id)
+                .setMaxResults(1)
+                .getResultList())).map(hosts -> hosts.isEmpty() ? null : hosts.get(0));
+    }
+
     /** The newest {@code limit} events of one resource, newest first; they outlive the resource. */
     public Uni<List<ResourceEvent>> events(ResourceKind kind, String name, int limit) {
         if (!NamingRules.isResourceName(name)) {

@@ -68,14 +68,25 @@ public final class ResourceViews {
     public record DeleteResult(String name, String message) {
     }
 
+    /** @param log for an event with an operation id: where that operation's whole log is read, on the host that ran it */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @Schema(requiredProperties = {"at", "type"})
     public record EventView(Instant at, String type, String host, String from, String to, String cause, String actor, String message,
             @JsonProperty("operation_id") String operationId, @JsonProperty("exit_code") Integer exitCode,
-            @JsonProperty("duration_ms") Long durationMs, @JsonProperty("output_tail") String outputTail) {
+            @JsonProperty("duration_ms") Long durationMs, @JsonProperty("output_tail") String outputTail,
+            @Schema(description = "The operation's whole log: GET it (text/plain)") String log) {
         public static EventView of(ResourceEvent event) {
             return new EventView(event.at, event.type, event.host, event.oldValue, event.newValue, event.cause, event.actor, event.message,
-                    event.operationId, event.exitCode, event.durationMs, event.outputTail);
+                    event.operationId, event.exitCode, event.durationMs, event.outputTail, logLink(event));
+        }
+
+        private static String logLink(ResourceEvent event) {
+            if (event.operationId == null) {
+                return null;
+            }
+            // Kind, name, id and host are all plain URL text (naming rules, an address literal): nothing to escape.
+            return "/apis/v1alpha1/" + event.kind + "/" + event.name + "/operations/" + event.operationId + "/log"
+                    + (event.host == null ? "" : "?host=" + event.host);
         }
     }
 }

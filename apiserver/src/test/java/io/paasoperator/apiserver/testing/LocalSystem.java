@@ -57,6 +57,18 @@ public final class LocalSystem implements AutoCloseable {
 
     /** The same, with {@code settings} (PAAS_RECONCILE_REPORT_SILENCE, say) added to the apiserver's environment. */
     public static LocalSystem start(String name, Map<String, String> settings) throws Exception {
+        return start(name, settings, true);
+    }
+
+    /**
+     * The system without the two SSH hosts ({@link #host2} and {@link #host3} are null): for tests whose agents are
+     * registered, on loopback addresses of their own.
+     */
+    public static LocalSystem startWithoutSshHosts(String name, Map<String, String> settings) throws Exception {
+        return start(name, settings, false);
+    }
+
+    private static LocalSystem start(String name, Map<String, String> settings, boolean sshHosts) throws Exception {
         // World-traversable: a root agent runs PostgreSQL as the postgres account, which must reach its directory.
         Path work = traversable(Files.createTempDirectory("paas-" + name + "-"));
         LocalPostgres database = LocalPostgres.start(Path.of("target").toAbsolutePath().resolve(name + "-db-" + ProcessHandle.current().pid()));
@@ -65,8 +77,8 @@ public final class LocalSystem implements AutoCloseable {
         copyResource("repo/counter", repoRoot.resolve("counter"), "install.sh", "start.sh", "stop.sh", "check.sh", "uninstall.sh");
         copyResource("repo/daemon", repoRoot.resolve("daemon"), "install.sh", "start.sh", "stop.sh", "check.sh", "uninstall.sh");
         FileRepository repo = new FileRepository(repoRoot);
-        SshTestHost host2 = SshTestHost.start("127.0.0.2", traversable(work.resolve("host2")));
-        SshTestHost host3 = SshTestHost.start("127.0.0.3", traversable(work.resolve("host3")));
+        SshTestHost host2 = sshHosts ? SshTestHost.start("127.0.0.2", traversable(work.resolve("host2"))) : null;
+        SshTestHost host3 = sshHosts ? SshTestHost.start("127.0.0.3", traversable(work.resolve("host3"))) : null;
         int port = ApiserverProcess.freePort();
         ServiceFront service = new ServiceFront();
         service.addBackend(port);
@@ -135,7 +147,9 @@ public final class LocalSystem implements AutoCloseable {
     @Override
     public void close() throws Exception {
         for (AutoCloseable part : new AutoCloseable[] {apiserver, host2, host3, service, repo, database}) {
-            part.close();
+            if (part != null) {
+                part.close();
+            }
         }
         for (SshTestHost host : extraHosts) {
             host.close();

@@ -1,0 +1,3 @@
+#!/bin/sh
+rm -f running
+echo stopped
