@@ -362,7 +362,7 @@ function resourcePage(kind, name) {
                 event.duration_ms !== undefined ? ` in ${event.duration_ms} ms` : ''),
             h('td', { class: 'output' },
                 event.output_tail ? h('details', {}, h('summary', {}, 'output'), h('pre', {}, event.output_tail)) : '',
-                logPath ? h('button', { type: 'button', class: 'link', 'data-log': event.operation_id, 'data-linked': Boolean(event.log),
+                logPath ? h('button', { type: 'button', class: 'link', 'data-log': event.operation_id, 'data-linked': String(Boolean(event.log)),
                     onclick: () => showLog(logPath, event) }, 'full log') : ''));
     }
 
