@@ -178,7 +178,7 @@ function route() {
     const hash = location.hash.replace(/^#/, '') || '/';
     const [path, query] = hash.split('?');
     view?.unmount?.();
-    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const parts = path.split('/').filter(Boolean).map(decodedOrAsIs);
     if (parts[0] === 'r' && parts.length === 3 && KINDS.includes(parts[1])) {
         view = resourcePage(parts[1], parts[2]);
     } else if (parts[0] === 'hosts') {
@@ -191,6 +191,15 @@ function route() {
     }
     $('view').replaceChildren(view.element);
     view.update();
+}
+
+/** A path segment decoded; one that is not valid percent-encoding (typed by hand) is taken as it is. */
+function decodedOrAsIs(segment) {
+    try {
+        return decodeURIComponent(segment);
+    } catch {
+        return segment;
+    }
 }
 
 // ---- state buttons -------------------------------------------------------------------------------------------------

@@ -107,6 +107,7 @@ export class LiveResources {
         const resources = this.byKind[kind];
         if (lastEventId === null) {
             resources.clear(); // the stream starts with every existing resource as ADDED
+            this.callbacks.onChange(kind, null);
         }
         this.setMode(kind, 'watch');
         delete this.errors[kind];
@@ -127,7 +128,7 @@ export class LiveResources {
             } else {
                 resources.set(resource.name, resource);
             }
-            resume = frame.id;
+            resume = frame.id ?? resume;
             this.callbacks.onChange(kind, resource.name);
         }
         return resume;
