@@ -339,6 +339,8 @@ function resourcePage(kind, name) {
     const logPanel = h('section', { class: 'log', hidden: true });
     let eventsVersion = null;
     let eventsLoading = false;
+    let eventsShown = null;
+    const openOutputs = new Set(); // operation ids whose output the user unfolded: kept unfolded across reloads
     let hadResource = false;
 
     async function loadEvents() {
@@ -348,8 +350,14 @@ function resourcePage(kind, name) {
         eventsLoading = true;
         try {
             const events = await json('GET', `${kind}/${encodeURIComponent(name)}/events?limit=200`);
-            eventsBody.replaceChildren(...events.map(eventRow));
+            // A new version of the resource (a health report, say) often brings no new event: leave the table be.
+            const shown = JSON.stringify(events);
+            if (shown !== eventsShown) {
+                eventsShown = shown;
+                eventsBody.replaceChildren(...events.map(eventRow));
+            }
         } catch (failure) {
+            eventsShown = null;
             eventsBody.replaceChildren(h('tr', {}, h('td', { colspan: 8, class: 'empty' }, failure.message)));
         } finally {
             eventsLoading = false;
@@ -370,7 +378,9 @@ function resourcePage(kind, name) {
             h('td', {}, event.exit_code !== undefined ? `exit ${event.exit_code}` : '',
                 event.duration_ms !== undefined ? ` in ${event.duration_ms} ms` : ''),
             h('td', { class: 'output' },
-                event.output_tail ? h('details', {}, h('summary', {}, 'output'), h('pre', {}, event.output_tail)) : '',
+                event.output_tail ? h('details', { open: openOutputs.has(event.operation_id),
+                    ontoggle: (e) => (e.target.open ? openOutputs.add(event.operation_id) : openOutputs.delete(event.operation_id)) },
+                h('summary', {}, 'output'), h('pre', {}, event.output_tail)) : '',
                 logPath ? h('button', { type: 'button', class: 'link', 'data-log': event.operation_id, 'data-linked': String(Boolean(event.log)),
                     onclick: () => showLog(logPath, event) }, 'full log') : ''));
     }
