@@ -112,6 +112,9 @@ export class LiveResources {
         this.setMode(kind, 'watch');
         delete this.errors[kind];
         let resume = lastEventId;
+        // A fresh stream starts with every resource, all under the snapshot's id; resuming from that id when the stream
+        // ends before a later id came would skip the part of the listing not yet received: list afresh instead.
+        let snapshotId = lastEventId === null ? undefined : null;
         for await (const frame of serverSentEvents(response.body)) {
             if (frame.comment !== undefined) {
                 continue;
@@ -128,7 +131,12 @@ export class LiveResources {
             } else {
                 resources.set(resource.name, resource);
             }
-            resume = frame.id ?? resume;
+            if (snapshotId === undefined) {
+                snapshotId = frame.id;
+            } else if (snapshotId !== null && frame.id !== snapshotId) {
+                snapshotId = null;
+            }
+            resume = snapshotId === null ? frame.id ?? resume : null;
             this.callbacks.onChange(kind, resource.name);
         }
         return resume;
