@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.ApiserverProcess;
 import io.paasoperator.apiserver.testing.FileRepository;
+import io.paasoperator.apiserver.testing.FileTrees;
 import io.paasoperator.apiserver.testing.InstalledAgent;
 import java.io.InputStream;
 import java.net.URI;
@@ -77,6 +78,10 @@ class DashboardIT {
             if (part != null) {
                 part.close();
             }
+        }
+        // The apiserver's PostgreSQL (stopped with it), the agent's applications, the browser's profile.
+        if (work != null) {
+            FileTrees.delete(work);
         }
     }
 
