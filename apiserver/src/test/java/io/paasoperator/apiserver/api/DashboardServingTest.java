@@ -58,6 +58,10 @@ class DashboardServingTest {
             }
         }
         assertEquals(404, get("/dashboard/no-such-file.js").statusCode());
+        // The policy is the dashboard's only: Swagger UI (inline scripts of its own) and the API are left as they were.
+        for (String other : List.of("/q/swagger-ui/", "/q/openapi", "/apis/v1alpha1/middleware")) {
+            assertEquals(List.of(), get(other).headers().allValues("Content-Security-Policy"), other);
+        }
     }
 
     @Test
