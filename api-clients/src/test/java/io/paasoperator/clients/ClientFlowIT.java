@@ -108,9 +108,9 @@ class ClientFlowIT {
         StatusView stopped = api.setMiddlewareExpect(name, ExpectedState.STOPPED);
         assertEquals(ExpectedState.STOPPED, stopped.getStatus().getExpect());
 
-        ResourcePage page = api.listMiddlewares(null, null, 500, null);
+        ResourcePage page = api.listMiddlewares(null, null, null, null, null, 500, null);
         assertTrue(page.getItems().stream().anyMatch(item -> item.getName().equals(name)), "the list holds " + name);
-        ResourcePage stoppedOnly = api.listMiddlewares(null, ExpectedState.STOPPED, 500, null);
+        ResourcePage stoppedOnly = api.listMiddlewares(null, null, null, null, ExpectedState.STOPPED, 500, null);
         assertTrue(stoppedOnly.getItems().stream().anyMatch(item -> item.getName().equals(name)), "the expect filter holds it");
 
         List<EventView> events = api.listMiddlewareEvents(name, null);
@@ -141,7 +141,7 @@ class ClientFlowIT {
 
     @Test
     void javaClientWithoutTheTokenGets401() throws Exception {
-        ApiException refused = assertThrows(ApiException.class, () -> middleware(false).listMiddlewares(null, null, null, null));
+        ApiException refused = assertThrows(ApiException.class, () -> middleware(false).listMiddlewares(null, null, null, null, null, null, null));
         assertEquals(401, refused.getCode());
         assertEquals(401, problem(refused).getStatus());
         assertTrue(refused.getResponseHeaders().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"),

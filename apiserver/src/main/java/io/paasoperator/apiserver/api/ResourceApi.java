@@ -37,6 +37,7 @@ import java.net.URI;
 import java.time.LocalDate;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -105,10 +106,25 @@ public class ResourceApi {
     }
 
     @GET
-    @Operation(operationId = "list{Kind}s", summary = "List resources by name",
-            description = "Optionally only those with one expected or realtime state; a page at a time.")
-    @APIResponse(responseCode = "200", description = "A page, and the value of continue for the next one",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ResourcePage.class)))
+    @Operation(operationId = "list{Kind}s", summary = "List resources by name, or watch them change",
+            description = "Optionally only those with one expected or realtime state; a page at a time. With watch=true"
+                    + " (served by WatchApi): a text/event-stream of the kind's changes instead, read with an SSE client,"
+                    + " not a generated one: one ADDED per resource first (or, with Last-Event-ID, the changes after it),"
+                    + " then one event per change, each 'id: <seq>', 'event: ADDED|MODIFIED|DELETED' and 'data: <the"
+                    + " resource as GET answers it>'; ': heartbeat' comments keep it open; an 'event: ERROR' with a problem"
+                    + " (410: list again; 503: too slow a reader, resume) ends it. See docs/watch.md.")
+    @Parameter(name = "watch", in = ParameterIn.QUERY, description = "true: watch the kind's changes (text/event-stream)",
+            schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
+    @Parameter(name = "Last-Event-ID", in = ParameterIn.HEADER, description = "With watch=true: resume after this"
+            + " event id (the last one received)", schema = @Schema(type = SchemaType.STRING, pattern = "^[0-9]{1,18}$"))
+    @Parameter(name = "since", in = ParameterIn.QUERY, description = "With watch=true: Last-Event-ID, for clients that"
+            + " cannot set headers", schema = @Schema(type = SchemaType.STRING, pattern = "^[0-9]{1,18}$"))
+    @APIResponse(responseCode = "200", description = "A page, and the value of continue for the next one; with"
+            + " watch=true, the stream of changes", content = {
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ResourcePage.class)),
+                    @Content(mediaType = WatchApi.EVENT_STREAM, schema = @Schema(type = SchemaType.STRING,
+                            description = "Server-Sent Events: id, event (ADDED, MODIFIED, DELETED or ERROR) and data (one"
+                                    + " line of JSON: the resource, or for ERROR a problem document)"))})
     @APIResponse(responseCode = "400", ref = "BadRequest")
     public Uni<ResourcePage> list(@RestPath String kind,
             @Parameter(description = "Only resources expected in this state", schema = @Schema(implementation = ExpectedState.class))
@@ -302,7 +318,7 @@ public class ResourceApi {
         return AgentCallbacks.kind(path);
     }
 
-    private static <E extends Enum<E> & WireValue> E state(Class<E> type, String text, String field) {
+    static <E extends Enum<E> & WireValue> E state(Class<E> type, String text, String field) {
         return WireValue.parse(type, text).orElseThrow(() -> ProblemException.invalidField(field,
                 "must be one of " + AppSpecRules.wireWords(type)));
     }

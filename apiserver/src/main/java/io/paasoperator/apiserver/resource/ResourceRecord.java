@@ -2,6 +2,7 @@ package io.paasoperator.apiserver.resource;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -15,6 +16,7 @@ import io.paasoperator.apiserver.rules.Transitions;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
+import io.paasoperator.contract.WireValue;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
@@ -26,6 +28,7 @@ import jakarta.persistence.Table;
 import jakarta.persistence.Transient;
 import jakarta.persistence.Version;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -144,6 +147,36 @@ public class ResourceRecord extends PanacheEntityBase {
         record.event(ResourceEvent.EXPECT, null, expect.wire(), ResourceEvent.BY_API, null, null, now);
         record.event(ResourceEvent.REALTIME, null, realtime.wire(), ResourceEvent.BY_API, null, null, now);
         return record;
+    }
+
+    /**
+     * A row as the change log keeps a deleted one ({@code to_jsonb} of the row, columns by name, secrets already shown as
+     * ******), for rendering the object it was. Never persisted.
+     */
+    public static ResourceRecord fromDeletedRow(JsonNode row) {
+        ResourceRecord record = new ResourceRecord();
+        record.id = row.path("id").asLong();
+        record.kind = WireValue.require(ResourceKind.class, row.path("kind").asText());
+        record.name = row.path("name").asText();
+        record.appSpec = row.path("app_spec").asText();
+        record.hosts = row.path("hosts").asText();
+        record.retiredHosts = row.path("retired_hosts").asText();
+        record.hostStatesJson = row.path("host_states").asText();
+        record.expect = WireValue.require(ExpectedState.class, row.path("expect").asText());
+        record.realtime = WireValue.require(RealtimeState.class, row.path("realtime").asText());
+        record.realtimeSince = instant(row, "realtime_since");
+        record.generation = row.path("generation").asLong();
+        record.specVersion = row.path("spec_version").asLong();
+        record.maxInFlight = row.path("max_in_flight").asInt();
+        record.deleting = row.path("deleting").asBoolean();
+        record.createdAt = instant(row, "created_at");
+        record.updatedAt = instant(row, "updated_at");
+        record.version = row.path("version").asLong();
+        return record;
+    }
+
+    private static Instant instant(JsonNode row, String column) {
+        return OffsetDateTime.parse(row.path(column).asText()).toInstant();
     }
 
     public List<HostState> hostStates() {

@@ -36,39 +36,59 @@ public class ApiAuthentication {
         this.current = current;
     }
 
+    /**
+     * The outcome of authenticating one call: the caller (null on the agents' routes, which check their own secret), or
+     * the problem that refuses it, with the seconds to wait before trying again for a throttled address (else 0).
+     */
+    public record Verdict(Caller caller, Problem refusal, long retryAfterSeconds) {
+    }
+
     @ServerRequestFilter(preMatching = true)
     public Optional<Response> authenticate(ContainerRequestContext request, HttpServerRequest connection) {
         String path = request.getUriInfo().getPath();
         if (!path.startsWith("/apis/")) {
             return Optional.empty();
         }
-        String address = clientAddress(connection);
+        Verdict verdict = check(request.getMethod(), path, request.getHeaderString(HttpHeaders.AUTHORIZATION), clientAddress(connection));
+        if (verdict.refusal() != null) {
+            Response refusal = ProblemMappers.respond(verdict.refusal());
+            return Optional.of(verdict.retryAfterSeconds() > 0
+                    ? Response.fromResponse(refusal).header(HttpHeaders.RETRY_AFTER, verdict.retryAfterSeconds()).build() : refusal);
+        }
+        if (verdict.caller() != null) {
+            current.set(verdict.caller());
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Authenticates a call to {@code method path} with {@code authorization} (the header, or null) from {@code address}:
+     * the same for every route, whether JAX-RS or a plain Vert.x one serves it (the watch stream).
+     */
+    public Verdict check(String method, String path, String authorization, String address) {
         long wait = failures.waitSeconds(address);
         if (wait > 0) {
-            return Optional.of(Response.fromResponse(ProblemMappers.respond(new Problem("Too Many Requests", 429,
-                    "too many failed authentications from " + address + "; try again in " + wait + " s", List.of())))
-                    .header(HttpHeaders.RETRY_AFTER, wait).build());
+            return new Verdict(null, new Problem("Too Many Requests", 429, "too many failed authentications from " + address
+                    + "; try again in " + wait + " s", List.of()), wait);
         }
-        String method = request.getMethod();
         if (method.equals("PUT") && AGENT_ROUTES.matcher(path).matches()) {
-            return Optional.empty();
+            return new Verdict(null, null, 0);
         }
-        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        Optional<Caller> caller = header != null && header.startsWith(PREFIX) ? tokens.caller(header.substring(PREFIX.length()))
-                : Optional.empty();
+        Optional<Caller> caller = authorization != null && authorization.startsWith(PREFIX)
+                ? tokens.caller(authorization.substring(PREFIX.length())) : Optional.empty();
         if (caller.isEmpty()) {
             failures.failed(address);
-            return Optional.of(ProblemMappers.respond(new Problem("Unauthorized", 401, header == null
+            return new Verdict(null, new Problem("Unauthorized", 401, authorization == null
                     ? "this API needs Authorization: Bearer <token> (PAAS_API_TOKENS; in local mode, printed at first start)"
-                    : "the bearer token is not valid", List.of())));
+                    : "the bearer token is not valid", List.of()), 0);
         }
         Role needed = needed(method, path);
         if (!caller.get().role().allows(needed)) {
-            return Optional.of(ProblemMappers.respond(new Problem("Forbidden", 403, "token '" + caller.get().name() + "' is "
-                    + (caller.get().role() == Role.VIEWER ? "a " : "an ") + caller.get().role().wire() + "; " + method + " " + path + " needs " + needed.wire(), List.of())));
+            return new Verdict(null, new Problem("Forbidden", 403, "token '" + caller.get().name() + "' is "
+                    + (caller.get().role() == Role.VIEWER ? "a " : "an ") + caller.get().role().wire() + "; " + method + " "
+                    + path + " needs " + needed.wire(), List.of()), 0);
         }
-        current.set(caller.get());
-        return Optional.empty();
+        return new Verdict(caller.get(), null, 0);
     }
 
     /** The address failures are counted by. */

@@ -44,7 +44,8 @@ class LogAuditIT {
             Pattern.compile("test-viewer-token-0001"),
             Pattern.compile("test-operator-token-01"),
             Pattern.compile("meta-secret-\\d"),
-            Pattern.compile("it-token-\\d+"));
+            Pattern.compile("it-token-\\d+"),
+            Pattern.compile("dashboard-token-\\d+")); // DashboardIT's
 
     @Test
     void noPasswordOrTokenReachesAnyLog() throws IOException {

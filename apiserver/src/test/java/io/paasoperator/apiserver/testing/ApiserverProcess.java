@@ -27,6 +27,8 @@ public final class ApiserverProcess implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     public final int port;
+    /** The address it listens on: QUARKUS_HTTP_HOST when the test sets one, else 127.0.0.1. */
+    public final String host;
     private final Path dataDir;
     private final Map<String, String> env;
     private final Path log;
@@ -38,6 +40,7 @@ public final class ApiserverProcess implements AutoCloseable {
         this.dataDir = dataDir;
         this.env = env;
         this.log = log;
+        this.host = env.getOrDefault("QUARKUS_HTTP_HOST", "127.0.0.1");
         String configured = env.get("PAAS_API_TOKENS");
         this.token = configured == null ? null : configured.split(",")[0];
     }
@@ -90,7 +93,7 @@ public final class ApiserverProcess implements AutoCloseable {
     }
 
     public HttpResponse<String> send(String method, String path, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
                 .timeout(Duration.ofSeconds(20))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", "application/json");

@@ -8,14 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 
-/** A real HTTP server for script sets, as a user's software repository: serves one directory on 127.0.0.1. */
+/** A real HTTP server for script sets, as a user's software repository: serves one directory on a loopback address. */
 public final class FileRepository implements AutoCloseable {
 
     private final HttpServer server;
 
     public FileRepository(Path root) throws IOException {
+        this(root, "127.0.0.1");
+    }
+
+    /** Serves {@code root} on {@code ip}, a free port. */
+    public FileRepository(Path root, String ip) throws IOException {
         Path base = root.toAbsolutePath().normalize();
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server = HttpServer.create(new InetSocketAddress(ip, 0), 0);
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/", exchange -> {
             Path file = base.resolve(exchange.getRequestURI().getPath().substring(1)).normalize();
@@ -33,7 +38,7 @@ public final class FileRepository implements AutoCloseable {
     }
 
     public String url(String path) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + path;
+        return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort() + "/" + path;
     }
 
     @Override

@@ -4,10 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** The files a test reads back, looking for secrets that must not be there. */
+/** A test's file trees: read back, looking for secrets that must not be there, and removed when it is done. */
 public final class FileTrees {
 
     private FileTrees() {
@@ -22,5 +23,17 @@ public final class FileTrees {
             }
         }
         return found;
+    }
+
+    /** Removes {@code root} and everything under it, if it exists. */
+    public static void delete(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        }
     }
 }

@@ -1,0 +1,126 @@
+package io.paasoperator.apiserver.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.apiserver.security.ApiAuthentication;
+import io.paasoperator.apiserver.watch.ChangeLog;
+import io.paasoperator.apiserver.watch.ChangeNotifications;
+import io.paasoperator.contract.ExpectedState;
+import io.paasoperator.contract.Problem;
+import io.paasoperator.contract.ProblemException;
+import io.paasoperator.contract.RealtimeState;
+import io.paasoperator.contract.ResourceKind;
+import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * {@code GET /apis/v1alpha1/{kind}?watch=true}: the kind's changes as Server-Sent Events (see docs/watch.md). Served by a
+ * Vert.x route ahead of the JAX-RS list on the same path, because a stream needs what JAX-RS hides: the connection's
+ * write queue (a client that does not read is cut off, never buffered for) and its close (the watcher is dropped at
+ * once). Authentication is the API's own ({@link ApiAuthentication#check}); every refusal is a problem+json answer
+ * before any stream starts.
+ */
+@Singleton
+public class WatchApi {
+
+    static final String EVENT_STREAM = "text/event-stream";
+    static final String LAST_EVENT_ID = "Last-Event-ID";
+    private static final Pattern EVENT_ID = Pattern.compile("\\d{1,18}");
+
+    private final ApiAuthentication authentication;
+    private final ChangeLog changes;
+    private final ChangeNotifications notifications;
+    private final ObjectMapper json;
+    private final Vertx vertx;
+    private final Duration heartbeat;
+    private final long bufferBytes;
+
+    public WatchApi(ApiAuthentication authentication, ChangeLog changes, ChangeNotifications notifications, ObjectMapper json,
+            Vertx vertx, @ConfigProperty(name = "paas.watch.heartbeat") Duration heartbeat,
+            @ConfigProperty(name = "paas.watch.buffer-bytes") long bufferBytes) {
+        this.authentication = authentication;
+        this.changes = changes;
+        this.notifications = notifications;
+        this.json = json;
+        this.vertx = vertx;
+        this.heartbeat = heartbeat;
+        this.bufferBytes = bufferBytes;
+    }
+
+    void routes(@Observes Router router) {
+        router.get("/apis/v1alpha1/:kind").order(RouteConstants.ROUTE_ORDER_BEFORE_DEFAULT).handler(this::serve);
+    }
+
+    private void serve(RoutingContext routing) {
+        HttpServerRequest request = routing.request();
+        String watch = request.getParam("watch");
+        // The hosts list is no kind and has no watch; without watch=true this is the plain list (ResourceApi).
+        if (watch == null || watch.equals("false") || routing.pathParam("kind").equals("hosts")) {
+            routing.next();
+            return;
+        }
+        ApiAuthentication.Verdict verdict = authentication.check("GET", request.path(),
+                request.getHeader(HttpHeaders.AUTHORIZATION), ApiAuthentication.clientAddress(request));
+        if (verdict.refusal() != null) {
+            refuse(routing, verdict.refusal(), verdict.retryAfterSeconds());
+            return;
+        }
+        WatchStream stream;
+        Long since;
+        try {
+            if (!watch.equals("true")) {
+                throw ProblemException.invalidField("watch", "must be true or false");
+            }
+            ResourceKind kind = AgentCallbacks.kind(routing.pathParam("kind"));
+            String expect = request.getParam("expect");
+            String realtime = request.getParam("realtime");
+            since = since(request);
+            stream = new WatchStream(routing.response(), kind,
+                    expect == null ? null : ResourceApi.state(ExpectedState.class, expect, "expect"),
+                    realtime == null ? null : ResourceApi.state(RealtimeState.class, realtime, "realtime"),
+                    changes, notifications, json, vertx, heartbeat, bufferBytes);
+        } catch (ProblemException e) {
+            refuse(routing, e.toProblem(), 0);
+            return;
+        }
+        stream.start(since);
+    }
+
+    /** Where to resume: the header an EventSource sends on its own, or {@code since} for clients that set no headers. */
+    private static Long since(HttpServerRequest request) {
+        String header = request.getHeader(LAST_EVENT_ID);
+        String value = header != null ? header : request.getParam("since");
+        if (value == null) {
+            return null;
+        }
+        if (!EVENT_ID.matcher(value.trim()).matches()) {
+            throw ProblemException.invalidField(header != null ? LAST_EVENT_ID : "since", "must be the id of an event this"
+                    + " stream sent (a whole number); leave it out to start with every resource as it is");
+        }
+        return Long.parseLong(value.trim());
+    }
+
+    private void refuse(RoutingContext routing, Problem problem, long retryAfterSeconds) {
+        String body;
+        try {
+            body = json.writeValueAsString(problem);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a problem does not serialize", e);
+        }
+        var response = routing.response().setStatusCode(problem.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        if (retryAfterSeconds > 0) {
+            response.putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds));
+        }
+        response.end(body);
+    }
+}

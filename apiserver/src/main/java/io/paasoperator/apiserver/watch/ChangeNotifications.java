@@ -1,0 +1,108 @@
+package io.paasoperator.apiserver.watch;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.paasoperator.contract.ResourceKind;
+import io.paasoperator.contract.WireValue;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * One {@code LISTEN resource_change} connection per apiserver process, whichever replica made the change, fanned out to
+ * this process's watchers. A notification only nudges: each watcher reads what is new from the change log itself, so a
+ * notification lost (while this connection is re-made) costs nothing but the nudge that every watcher gets once it is
+ * back. The number of open watch streams is the gauge {@code paas_watch_streams}.
+ */
+@Singleton
+public class ChangeNotifications {
+
+    static final String CHANNEL = "resource_change";
+    private static final Logger LOG = Logger.getLogger(ChangeNotifications.class);
+    private static final long RECONNECT_DELAY_MS = 1000;
+
+    /** A watcher: its kind, the context it runs on, and what to do with the seq of a new change (0: look anyway). */
+    public record Listener(ResourceKind kind, Context context, LongConsumer nudge) {
+    }
+
+    private final Vertx vertx;
+    private final String url;
+    private final Optional<String> username;
+    private final Optional<String> password;
+    private final Set<Listener> listeners = ConcurrentHashMap.newKeySet();
+    private PgSubscriber subscriber;
+
+    public ChangeNotifications(Vertx vertx, MeterRegistry metrics, @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
+            @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
+            @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+        this.vertx = vertx;
+        this.url = url;
+        this.username = username;
+        this.password = password;
+        metrics.gaugeCollectionSize("paas.watch.streams", Tags.empty(), listeners);
+    }
+
+    void start(@Observes StartupEvent started) {
+        PgConnectOptions options = PgConnectOptions.fromUri(url);
+        username.ifPresent(options::setUser);
+        password.ifPresent(options::setPassword);
+        // A connection lost once made is made again by the subscriber itself, every second, for as long as it takes.
+        subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(attempts -> RECONNECT_DELAY_MS);
+        subscriber.channel(CHANNEL).handler(this::notified).subscribeHandler(ignored -> nudgeAll());
+        connect();
+    }
+
+    private void connect() {
+        subscriber.connect().onFailure(failure -> {
+            LOG.warnf("cannot listen for resource changes yet (%s); trying again", failure.getMessage());
+            vertx.setTimer(RECONNECT_DELAY_MS, ignored -> connect());
+        });
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        if (subscriber != null) {
+            subscriber.close();
+        }
+    }
+
+    public void add(Listener listener) {
+        listeners.add(listener);
+    }
+
+    public void remove(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    /** The payload is {@code "<kind> <seq>"} (V7__resource_changes.sql). */
+    private void notified(String payload) {
+        int space = payload.indexOf(' ');
+        Optional<ResourceKind> kind = space < 0 ? Optional.empty() : WireValue.parse(ResourceKind.class, payload.substring(0, space));
+        long seq;
+        try {
+            seq = Long.parseLong(payload.substring(space + 1));
+        } catch (NumberFormatException e) {
+            seq = 0;
+        }
+        if (kind.isEmpty()) {
+            return;
+        }
+        long change = seq;
+        listeners.stream().filter(l -> l.kind() == kind.get()).forEach(l -> l.context().runOnContext(ignored -> l.nudge().accept(change)));
+    }
+
+    /** After (re)subscribing: whatever was written meanwhile was not announced here. */
+    private void nudgeAll() {
+        listeners.forEach(l -> l.context().runOnContext(ignored -> l.nudge().accept(0)));
+    }
+}

@@ -1,0 +1,155 @@
+package io.paasoperator.apiserver.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.apiserver.testing.ApiserverProcess;
+import io.paasoperator.apiserver.testing.FileRepository;
+import io.paasoperator.apiserver.testing.FileTrees;
+import io.paasoperator.apiserver.testing.InstalledAgent;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The web dashboard in a real browser (Debian's Chromium, driven by playwright-core: src/test/dashboard/flow.mjs), against
+ * the packaged apiserver with its own embedded PostgreSQL and a registered agent process on 127.0.0.181 that runs the
+ * counter script set from an HTTP repository on 127.0.0.180. The flow signs in with a wrong token and then the right
+ * one, starts and stops a resource with the page's buttons and sees each state arrive, sees a resource created
+ * elsewhere appear, opens the resource's page and the hosts page, signs out, and signs in as a viewer, whose state
+ * button is refused with the API's reason; it keeps a screenshot of each step in
+ * target/dashboard/. Where the server has the watch stream, the page must use it and never poll the list.
+ */
+class DashboardIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path FLOW_DIR = Path.of("src", "test", "dashboard").toAbsolutePath();
+    private static final Path SCREENSHOTS = Path.of("target", "dashboard").toAbsolutePath();
+    private static final String CHROMIUM = "/usr/bin/chromium";
+    private static final String BROWSER_IP = "127.0.0.180";
+    private static final String AGENT_IP = "127.0.0.181";
+    private static final String KIND = "middleware";
+
+    static Path work;
+    static ApiserverProcess apiserver;
+    static FileRepository repo;
+    static InstalledAgent agent;
+    static String token;
+    static String viewerToken;
+
+    @BeforeAll
+    static void startTheSystem() throws Exception {
+        assertTrue(Files.isExecutable(Path.of(CHROMIUM)), "Debian's chromium package is needed: " + CHROMIUM);
+        work = Files.createTempDirectory("paas-dashboard-");
+        token = "dashboard-token-" + Math.abs(new SecureRandom().nextLong());
+        viewerToken = "dashboard-token-" + Math.abs(new SecureRandom().nextLong());
+        int port = ApiserverProcess.freePort();
+        // Zero configuration but a token: the apiserver starts its own PostgreSQL in its data directory.
+        apiserver = ApiserverProcess.start(work.resolve("apiserver"), port, Map.of(
+                "PAAS_API_TOKENS", "dashboard-admin:admin:" + token + ",dashboard-viewer:viewer:" + viewerToken,
+                "PAAS_RECONCILE_CHECK_INTERVAL", "1s"), "dashboard-apiserver.log");
+        apiserver.useToken(token);
+        repo = new FileRepository(Path.of("src", "test", "resources", "repo"), BROWSER_IP);
+        String secret = "registered-secret-" + Math.abs(new SecureRandom().nextLong());
+        agent = InstalledAgent.start(AGENT_IP, work.resolve("agent"), secret, "http://" + BROWSER_IP + ":" + port,
+                "dashboard-agent.log");
+        HttpResponse<String> registered = apiserver.send("PUT", "/apis/v1alpha1/hosts/" + AGENT_IP,
+                JSON.writeValueAsString(Map.of("agent_port", agent.port, "secret", secret)));
+        assertEquals(200, registered.statusCode(), registered.body());
+    }
+
+    @AfterAll
+    static void stopTheSystem() throws Exception {
+        for (AutoCloseable part : new AutoCloseable[] {agent, repo, apiserver}) {
+            if (part != null) {
+                part.close();
+            }
+        }
+        // The apiserver's PostgreSQL (stopped with it), the agent's applications, the browser's profile.
+        if (work != null) {
+            FileTrees.delete(work);
+        }
+    }
+
+    /** A counter resource on the registered agent's host; its install takes a second, so "installing" is seen on the way. */
+    private static Map<String, Object> body(String name) {
+        return Map.of("name", name, "host", List.of(Map.of("ip", AGENT_IP, "agent_port", agent.port)),
+                "app", Map.of("repo_url", repo.url("counter/"), "install", "install.sh", "start", "start.sh",
+                        "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh",
+                        "metadata", Map.of("INSTALL_SECONDS", "1")));
+    }
+
+    @Test
+    void theDashboardSignsInDrivesAResourceAndShowsItsHostsAndEventsLive() throws Exception {
+        String name = "dashboard-counter";
+        HttpResponse<String> created = apiserver.send("POST", "/apis/v1alpha1/" + KIND + "/create",
+                JSON.writeValueAsString(body(name)));
+        assertEquals(201, created.statusCode(), created.body());
+        boolean watch = serverHasWatch();
+        System.out.println("dashboard flow: the server " + (watch ? "has" : "does not have") + " the watch stream");
+
+        Path config = work.resolve("flow.json");
+        Files.writeString(config, JSON.writeValueAsString(Map.of(
+                "url", "http://" + BROWSER_IP + ":" + apiserver.port + "/",
+                "kind", KIND, "name", name, "host", AGENT_IP,
+                "other", body("dashboard-counter-other"),
+                "expectWatch", watch,
+                "screenshots", SCREENSHOTS.toString(),
+                "chromium", CHROMIUM,
+                "profile", Files.createDirectories(work.resolve("chromium-profile")).toString())));
+        Files.createDirectories(SCREENSHOTS);
+        Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve("dashboard-flow.log");
+        ProcessBuilder node = new ProcessBuilder("node", "flow.mjs", config.toString()).directory(FLOW_DIR.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        // The tokens go by environment, never on a command line.
+        node.environment().put("DASHBOARD_TOKEN", token);
+        node.environment().put("DASHBOARD_VIEWER_TOKEN", viewerToken);
+        node.environment().put("DASHBOARD_WRONG_TOKEN", "not-the-token-" + Math.abs(new SecureRandom().nextLong()));
+        Process flow = node.start();
+        boolean ended = flow.waitFor(5, TimeUnit.MINUTES);
+        if (!ended) {
+            flow.descendants().forEach(ProcessHandle::destroyForcibly);
+            flow.destroyForcibly();
+        }
+        String output = Files.readString(log);
+        System.out.println(output);
+        assertTrue(ended, "the browser flow did not end within 5 minutes; see " + log);
+        assertEquals(0, flow.exitValue(), "the browser flow failed; see " + log + " and " + SCREENSHOTS);
+        for (String step : List.of("01-sign-in", "02-wrong-token", "03-running", "04-stopped", "05-resource", "06-operation-log",
+                "07-hosts", "08-viewer-refused")) {
+            assertTrue(Files.size(SCREENSHOTS.resolve(step + ".png")) > 1000, step);
+        }
+
+        // What the page showed is what happened: the agent ran the scripts it asked for.
+        assertEquals("run\n", Files.readString(agent.appHome(KIND, name).resolve("install-count")));
+        assertFalse(Files.exists(agent.appHome(KIND, name).resolve("running")), "still running after the page's stop");
+        String apiserverLog = Files.readString(apiserver.log());
+        assertFalse(apiserverLog.contains("request failed, incident"), "a request failed with a 500; see " + apiserver.log());
+        assertFalse(output.contains(token) || output.contains(viewerToken), "a token in the flow's output");
+    }
+
+    /** Whether GET /{kind}?watch=true answers an event stream (the watch route) rather than the plain list. */
+    private static boolean serverHasWatch() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiserver.port + "/apis/v1alpha1/" + KIND
+                + "?watch=true")).header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(20)).build();
+        HttpResponse<InputStream> answer = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = answer.body()) {
+            return answer.statusCode() == 200
+                    && answer.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream");
+        }
+    }
+}

@@ -1,0 +1,372 @@
+package io.paasoperator.apiserver.watch;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.apiserver.localdb.LocalPostgres;
+import io.paasoperator.apiserver.testing.ApiserverProcess;
+import io.paasoperator.apiserver.testing.SseClient;
+import io.paasoperator.apiserver.testing.SseClient.Frame;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The watch stream end to end: packaged apiservers (two replicas, then a third that prunes) on one real PostgreSQL, read
+ * by a client on a plain socket that sees the bytes the server writes. The reconciler is off, so that every change seen
+ * is one the test made.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WatchIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Pattern LOGGED_ERROR = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3} ERROR ");
+    private static final Pattern STREAMS_GAUGE = Pattern.compile("(?m)^paas_watch_streams(\\{[^}]*\\})? ([0-9.]+)$");
+    private static final String VIEWER = "watch-viewer-" + HexFormat.of().formatHex(random(16));
+    private static final int BUFFER_BYTES = 65536;
+
+    static LocalPostgres database;
+    static Map<String, String> env;
+    static final List<ApiserverProcess> replicas = new ArrayList<>();
+    static ApiserverProcess replicaA;
+    static ApiserverProcess replicaB;
+
+    @BeforeAll
+    static void start() throws Exception {
+        database = LocalPostgres.start(Path.of("target").toAbsolutePath().resolve("watch-db-" + ProcessHandle.current().pid()));
+        env = new HashMap<>(ApiserverProcess.externalDatabase(database));
+        // A bare token is an admin's (and the one ApiserverProcess sends); the watches present a viewer's.
+        env.put("PAAS_API_TOKENS", "watch-admin-" + HexFormat.of().formatHex(random(16)) + ",viewer:viewer:" + VIEWER);
+        env.put("PAAS_SECRET_KEY", Base64.getEncoder().encodeToString(random(32)));
+        env.put("PAAS_RECONCILE_ENABLED", "false");
+        env.put("PAAS_WATCH_HEARTBEAT", "1s");
+        env.put("PAAS_WATCH_BUFFER_BYTES", String.valueOf(BUFFER_BYTES));
+        replicaA = startReplica("127.0.0.150", "watch-apiserver-a.log", Map.of());
+        replicaB = startReplica("127.0.0.151", "watch-apiserver-b.log", Map.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (ApiserverProcess replica : replicas) {
+            replica.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void startsWithEveryResourceThenSendsEachChange() throws Exception {
+        create("watch-a", Map.of("DB_PASSWORD", "md-secret-1", "PORT", "1"));
+        create("watch-b", Map.of("DB_PASSWORD", "md-secret-2", "PORT", "2"));
+        try (SseClient watch = watch(replicaA, "", Map.of())) {
+            assertEquals("no-cache", watch.headers.get("cache-control"));
+            List<String> names = listedNames();
+            List<Frame> added = nextEvents(watch, names.size());
+            assertEquals(names, added.stream().map(f -> name(f)).toList(), "one ADDED per resource, by name");
+            long snapshot = Long.parseLong(added.get(0).id());
+            for (Frame frame : added) {
+                assertEquals("ADDED", frame.event());
+                assertEquals(snapshot, Long.parseLong(frame.id()), "every ADDED carries the snapshot's id");
+                assertEquals(get(name(frame)), JSON.readTree(frame.data()), "the object as GET answers it");
+            }
+
+            put("watch-a", "stopped");
+            Frame modified = watch.nextEvent(WAIT);
+            assertEquals("MODIFIED", modified.event());
+            assertEquals("watch-a", name(modified));
+            assertEquals("stopped", JSON.readTree(modified.data()).at("/app/status/expect").asText());
+            assertTrue(Long.parseLong(modified.id()) > snapshot);
+
+            JsonNode before = get("watch-b");
+            assertEquals(200, replicaA.send("DELETE", "/apis/v1alpha1/middleware/watch-b", null).statusCode());
+            Frame deleted = watch.nextEvent(WAIT);
+            assertEquals("DELETED", deleted.event());
+            assertTrue(Long.parseLong(deleted.id()) > Long.parseLong(modified.id()));
+            assertEquals(before, JSON.readTree(deleted.data()), "the object it had, redacted as GET redacts it");
+            assertEquals("******", JSON.readTree(deleted.data()).at("/host/0/auth/0/password").asText());
+            assertEquals("******", JSON.readTree(deleted.data()).at("/app/metadata/DB_PASSWORD").asText());
+            assertFalse(deleted.data().contains("md-secret-2") || deleted.data().contains("pw-watch-b")
+                    || deleted.data().contains("aesgcm:"), deleted.data());
+        }
+    }
+
+    @Test
+    @Order(2)
+    void resumesWithExactlyTheChangesMissed() throws Exception {
+        String last;
+        try (SseClient watch = watch(replicaA, "", Map.of())) {
+            List<Frame> added = nextEvents(watch, listedNames().size());
+            last = added.get(added.size() - 1).id();
+        }
+        put("watch-a", "running");
+        put("watch-a", "stopped");
+        create("watch-c", Map.of("PORT", "3"));
+        for (Map.Entry<String, Map<String, String>> resume : List.of(Map.entry("", Map.of("Last-Event-ID", last)),
+                Map.entry("&since=" + last, Map.<String, String>of()))) {
+            try (SseClient watch = watch(replicaA, resume.getKey(), resume.getValue())) {
+                List<Frame> missed = nextEvents(watch, 3);
+                assertEquals(List.of("MODIFIED watch-a", "MODIFIED watch-a", "ADDED watch-c"),
+                        missed.stream().map(f -> f.event() + " " + name(f)).toList());
+                long previous = Long.parseLong(last);
+                for (Frame frame : missed) {
+                    assertTrue(Long.parseLong(frame.id()) > previous, "in order, after " + last);
+                    previous = Long.parseLong(frame.id());
+                }
+                assertTrue(watch.next(WAIT).isHeartbeat(), "nothing else was missed");
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void anIdleStreamSendsHeartbeats() throws Exception {
+        // No database resources exist: nothing but heartbeats (PAAS_WATCH_HEARTBEAT=1s) comes.
+        try (SseClient watch = SseClient.open(replicaA.host, replicaA.port, "/apis/v1alpha1/database?watch=true",
+                Map.of("Authorization", "Bearer " + VIEWER), 0)) {
+            assertEquals(200, watch.status);
+            for (int i = 0; i < 2; i++) {
+                Frame frame = watch.next(Duration.ofSeconds(5));
+                assertTrue(frame.isHeartbeat(), String.valueOf(frame));
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aChangeThroughOneReplicaReachesAWatcherOnAnother() throws Exception {
+        try (SseClient watch = watch(replicaB, "", Map.of())) {
+            nextEvents(watch, listedNames().size());
+            put("watch-a", "running"); // through replica A
+            Frame modified = watch.nextEvent(WAIT);
+            assertEquals("MODIFIED watch-a", modified.event() + " " + name(modified));
+            assertEquals("running", JSON.readTree(modified.data()).at("/app/status/expect").asText());
+        }
+    }
+
+    @Test
+    @Order(5)
+    void refusesBadCallsWithAProblemBeforeAnyStream() throws Exception {
+        refused(401, null, "/apis/v1alpha1/middleware?watch=true", Map.of("Authorization", "Bearer not-a-token"));
+        refused(401, null, "/apis/v1alpha1/middleware?watch=true", Map.of());
+        JsonNode kind = refused(404, null, "/apis/v1alpha1/nosuchkind?watch=true", viewer());
+        assertTrue(kind.path("detail").asText().contains("nosuchkind"), kind.toString());
+        refused(400, "Last-Event-ID", "/apis/v1alpha1/middleware?watch=true", Map.of("Authorization", "Bearer " + VIEWER,
+                "Last-Event-ID", "yesterday"));
+        refused(400, "since", "/apis/v1alpha1/middleware?watch=true&since=-1", viewer());
+        refused(400, "watch", "/apis/v1alpha1/middleware?watch=yes", viewer());
+        refused(400, "expect", "/apis/v1alpha1/middleware?watch=true&expect=sleeping", viewer());
+        // The list itself is untouched.
+        assertEquals(200, replicaA.send("GET", "/apis/v1alpha1/middleware?watch=false", null).statusCode());
+        assertEquals(200, replicaA.send("GET", "/apis/v1alpha1/hosts?watch=true", null).statusCode());
+    }
+
+    @Test
+    @Order(6)
+    void aClientThatDoesNotReadIsCutOffAndTheServerCarriesOn() throws Exception {
+        // About 150 KB a frame: the client's and the server's socket buffers (a few MB at most) soon fill, then the bound.
+        Map<String, String> bulky = new LinkedHashMap<>();
+        for (int i = 0; i < 100; i++) {
+            bulky.put("FILL_" + i, "x".repeat(1500));
+        }
+        create("watch-bulky", bulky);
+        int changes = 0;
+        int seen = 0;
+        try (SseClient slow = SseClient.open(replicaA.host, replicaA.port, "/apis/v1alpha1/middleware?watch=true", viewer(), 4096)) {
+            assertEquals(200, slow.status);
+            await().atMost(WAIT).until(() -> openStreams(replicaA) == 1);
+            // Changes are answered (202) while the watcher lags, until the server lets the watcher go.
+            while (openStreams(replicaA) > 0) {
+                assertTrue(changes < 500, "still watched after " + changes + " changes of ~150 KB");
+                put("watch-bulky", changes++ % 2 == 0 ? "running" : "stopped");
+            }
+            Frame last = null;
+            for (Frame frame = slow.next(WAIT); frame != null; frame = slow.next(WAIT)) {
+                if ("MODIFIED".equals(frame.event())) {
+                    seen++;
+                }
+                if (frame.event() != null) {
+                    last = frame;
+                }
+            }
+            assertNotNull(last);
+            assertEquals("ERROR", last.event(), "the stream ends with the reason");
+            JsonNode problem = JSON.readTree(last.data());
+            assertEquals(503, problem.path("status").asInt());
+            assertTrue(problem.path("detail").asText().contains("paas.watch.buffer-bytes"), problem.toString());
+            assertNull(last.id(), "an ERROR moves no client's Last-Event-ID");
+        }
+        assertTrue(seen < changes, "cut off before all " + changes + " changes, saw " + seen);
+        assertEquals(200, replicaA.send("GET", "/apis/v1alpha1/middleware/watch-bulky/status", null).statusCode());
+        await().atMost(WAIT).until(() -> openStreams(replicaA) == 0);
+    }
+
+    @Test
+    @Order(7)
+    void aClientGoneMidStreamIsForgotten() throws Exception {
+        SseClient watch = watch(replicaA, "", Map.of());
+        nextEvents(watch, listedNames().size());
+        assertEquals(1, openStreams(replicaA));
+        watch.close();
+        put("watch-a", "stopped"); // written to no one
+        await().atMost(WAIT).until(() -> openStreams(replicaA) == 0);
+    }
+
+    @Test
+    @Order(8)
+    void anIdOlderThanTheChangeLogKeepsIsGone() throws Exception {
+        // A replica that keeps changes for a second and purges every second: changes before now are soon dropped.
+        ApiserverProcess pruning = startReplica("127.0.0.152", "watch-apiserver-c.log",
+                Map.of("PAAS_WATCH_RETENTION", "PT1S", "PAAS_HISTORY_PURGE_EVERY", "1s"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            try (SseClient watch = SseClient.open(pruning.host, pruning.port, "/apis/v1alpha1/middleware?watch=true",
+                    Map.of("Authorization", "Bearer " + VIEWER, "Last-Event-ID", "1"), 0)) {
+                Frame first = watch.nextEvent(Duration.ofSeconds(5));
+                if (!"ERROR".equals(first.event())) {
+                    return false; // not pruned yet: a change after 1 came
+                }
+                assertEquals(410, JSON.readTree(first.data()).path("status").asInt(), first.data());
+                assertNull(watch.next(Duration.ofSeconds(5)), "the stream ends after the ERROR");
+                return true;
+            }
+        });
+        // Watching afresh still works: every resource, as it is.
+        try (SseClient watch = watch(pruning, "", Map.of())) {
+            assertEquals(listedNames(), nextEvents(watch, listedNames().size()).stream().map(f -> name(f)).toList());
+        }
+    }
+
+    @Test
+    @Order(9)
+    void noReplicaLoggedAnError() throws Exception {
+        for (ApiserverProcess replica : replicas) {
+            List<String> errors = Files.readAllLines(replica.log()).stream().filter(l -> LOGGED_ERROR.matcher(l).find()).toList();
+            assertEquals(List.of(), errors, replica.log().toString());
+        }
+    }
+
+    private static ApiserverProcess startReplica(String host, String log, Map<String, String> settings) throws Exception {
+        Map<String, String> replicaEnv = new HashMap<>(env);
+        replicaEnv.put("QUARKUS_HTTP_HOST", host);
+        replicaEnv.put("OPERATOR_IP", host);
+        replicaEnv.putAll(settings);
+        // Its log from this run only (ApiserverProcess appends): the last test reads it.
+        Files.deleteIfExists(Path.of("target", "it-logs", log));
+        ApiserverProcess replica = ApiserverProcess.start(Files.createTempDirectory("watch-apiserver-"),
+                ApiserverProcess.freePort(), replicaEnv, log);
+        replicas.add(replica);
+        return replica;
+    }
+
+    private static SseClient watch(ApiserverProcess replica, String query, Map<String, String> headers) throws Exception {
+        Map<String, String> all = new HashMap<>(viewer());
+        all.putAll(headers);
+        SseClient watch = SseClient.open(replica.host, replica.port, "/apis/v1alpha1/middleware?watch=true" + query, all, 0);
+        assertEquals(200, watch.status);
+        assertTrue(watch.headers.get("content-type").startsWith("text/event-stream"), watch.headers.toString());
+        return watch;
+    }
+
+    private static JsonNode refused(int status, String field, String path, Map<String, String> headers) throws Exception {
+        try (SseClient answer = SseClient.open(replicaA.host, replicaA.port, path, headers, 0)) {
+            String body = answer.rest();
+            assertEquals(status, answer.status, body);
+            assertEquals("application/problem+json", answer.headers.get("content-type"));
+            JsonNode problem = JSON.readTree(body);
+            assertEquals(status, problem.path("status").asInt());
+            if (field != null) {
+                assertEquals(field, problem.at("/errors/0/field").asText(), body);
+            }
+            return problem;
+        }
+    }
+
+    private static List<Frame> nextEvents(SseClient watch, int count) throws Exception {
+        List<Frame> frames = new ArrayList<>();
+        while (frames.size() < count) {
+            Frame frame = watch.nextEvent(WAIT);
+            assertNotNull(frame, "the stream ended after " + frames);
+            frames.add(frame);
+        }
+        return frames;
+    }
+
+    private static Map<String, String> viewer() {
+        return Map.of("Authorization", "Bearer " + VIEWER);
+    }
+
+    private static String name(Frame frame) {
+        try {
+            return JSON.readTree(frame.data()).path("name").asText();
+        } catch (Exception e) {
+            throw new AssertionError(frame.data(), e);
+        }
+    }
+
+    private static List<String> listedNames() throws Exception {
+        List<String> names = new ArrayList<>();
+        JSON.readTree(replicaA.send("GET", "/apis/v1alpha1/middleware?limit=1000", null).body()).path("items")
+                .forEach(item -> names.add(item.path("name").asText()));
+        return names;
+    }
+
+    private static JsonNode get(String name) throws Exception {
+        HttpResponse<String> answer = replicaA.send("GET", "/apis/v1alpha1/middleware/" + URLEncoder.encode(name,
+                StandardCharsets.UTF_8), null);
+        assertEquals(200, answer.statusCode(), answer.body());
+        return JSON.readTree(answer.body());
+    }
+
+    private static void create(String name, Map<String, String> metadata) throws Exception {
+        Map<String, Object> body = Map.of("name", name,
+                "host", List.of(Map.of("ip", "127.0.0.155", "auth", List.of(Map.of("username", "app", "password", "pw-" + name)))),
+                "app", Map.of("repo_url", "http://127.0.0.155:9/repo/", "install", "install.sh", "start", "start.sh",
+                        "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh", "metadata", metadata));
+        HttpResponse<String> answer = replicaA.send("POST", "/apis/v1alpha1/middleware/create", JSON.writeValueAsString(body));
+        assertEquals(201, answer.statusCode(), answer.body());
+    }
+
+    private static void put(String name, String target) throws Exception {
+        HttpResponse<String> answer = replicaA.send("PUT", "/apis/v1alpha1/middleware/" + name + "/" + target, "");
+        assertEquals(202, answer.statusCode(), answer.body());
+    }
+
+    private static int openStreams(ApiserverProcess replica) throws Exception {
+        Matcher gauge = STREAMS_GAUGE.matcher(replica.send("GET", "/q/metrics", null).body());
+        assertTrue(gauge.find(), "paas_watch_streams is exported");
+        return (int) Double.parseDouble(gauge.group(2));
+    }
+
+    private static byte[] random(int bytes) {
+        byte[] value = new byte[bytes];
+        new SecureRandom().nextBytes(value);
+        return value;
+    }
+}
