@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 /**
  * Follows GET /{kind}?watch=true (server-sent events): every resource as it is, then every change, until interrupted.
  * A stream that ends or is cut for a slow reader (503) is resumed from the last event's id; one whose history is gone
- * (410) starts again from a fresh listing.
+ * (410), or that ends during its first listing, starts again from a fresh listing.
  */
 @Command(name = "watch", description = {"Print every resource of a kind (ADDED), then each change (MODIFIED, DELETED) as it"
         + " happens, until interrupted.", "-o json prints one JSON object per line: {\"event\",\"id\",\"resource\"}."})
@@ -37,7 +37,11 @@ class WatchCommand extends ApiCommand {
     @Option(names = "--realtime", paramLabel = "STATE", description = "Only those in this realtime state")
     String realtime;
 
+    /** The id to resume from: the last event's, once past the first listing. */
     private String lastId;
+    /** The id every ADDED of a connection's first listing carries, while that listing lasts; null otherwise. */
+    private String listingId;
+    private boolean listing;
     private boolean headerPrinted;
 
     @Override
@@ -64,6 +68,8 @@ class WatchCommand extends ApiCommand {
             path.append("&realtime=").append(Api.segment(realtime));
         }
         Map<String, String> headers = lastId == null ? Map.of() : Map.of("Last-Event-ID", lastId);
+        listing = lastId == null;
+        listingId = null;
         boolean gotEvent = false;
         try (InputStream stream = api().stream(path.toString(), "text/event-stream", headers);
                 BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
@@ -98,7 +104,13 @@ class WatchCommand extends ApiCommand {
             throw api().problem(status, data);
         }
         if (id != null) {
-            lastId = id;
+            if (listing && event.equals("ADDED") && (listingId == null || listingId.equals(id))) {
+                // Resuming from the listing's id would skip the rest of it: a stream cut here starts afresh.
+                listingId = id;
+            } else {
+                listing = false;
+                lastId = id;
+            }
         }
         JsonNode resource = Api.JSON.readTree(data);
         if (name != null && !name.equals(resource.path("name").asText())) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -321,8 +320,6 @@ class PaasctlIT {
     @Test
     @Order(9)
     void watchPrintsEveryResourceThenEachChangeAsItHappens() throws Exception {
-        assumeTrue(served("/apis/v1alpha1/middleware", "watch"),
-                "waits on GET /{kind}?watch=true (the watch helper's route), not in this apiserver yet");
         try (Watch all = new Watch("watch", "middleware", "-o", "json");
                 Watch one = new Watch("watch", "middleware", "cli-watched")) {
             // First every resource as it is, all with the snapshot's id.
@@ -414,8 +411,6 @@ class PaasctlIT {
     @Test
     @Order(11)
     void logsPrintAnActionsWholeOutputFromItsAgent() throws Exception {
-        assumeTrue(served("/apis/v1alpha1/middleware/{name}/operations/{id}/log", null),
-                "waits on GET /{kind}/{name}/operations/{id}/log (the oplog helper's route), not in this apiserver yet");
         String install = null;
         for (JsonNode event : api("GET", "/apis/v1alpha1/middleware/cli-counter/events?limit=1000").json()) {
             if (event.path("message").asText().equals("install succeeded")) {
@@ -581,21 +576,6 @@ class PaasctlIT {
             process.destroy();
             process.waitFor(30, TimeUnit.SECONDS);
         }
-    }
-
-    /** Whether the apiserver's OpenAPI document has this path (and, if named, a query parameter of its GET). */
-    private static boolean served(String path, String parameter) throws Exception {
-        JsonNode get = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(apiserver.baseUrl()
-                + "/q/openapi?format=json")).build(), HttpResponse.BodyHandlers.ofString()).body()).path("paths").path(path).path("get");
-        if (parameter == null) {
-            return !get.isMissingNode();
-        }
-        for (JsonNode p : get.path("parameters")) {
-            if (p.path("name").asText().equals(parameter)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** How many times the resource's spec was replaced. */
