@@ -3,8 +3,10 @@ package io.paasoperator.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.paasoperator.contract.ResourceKind;
+import java.time.Duration;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,8 +26,12 @@ class ApplyCommand extends ApiCommand {
     @Option(names = "--kind", paramLabel = "KIND", description = "database or middleware, when the file has no \"type\"")
     String kind;
 
+    @Mixin
+    WaitOptions waiting;
+
     @Override
     int run() {
+        Duration timeout = Waiter.timeout(waiting.timeout);
         ObjectNode resource = ResourceFile.read(file);
         ResourceKind resourceKind = kindOf(resource);
         String name = resource.path("name").asText();
@@ -59,6 +65,14 @@ class ApplyCommand extends ApiCommand {
             out.json(answer);
         } else {
             out.line(resourceKind.wire() + "/" + Text.clean(name) + " " + result);
+        }
+        if (waiting.wait) {
+            // Converged: realtime is expect, and no roll-out is left (every host runs the spec just written).
+            long generation = stored.path("detail").path("generation").asLong();
+            new Waiter(api(), resourceKind, name, timeout).until(Resources.expect(stored) + " at generation " + generation,
+                    r -> Resources.realtime(r).equals(Resources.expect(r)) && r.path("detail").path("rollout").isMissingNode()
+                            || r.path("detail").path("rollout").isNull() && Resources.realtime(r).equals(Resources.expect(r)),
+                    current.status() == 404 ? Api.JSON.createObjectNode() : current.json());
         }
         return ExitCode.OK;
     }

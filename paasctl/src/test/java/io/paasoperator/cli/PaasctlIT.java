@@ -376,6 +376,17 @@ class PaasctlIT {
         Path appHome = agent.home.resolve("apps").resolve("middleware").resolve("cli-counter");
         assertTrue(Files.exists(appHome.resolve("running")), "the start script did not run");
 
+        // An update applied with --wait: the new generation rolled out to the host and the resource running again.
+        Files.writeString(file, Files.readString(file).replace("\"INSTALL_SECONDS\": \"1\"", "\"INSTALL_SECONDS\": \"2\""));
+        Result updated = paasctl("apply", "-f", file.toString(), "--kind", "middleware", "--wait", "--timeout", "150s");
+        assertEquals(0, updated.exit(), updated.toString());
+        assertEquals("middleware/cli-counter updated\n", updated.stdout());
+        assertTrue(updated.stderr().lines().reduce((a, b) -> b).orElse("")
+                .matches("middleware/cli-counter is running at generation 2 \\(\\d+s\\)"), updated.toString());
+        JsonNode rolledOut = api("GET", "/apis/v1alpha1/middleware/cli-counter").json();
+        assertEquals(2, rolledOut.at("/detail/hosts/0/generation").asLong(), rolledOut.toString());
+        assertEquals("running", rolledOut.at("/detail/hosts/0/realtime").asText(), rolledOut.toString());
+
         Result restarted = paasctl("restart", "middleware", "cli-counter", "--wait", "--timeout", "150s", "-o", "json");
         assertEquals(0, restarted.exit(), restarted.toString());
         assertEquals("running", JSON.readTree(restarted.stdout()).at("/status/realtime").asText());
