@@ -64,6 +64,11 @@ public final class AgentProcess implements AutoCloseable {
         return agent;
     }
 
+    /** Where this agent keeps one application's files. */
+    public Path appHome(String type, String name) {
+        return home.resolve("apps").resolve(type).resolve(name);
+    }
+
     private void awaitAnswer(Path log) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest version = HttpRequest.newBuilder(URI.create("http://" + ip + ":" + port + "/version"))

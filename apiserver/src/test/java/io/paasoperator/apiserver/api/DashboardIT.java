@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.ApiserverProcess;
 import io.paasoperator.apiserver.testing.FileRepository;
 import io.paasoperator.apiserver.testing.FileTrees;
-import io.paasoperator.apiserver.testing.InstalledAgent;
+import io.paasoperator.itsupport.AgentProcess;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,7 +47,7 @@ class DashboardIT {
     static Path work;
     static ApiserverProcess apiserver;
     static FileRepository repo;
-    static InstalledAgent agent;
+    static AgentProcess agent;
     static String token;
     static String viewerToken;
 
@@ -65,8 +65,8 @@ class DashboardIT {
         apiserver.useToken(token);
         repo = new FileRepository(Path.of("src", "test", "resources", "repo"), BROWSER_IP);
         String secret = "registered-secret-" + Math.abs(new SecureRandom().nextLong());
-        agent = InstalledAgent.start(AGENT_IP, work.resolve("agent"), secret, "http://" + BROWSER_IP + ":" + port,
-                "dashboard-agent.log");
+        agent = AgentProcess.start(AGENT_IP, work.resolve("agent"), secret, "http://" + BROWSER_IP + ":" + port,
+                Path.of("target", "it-logs", "dashboard-agent.log"));
         HttpResponse<String> registered = apiserver.send("PUT", "/apis/v1alpha1/hosts/" + AGENT_IP,
                 JSON.writeValueAsString(Map.of("agent_port", agent.port, "secret", secret)));
         assertEquals(200, registered.statusCode(), registered.body());

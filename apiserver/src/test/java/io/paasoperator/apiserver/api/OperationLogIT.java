@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.ApiserverProcess;
-import io.paasoperator.apiserver.testing.InstalledAgent;
 import io.paasoperator.apiserver.testing.LocalSystem;
+import io.paasoperator.itsupport.AgentProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,8 +52,8 @@ class OperationLogIT {
 
     static LocalSystem system;
     static ApiserverProcess apiserver;
-    static InstalledAgent first;
-    static InstalledAgent second;
+    static AgentProcess first;
+    static AgentProcess second;
     static final List<String> secrets = new ArrayList<>();
 
     @BeforeAll
@@ -73,7 +73,7 @@ class OperationLogIT {
 
     @AfterAll
     static void stopTheSystem() throws Exception {
-        for (InstalledAgent agent : new InstalledAgent[] {first, second}) {
+        for (AgentProcess agent : new AgentProcess[] {first, second}) {
             if (agent != null) {
                 agent.close();
             }
@@ -90,7 +90,7 @@ class OperationLogIT {
         system.put(KIND, PAIR, "running");
         awaitRealtime(PAIR, "running");
 
-        for (InstalledAgent agent : List.of(first, second)) {
+        for (AgentProcess agent : List.of(first, second)) {
             JsonNode install = actionEvent(PAIR, "install", agent.ip);
             String id = install.path("operation_id").asText();
             String link = "/apis/v1alpha1/" + KIND + "/" + PAIR + "/operations/" + id + "/log?host=" + agent.ip;
@@ -190,18 +190,19 @@ class OperationLogIT {
 
     // ---- helpers -----------------------------------------------------------------------------------------
 
-    private static InstalledAgent startAndRegister(String ip) throws Exception {
+    private static AgentProcess startAndRegister(String ip) throws Exception {
         String secret = "oplog-secret-" + Math.abs(new SecureRandom().nextLong());
         secrets.add(secret);
-        InstalledAgent agent = InstalledAgent.start(ip, system.work.resolve("agent-" + ip), secret,
-                "http://127.0.0.1:" + system.service.port(), "oplog-agent-" + ip + ".log");
+        AgentProcess agent = AgentProcess.start(ip, system.work.resolve("agent-" + ip), secret,
+                "http://127.0.0.1:" + system.service.port(),
+                Path.of("target", "it-logs", "oplog-agent-" + ip + ".log"));
         HttpResponse<String> registered = apiserver.send("PUT", "/apis/v1alpha1/hosts/" + ip,
                 JSON.writeValueAsString(Map.of("agent_port", agent.port, "secret", secret)));
         assertEquals(200, registered.statusCode(), registered.body());
         return agent;
     }
 
-    private static void create(String name, Map<String, String> metadata, InstalledAgent... hosts) throws Exception {
+    private static void create(String name, Map<String, String> metadata, AgentProcess... hosts) throws Exception {
         Map<String, Object> app = new HashMap<>(Map.of("repo_url", system.repo.url("chatty"), "install", "install.sh",
                 "start", "start.sh", "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh", "metadata", metadata));
         List<Map<String, Object>> hostList = Stream.of(hosts).map(h -> Map.<String, Object>of("ip", h.ip, "agent_port", h.port)).toList();

@@ -9,11 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.ApiserverProcess;
-import io.paasoperator.apiserver.testing.InstalledAgent;
 import io.paasoperator.apiserver.testing.LocalSystem;
 import io.paasoperator.apiserver.testing.Sockets;
+import io.paasoperator.itsupport.AgentProcess;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ class RegisteredAgentIT {
 
     static LocalSystem system;
     static ApiserverProcess apiserver;
-    static final List<InstalledAgent> agents = new ArrayList<>();
+    static final List<AgentProcess> agents = new ArrayList<>();
     /** Every secret a test registered or gave an agent: none may appear in an answer or a log. */
     static final List<String> secrets = new ArrayList<>();
 
@@ -55,7 +56,7 @@ class RegisteredAgentIT {
 
     @AfterAll
     static void stopTheSystem() throws Exception {
-        for (InstalledAgent agent : agents) {
+        for (AgentProcess agent : agents) {
             agent.close();
         }
         if (system != null) {
@@ -67,7 +68,7 @@ class RegisteredAgentIT {
     @Order(1)
     void aRegisteredAgentRunsTheResourceAndItsHostIsNeverBootstrapped() throws Exception {
         String secret = newSecret();
-        InstalledAgent agent = startAgent("127.0.0.61", secret);
+        AgentProcess agent = startAgent("127.0.0.61", secret);
         HttpResponse<String> registered = register(agent, secret);
         assertEquals(200, registered.statusCode(), registered.body());
         assertTrue(JSON.readTree(registered.body()).path("registered").asBoolean(), registered.body());
@@ -101,7 +102,7 @@ class RegisteredAgentIT {
     @Order(2)
     void aWrongSecretFailsTheHostSayingToRegisterAgainAndRegisteringTheRightOneHealsIt() throws Exception {
         String secret = newSecret();
-        InstalledAgent agent = startAgent("127.0.0.62", secret);
+        AgentProcess agent = startAgent("127.0.0.62", secret);
         String wrong = newSecret();
         assertEquals(200, register(agent, wrong).statusCode());
 
@@ -170,20 +171,21 @@ class RegisteredAgentIT {
         return secret;
     }
 
-    private static InstalledAgent startAgent(String ip, String secret) throws Exception {
-        InstalledAgent agent = InstalledAgent.start(ip, system.work.resolve("installed-" + ip), secret,
-                "http://127.0.0.1:" + system.service.port(), "registered-agent-" + ip + ".log");
+    private static AgentProcess startAgent(String ip, String secret) throws Exception {
+        AgentProcess agent = AgentProcess.start(ip, system.work.resolve("installed-" + ip), secret,
+                "http://127.0.0.1:" + system.service.port(),
+                Path.of("target", "it-logs", "registered-agent-" + ip + ".log"));
         agents.add(agent);
         return agent;
     }
 
-    private static HttpResponse<String> register(InstalledAgent agent, String secret) throws Exception {
+    private static HttpResponse<String> register(AgentProcess agent, String secret) throws Exception {
         return apiserver.send("PUT", "/apis/v1alpha1/hosts/" + agent.ip,
                 JSON.writeValueAsString(Map.of("agent_port", agent.port, "secret", secret)));
     }
 
     /** A counter resource on the agent's host, listed without auth: a registered host needs none. */
-    private static void create(String name, InstalledAgent agent) throws Exception {
+    private static void create(String name, AgentProcess agent) throws Exception {
         Map<String, Object> body = new HashMap<>(system.body(name, system.host2, "counter", Map.of("INSTALL_SECONDS", "1"), "unused"));
         body.put("host", List.of(Map.of("ip", agent.ip, "agent_port", agent.port)));
         HttpResponse<String> created = apiserver.send("POST", "/apis/v1alpha1/" + KIND + "/create", JSON.writeValueAsString(body));
