@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.testing.ApiserverProcess;
 import io.paasoperator.apiserver.testing.LocalSystem;
-import io.paasoperator.apiserver.testing.Sockets;
 import io.paasoperator.itsupport.AgentProcess;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -82,7 +81,6 @@ class RegisteredAgentIT {
         assertEquals("run\n", Files.readString(agent.appHome(KIND, name).resolve("install-count")));
         assertTrue(Files.exists(agent.appHome(KIND, name).resolve("running")));
         assertNoBootstrap(name);
-        assertFalse(Sockets.listening(agent.ip, 22), "an SSH server on " + agent.ip);
         JsonNode host = get("/apis/v1alpha1/hosts/" + agent.ip);
         assertTrue(host.path("registered").asBoolean(), host.toString());
         assertTrue(host.path("agent").isMissingNode() && host.path("last_error").isMissingNode(), host.toString());
