@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,6 +56,10 @@ class ApiserverProcessIT {
             assertTrue(status.body().contains("\"expect\":\"running\""), status.body());
             assertTrue(Files.exists(dataDir.resolve("secret.key")));
             assertTrue(apiserver.stop(), "SIGTERM should stop it cleanly");
+            // Cleanly: its database stopped after it, not under its open connections (which printed stack traces).
+            List<String> traces = Files.readAllLines(apiserver.log()).stream()
+                    .filter(line -> line.startsWith("\tat ") || line.contains("terminating connection")).toList();
+            assertEquals(List.of(), traces, "stack traces in " + apiserver.log());
         } finally {
             apiserver.close();
         }

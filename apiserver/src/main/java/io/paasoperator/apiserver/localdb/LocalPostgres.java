@@ -23,8 +23,16 @@ public final class LocalPostgres implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts (or resumes, keeping every row) the server whose files are in {@code directory}. */
+    /** Starts (or resumes, keeping every row) the server whose files are in {@code directory}; stopped at the JVM's exit. */
     public static LocalPostgres start(Path directory) throws IOException {
+        return start(directory, true);
+    }
+
+    /**
+     * {@link #start(Path)}; with {@code stopAtJvmExit} false the caller stops it ({@link #close}), in its own order: a
+     * shutdown hook of its own would run at the same time as the application's, stopping the server under its pools.
+     */
+    public static LocalPostgres start(Path directory, boolean stopAtJvmExit) throws IOException {
         Files.createDirectories(directory);
         stopOrphanedServer(directory);
         EmbeddedPostgres server = EmbeddedPostgres.builder()
@@ -32,6 +40,7 @@ public final class LocalPostgres implements AutoCloseable {
                 .setCleanDataDirectory(false)
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setPGStartupWait(Duration.ofSeconds(60))
+                .setRegisterShutdownHook(stopAtJvmExit)
                 .start();
         return new LocalPostgres(server);
     }
