@@ -37,23 +37,13 @@ public class WatchApi {
     private static final Pattern EVENT_ID = Pattern.compile("\\d{1,18}");
 
     private final ApiAuthentication authentication;
-    private final ChangeLog changes;
-    private final ChangeNotifications notifications;
-    private final ObjectMapper json;
-    private final Vertx vertx;
-    private final Duration heartbeat;
-    private final long bufferBytes;
+    private final WatchStream.Means means;
 
     public WatchApi(ApiAuthentication authentication, ChangeLog changes, ChangeNotifications notifications, ObjectMapper json,
             Vertx vertx, @ConfigProperty(name = "paas.watch.heartbeat") Duration heartbeat,
             @ConfigProperty(name = "paas.watch.buffer-bytes") long bufferBytes) {
         this.authentication = authentication;
-        this.changes = changes;
-        this.notifications = notifications;
-        this.json = json;
-        this.vertx = vertx;
-        this.heartbeat = heartbeat;
-        this.bufferBytes = bufferBytes;
+        this.means = new WatchStream.Means(changes, notifications, json, vertx, heartbeat, bufferBytes);
     }
 
     void routes(@Observes Router router) {
@@ -87,7 +77,7 @@ public class WatchApi {
             stream = new WatchStream(routing.response(), kind,
                     expect == null ? null : ResourceApi.state(ExpectedState.class, expect, "expect"),
                     realtime == null ? null : ResourceApi.state(RealtimeState.class, realtime, "realtime"),
-                    changes, notifications, json, vertx, heartbeat, bufferBytes);
+                    means);
         } catch (ProblemException e) {
             refuse(routing, e.toProblem(), 0);
             return;
@@ -112,7 +102,7 @@ public class WatchApi {
     private void refuse(RoutingContext routing, Problem problem, long retryAfterSeconds) {
         String body;
         try {
-            body = json.writeValueAsString(problem);
+            body = means.json().writeValueAsString(problem);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a problem does not serialize", e);
         }

@@ -40,12 +40,7 @@ final class WatchStream {
     private final ResourceKind kind;
     private final ExpectedState expect;
     private final RealtimeState realtime;
-    private final ChangeLog changes;
-    private final ChangeNotifications notifications;
-    private final ObjectMapper json;
-    private final Vertx vertx;
-    private final Duration heartbeat;
-    private final long bufferBytes;
+    private final Means means;
     private ChangeNotifications.Listener listener;
 
     /** The seq of the last change looked at: the next read starts after it. */
@@ -60,18 +55,17 @@ final class WatchStream {
     private long heartbeatTimer = -1;
     private long settleTimer = -1;
 
-    WatchStream(HttpServerResponse response, ResourceKind kind, ExpectedState expect, RealtimeState realtime, ChangeLog changes,
-            ChangeNotifications notifications, ObjectMapper json, Vertx vertx, Duration heartbeat, long bufferBytes) {
+    /** What every stream of a process uses: the change log, its notifications, JSON, timers and the settings. */
+    record Means(ChangeLog changes, ChangeNotifications notifications, ObjectMapper json, Vertx vertx, Duration heartbeat,
+            long bufferBytes) {
+    }
+
+    WatchStream(HttpServerResponse response, ResourceKind kind, ExpectedState expect, RealtimeState realtime, Means means) {
         this.response = response;
         this.kind = kind;
         this.expect = expect;
         this.realtime = realtime;
-        this.changes = changes;
-        this.notifications = notifications;
-        this.json = json;
-        this.vertx = vertx;
-        this.heartbeat = heartbeat;
-        this.bufferBytes = bufferBytes;
+        this.means = means;
     }
 
     /** Starts with every resource as it is ({@code since} null), or with the changes after {@code since}. */
@@ -87,14 +81,14 @@ final class WatchStream {
         response.writeHead();
         // Listening before the first read: a change made during it nudges a read after it.
         listener = new ChangeNotifications.Listener(kind, Vertx.currentContext(), this::nudged);
-        notifications.add(listener);
-        heartbeatTimer = vertx.setPeriodic(heartbeat.toMillis(), ignored -> write(HEARTBEAT));
+        means.notifications().add(listener);
+        heartbeatTimer = means.vertx().setPeriodic(means.heartbeat().toMillis(), ignored -> write(HEARTBEAT));
         reading = true;
         if (since == null) {
-            changes.snapshot(kind).subscribe().with(this::listed, this::failed);
+            means.changes().snapshot(kind).subscribe().with(this::listed, this::failed);
         } else {
             position = since;
-            changes.after(kind, position, BATCH).subscribe().with(this::read, this::failed);
+            means.changes().after(kind, position, BATCH).subscribe().with(this::read, this::failed);
         }
     }
 
@@ -127,10 +121,10 @@ final class WatchStream {
         reading = true;
         readAgain = false;
         if (settleTimer >= 0) {
-            vertx.cancelTimer(settleTimer);
+            means.vertx().cancelTimer(settleTimer);
             settleTimer = -1;
         }
-        changes.after(kind, position, BATCH).subscribe().with(this::read, this::failed);
+        means.changes().after(kind, position, BATCH).subscribe().with(this::read, this::failed);
     }
 
     private void read(ChangeLog.Batch batch) {
@@ -148,7 +142,7 @@ final class WatchStream {
         if (readAgain || batch.more()) {
             readChanges();
         } else if (batch.unsettledAhead()) {
-            settleTimer = vertx.setTimer(SETTLE_RETRY_MS, ignored -> {
+            settleTimer = means.vertx().setTimer(SETTLE_RETRY_MS, ignored -> {
                 settleTimer = -1;
                 readChanges();
             });
@@ -184,10 +178,10 @@ final class WatchStream {
         int length = bytes.length();
         waiting += length;
         response.write(bytes).onComplete(ignored -> waiting -= length);
-        if (waiting > bufferBytes) {
+        if (waiting > means.bufferBytes()) {
             LOG.infof("a watch of %s was cut off: %d bytes were waiting for a client that does not read", kind.wire(), waiting);
             end(new Problem("Service Unavailable", 503, "this client did not read the stream fast enough: more than "
-                    + bufferBytes + " bytes (paas.watch.buffer-bytes) were waiting for it; watch again with Last-Event-ID"
+                    + means.bufferBytes() + " bytes (paas.watch.buffer-bytes) were waiting for it; watch again with Last-Event-ID"
                     + " set to the last id received", List.of()));
         }
     }
@@ -199,7 +193,7 @@ final class WatchStream {
         response.write("event: ERROR\ndata: " + oneLine(problem) + "\n\n");
         // Taken by the client: its connection may serve it further.
         response.end().onComplete(ignored -> closed = true);
-        vertx.setTimer(CUT_OFF_GRACE_MS, ignored -> {
+        means.vertx().setTimer(CUT_OFF_GRACE_MS, ignored -> {
             if (!closed) {
                 response.close();
             }
@@ -213,16 +207,16 @@ final class WatchStream {
     }
 
     private void release() {
-        notifications.remove(listener);
-        vertx.cancelTimer(heartbeatTimer);
+        means.notifications().remove(listener);
+        means.vertx().cancelTimer(heartbeatTimer);
         if (settleTimer >= 0) {
-            vertx.cancelTimer(settleTimer);
+            means.vertx().cancelTimer(settleTimer);
         }
     }
 
     private String oneLine(Object document) {
         try {
-            return json.writeValueAsString(document);
+            return means.json().writeValueAsString(document);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize " + document.getClass().getSimpleName(), e);
         }
