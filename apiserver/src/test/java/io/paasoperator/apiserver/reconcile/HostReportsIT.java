@@ -110,7 +110,9 @@ class HostReportsIT {
     }
 
     private static Connection database() throws Exception {
-        return DriverManager.getConnection(system.database.datasourceSettings().get("quarkus.datasource.jdbc.url"), "postgres", "");
+        Map<String, String> settings = system.database.datasourceSettings();
+        return DriverManager.getConnection(settings.get("quarkus.datasource.jdbc.url"), settings.get("quarkus.datasource.username"),
+                settings.get("quarkus.datasource.password"));
     }
 
     private static Instant reportedAt() throws Exception {

@@ -61,7 +61,8 @@ class IdleCostBench {
                 ApiserverProcess apiserver = ApiserverProcess.start(work.resolve("apiserver"), ApiserverProcess.freePort(),
                         ApiserverProcess.externalDatabase(database), "idle-cost-bench-apiserver.log");
                 Connection sql = DriverManager.getConnection(
-                        database.datasourceSettings().get("quarkus.datasource.jdbc.url"), "postgres", "")) {
+                        database.datasourceSettings().get("quarkus.datasource.jdbc.url"), "postgres",
+                        database.datasourceSettings().get("quarkus.datasource.password"))) {
             long apiserverPid = apiserverPid();
             long postmasterPid = Long.parseLong(Files.readAllLines(databaseDir.resolve("postmaster.pid")).get(0).trim());
 

@@ -51,6 +51,9 @@ class PrivateKeyCredentialTest {
     @ConfigProperty(name = "quarkus.datasource.username")
     String user;
 
+    @ConfigProperty(name = "quarkus.datasource.password")
+    String password;
+
     @Inject
     SecretCipher cipher;
 
@@ -125,7 +128,7 @@ class PrivateKeyCredentialTest {
     /** The stored row holds neither key nor passphrase in clear, and each opens to what was given. */
     private void assertSealed(String name, String key, String encrypted) throws Exception {
         JsonNode stored;
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
                 PreparedStatement query = db.prepareStatement("select r::text, r.hosts from resource r where name = ?")) {
             query.setString(1, name);
             try (ResultSet row = query.executeQuery()) {

@@ -42,6 +42,9 @@ class SecretMetadataTest {
     @ConfigProperty(name = "quarkus.datasource.username")
     String user;
 
+    @ConfigProperty(name = "quarkus.datasource.password")
+    String password;
+
     @Inject
     ResourceStore store;
 
@@ -81,13 +84,13 @@ class SecretMetadataTest {
         assertTrue(events.contains("\"spec\""), events);
         assertFalse(events.contains("meta-secret"), events);
 
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, ""); Statement st = db.createStatement();
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password); Statement st = db.createStatement();
                 ResultSet dump = st.executeQuery("select r::text from resource r union all select e::text from resource_event e")) {
             while (dump.next()) {
                 assertFalse(dump.getString(1).contains("meta-secret"), dump.getString(1));
             }
         }
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, ""); Statement st = db.createStatement();
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password); Statement st = db.createStatement();
                 ResultSet row = st.executeQuery("select app_spec from resource where name = '" + name + "'")) {
             assertTrue(row.next());
             assertTrue(row.getString(1).contains("aesgcm:"), row.getString(1));

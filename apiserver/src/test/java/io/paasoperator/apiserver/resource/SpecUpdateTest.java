@@ -37,6 +37,9 @@ class SpecUpdateTest {
     @ConfigProperty(name = "quarkus.datasource.username")
     String user;
 
+    @ConfigProperty(name = "quarkus.datasource.password")
+    String password;
+
     @Inject
     SecretCipher cipher;
 
@@ -167,7 +170,7 @@ class SpecUpdateTest {
     }
 
     private String storedPassword(String name) throws Exception {
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, ""); Statement st = db.createStatement();
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password); Statement st = db.createStatement();
                 ResultSet row = st.executeQuery("select hosts::jsonb->0->'auth'->0->>'password' from resource where name = '" + name + "'")) {
             row.next();
             return cipher.decrypt(row.getString(1));

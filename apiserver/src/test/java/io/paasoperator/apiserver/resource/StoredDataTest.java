@@ -42,11 +42,14 @@ class StoredDataTest {
     @ConfigProperty(name = "quarkus.datasource.username")
     String user;
 
+    @ConfigProperty(name = "quarkus.datasource.password")
+    String password;
+
     @Inject
     HistoryRetention retention;
 
     private Connection connect() throws Exception {
-        return DriverManager.getConnection(jdbcUrl, user, "");
+        return DriverManager.getConnection(jdbcUrl, user, password);
     }
 
     @Test

@@ -47,6 +47,9 @@ class KeyRotationTest {
     @ConfigProperty(name = "quarkus.datasource.username")
     String user;
 
+    @ConfigProperty(name = "quarkus.datasource.password")
+    String password;
+
     @ConfigProperty(name = "paas.secret-key-previous")
     List<String> previousKeys;
 
@@ -138,7 +141,7 @@ class KeyRotationTest {
         String ip = "127.0.0.78";
         String secret = AgentIdentity.bearer(ip).substring("Bearer ".length());
         SecretCipher retired = new SecretCipher(Optional.of(previousKeys.get(0)), Optional.empty(), Files.createTempDirectory("k"));
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
                 PreparedStatement update = db.prepareStatement("update agent_host set agent_secret = ? where ip = ?")) {
             update.setString(1, retired.encrypt(secret));
             update.setString(2, ip);
@@ -147,7 +150,7 @@ class KeyRotationTest {
 
         assertTrue(VertxContextSupport.subscribeAndAwait(rotation::resealAll) >= 1);
 
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
                 PreparedStatement query = db.prepareStatement("select agent_secret from agent_host where ip = ?")) {
             query.setString(1, ip);
             try (ResultSet row = query.executeQuery()) {
@@ -163,7 +166,7 @@ class KeyRotationTest {
     }
 
     private String readColumn(String column, String name) throws Exception {
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
                 PreparedStatement query = db.prepareStatement("select " + column + " from resource where name = ?")) {
             query.setString(1, name);
             try (ResultSet row = query.executeQuery()) {
@@ -178,7 +181,7 @@ class KeyRotationTest {
     }
 
     private void writeColumn(String column, String name, String value) throws Exception {
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
+        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
                 PreparedStatement update = db.prepareStatement("update resource set " + column + " = ?, version = version + 1 where name = ?")) {
             update.setString(1, value);
             update.setString(2, name);

@@ -125,7 +125,8 @@ public final class ApiserverProcess implements AutoCloseable {
                 "PAAS_API_TOKENS", "it-token-" + ProcessHandle.current().pid(),
                 "QUARKUS_DATASOURCE_REACTIVE_URL", settings.get("quarkus.datasource.reactive.url"),
                 "QUARKUS_DATASOURCE_JDBC_URL", settings.get("quarkus.datasource.jdbc.url"),
-                "QUARKUS_DATASOURCE_USERNAME", settings.get("quarkus.datasource.username"));
+                "QUARKUS_DATASOURCE_USERNAME", settings.get("quarkus.datasource.username"),
+                "QUARKUS_DATASOURCE_PASSWORD", settings.get("quarkus.datasource.password"));
     }
 
     public static int freePort() throws IOException {

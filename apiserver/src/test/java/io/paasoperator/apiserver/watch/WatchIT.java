@@ -280,7 +280,7 @@ class WatchIT {
     private static long prunedThrough() throws Exception {
         Map<String, String> settings = database.datasourceSettings();
         try (Connection db = DriverManager.getConnection(settings.get("quarkus.datasource.jdbc.url"),
-                settings.get("quarkus.datasource.username"), "");
+                settings.get("quarkus.datasource.username"), settings.get("quarkus.datasource.password"));
                 Statement statement = db.createStatement();
                 ResultSet rows = statement.executeQuery("select pruned_through from resource_change_horizon")) {
             return rows.next() ? rows.getLong(1) : 0;
