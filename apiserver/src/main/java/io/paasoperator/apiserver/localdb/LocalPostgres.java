@@ -32,6 +32,8 @@ public final class LocalPostgres implements AutoCloseable {
     /** Marks a pg_hba.conf this class wrote: a server whose file lacks it was made to trust and is locked down first. */
     static final String HBA_MARKER = "# paas-operator: a password for every connection";
 
+    private static Path unpacked;
+
     private final EmbeddedPostgres server;
     private final String password;
 
@@ -52,8 +54,7 @@ public final class LocalPostgres implements AutoCloseable {
     public static LocalPostgres start(Path directory, boolean stopAtJvmExit) throws IOException {
         Files.createDirectories(directory);
         stopOrphanedServer(directory);
-        // Unpacked into a directory only this account can enter (the unpacker opens its own for every account to write).
-        Path binaries = ownerOnly(directory.resolveSibling(directory.getFileName() + "-bin")).resolve("pg");
+        Path binaries = binaries(directory.resolveSibling(directory.getFileName() + "-bin"));
         String password = password(directory.resolveSibling(directory.getFileName() + "-password"));
         EmbeddedPostgres server = EmbeddedPostgres.builder()
                 .setDataDirectory(directory)
@@ -81,6 +82,18 @@ public final class LocalPostgres implements AutoCloseable {
         Files.writeString(fresh, password + "\n");
         Files.move(fresh, file, StandardCopyOption.ATOMIC_MOVE);
         return password;
+    }
+
+    /**
+     * Where the server's binaries are unpacked: into a directory only this account can enter (the unpacker opens its
+     * own for every account to write). The unpacker keeps one place per process, so every server of this process
+     * shares the first one's while it exists.
+     */
+    private static synchronized Path binaries(Path ownDirectory) throws IOException {
+        if (unpacked == null || !Files.isDirectory(unpacked.getParent())) {
+            unpacked = ownerOnly(ownDirectory).resolve("pg");
+        }
+        return unpacked;
     }
 
     private static Path ownerOnly(Path directory) throws IOException {
