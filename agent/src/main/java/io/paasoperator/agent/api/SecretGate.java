@@ -2,7 +2,7 @@ package io.paasoperator.agent.api;
 
 import io.paasoperator.contract.Problem;
 import io.quarkus.runtime.Startup;
-import jakarta.inject.Singleton;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
@@ -16,8 +16,11 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 /**
  * Only the apiserver may call the agent: every call but the version and health probes must carry the host's secret
  * as a bearer token (compared in constant time). Without a secret the agent does not start, unless AGENT_INSECURE=true.
+ * Application-scoped, not a singleton: the REST filter that holds it is built at static initialization, which a native
+ * build runs at build time; a singleton would read the secret there (failing the build, or baking the build
+ * machine's secret into the executable), while this one is made at start-up (@Startup) and reads the host's.
  */
-@Singleton
+@ApplicationScoped
 @Startup // refuses to start the agent without a secret, rather than at the first call
 public class SecretGate {
 

@@ -3,7 +3,7 @@ package io.paasoperator.apiserver.security;
 import io.paasoperator.apiserver.problem.ProblemMappers;
 import io.paasoperator.contract.Problem;
 import io.vertx.core.http.HttpServerRequest;
-import jakarta.inject.Singleton;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
@@ -17,9 +17,12 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * reads need a viewer, state changes and restarts an operator, everything else (creates, updates, deletes, hosts) an
  * admin. Probes ({@code /q/health}) stay open. The routes agents call — health reports (per application or per host)
  * and action results — are not API-client routes: they take the per-host secret the SSH bootstrap handed to each agent
- * instead (checked by the API edge, AgentReports). An address that keeps failing is refused for a while (AuthFailures), whatever it presents.
+ * instead (checked by the API edge, AgentReports). An address that keeps failing is refused for a while (AuthFailures),
+ * whatever it presents. Application-scoped, not a singleton: REST filters are built at static initialization, which a
+ * native build runs at build time; a singleton would make ApiTokens there (reading the build machine's tokens, or
+ * generating one into its data directory), while this is made at the first call, on the machine that serves.
  */
-@Singleton
+@ApplicationScoped
 public class ApiAuthentication {
 
     private static final String PREFIX = "Bearer ";
