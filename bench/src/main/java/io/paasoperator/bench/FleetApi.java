@@ -12,10 +12,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -65,18 +68,23 @@ public final class FleetApi {
         return read(answer.body());
     }
 
-    /** How many resources of {@code kind} are {@code realtime} now: the list, page by page. */
+    /** How many resources of {@code kind} are {@code realtime} now. */
     public int count(ResourceKind kind, String realtime) {
-        int count = 0;
+        return names(kind, realtime).size();
+    }
+
+    /** The names of the resources of {@code kind} that are {@code realtime} now: the list, page by page. */
+    public List<String> names(ResourceKind kind, String realtime) {
+        List<String> names = new ArrayList<>();
         String next = null;
         do {
             JsonNode page = get("/" + kind.wire() + "?realtime=" + realtime + "&limit=1000"
                     + (next == null ? "" : "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8)));
-            count += page.path("items").size();
+            page.path("items").forEach(item -> names.add(item.path("name").asText()));
             next = page.path("continue").asText(null);
             next = next == null || next.isEmpty() ? null : next;
         } while (next != null);
-        return count;
+        return names;
     }
 
     public HttpResponse<String> send(String method, String path, String body) {
@@ -106,9 +114,11 @@ public final class FleetApi {
 
     public final class RunningWatch implements AutoCloseable {
         private final Set<String> running = ConcurrentHashMap.newKeySet();
+        private final CountDownLatch answered = new CountDownLatch(ResourceKind.values().length);
         private final List<Thread> readers;
         private volatile boolean closed;
 
+        /** Returns once every kind's stream has answered: from then on no change is missed. */
         private RunningWatch() {
             readers = Stream.of(ResourceKind.values()).map(kind -> {
                 Thread reader = new Thread(() -> follow(kind), "watch-" + kind.wire());
@@ -116,6 +126,14 @@ public final class FleetApi {
                 reader.start();
                 return reader;
             }).toList();
+            try {
+                if (!answered.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the watch streams did not answer within 60 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
         }
 
         private void follow(ResourceKind kind) {
@@ -123,6 +141,7 @@ public final class FleetApi {
                     .header("Authorization", "Bearer " + token).build();
             try {
                 HttpResponse<Stream<String>> answer = http.send(request, HttpResponse.BodyHandlers.ofLines());
+                answered.countDown();
                 try (Stream<String> lines = answer.body()) {
                     // Heartbeats come every few seconds: a closed watch ends at the next line at the latest.
                     lines.takeWhile(line -> !closed).filter(line -> line.startsWith("data:"))
@@ -140,6 +159,11 @@ public final class FleetApi {
         /** Resources seen running so far. */
         public int running() {
             return running.size();
+        }
+
+        /** Whether {@code kind/name} was seen running. */
+        public boolean sawRunning(ResourceKind kind, String name) {
+            return running.contains(kind.wire() + "/" + name);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.paasoperator.bench;
 
+import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
 import io.paasoperator.contract.WireValue;
 import io.paasoperator.itsupport.PackagedApiserver;
@@ -154,22 +155,37 @@ public final class FleetBenchmark {
             double allRunningSeconds;
             try (FleetApi.RunningWatch watch = api.watchRunning()) {
                 long createStart = System.nanoTime();
-                inParallel(settings.createConcurrency(), settings.resources(), i -> {
-                    String ip = ips.get(i / settings.resourcesPerHost());
-                    HttpResponse<String> created = api.createRunning(kindOf(i), "fleet-" + i, ip, agentPort,
-                            settings.reportInterval());
-                    expect(201, created, "create fleet-" + i);
-                });
-                createSeconds = since(createStart);
-                long deadline = createStart + settings.convergeTimeout().toNanos();
-                while (watch.running() < settings.resources()) {
-                    if (System.nanoTime() > deadline) {
-                        throw new AssertionError(watch.running() + " of " + settings.resources() + " running after "
-                                + settings.convergeTimeout().toSeconds() + " s; see " + apiserver.log);
+                AtomicInteger created = new AtomicInteger();
+                Thread progress = progress(() -> String.format("%.0f s: %d created, %d running", since(createStart),
+                        created.get(), watch.running()));
+                try {
+                    inParallel(settings.createConcurrency(), settings.resources(), i -> {
+                        String ip = ips.get(i / settings.resourcesPerHost());
+                        HttpResponse<String> answer = api.createRunning(kindOf(i), "fleet-" + i, ip, agentPort,
+                                settings.reportInterval());
+                        expect(201, answer, "create fleet-" + i);
+                        created.incrementAndGet();
+                    });
+                    createSeconds = since(createStart);
+                    long deadline = createStart + settings.convergeTimeout().toNanos();
+                    long listedAt = System.nanoTime();
+                    while (watch.running() < settings.resources()) {
+                        if (System.nanoTime() > deadline) {
+                            throw new AssertionError(watch.running() + " of " + settings.resources() + " seen running after "
+                                    + settings.convergeTimeout().toSeconds() + " s; by state now: " + byState(api) + "; see "
+                                    + apiserver.log);
+                        }
+                        // The watch is the clock; a list now and then tells whether it missed a change (an apiserver bug).
+                        if (System.nanoTime() - listedAt > Duration.ofSeconds(30).toNanos()) {
+                            listedAt = System.nanoTime();
+                            reportMissedByWatch(api, watch);
+                        }
+                        Thread.sleep(100);
                     }
-                    Thread.sleep(100);
+                    allRunningSeconds = since(createStart);
+                } finally {
+                    progress.interrupt();
                 }
-                allRunningSeconds = since(createStart);
             }
 
             // One interval and a bit for the reports' rhythm to settle after the roll-out, then the steady window.
@@ -204,6 +220,48 @@ public final class FleetBenchmark {
                     stillRunning, idle.apiserverCpu, idle.postgresCpu, idle.machineBusy, apiserverRssMb,
                     postgresMemory[0] / 1024.0, postgresMemory[1] / 1024.0, stats.actions.sum(), stats.failedActions.sum(),
                     stats.resultsNotDelivered.sum(), loadBefore, ProcessUsage.loadAverage());
+        }
+    }
+
+    /** Prints where a long phase stands every 10 s, on stderr, until interrupted. */
+    private static Thread progress(java.util.function.Supplier<String> status) {
+        Thread printer = new Thread(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(10_000);
+                    System.err.println("fleet benchmark: " + status.get());
+                }
+            } catch (InterruptedException done) {
+                Thread.currentThread().interrupt();
+            }
+        }, "progress");
+        printer.setDaemon(true);
+        printer.start();
+        return printer;
+    }
+
+    /** How many resources are in each realtime state now, e.g. {running=9990, installing=10}. */
+    private static Map<String, Integer> byState(FleetApi api) {
+        Map<String, Integer> states = new java.util.TreeMap<>();
+        for (RealtimeState state : RealtimeState.values()) {
+            int count = 0;
+            for (ResourceKind kind : ResourceKind.values()) {
+                count += api.count(kind, state.wire());
+            }
+            if (count > 0) {
+                states.put(state.wire(), count);
+            }
+        }
+        return states;
+    }
+
+    private static void reportMissedByWatch(FleetApi api, FleetApi.RunningWatch watch) {
+        for (ResourceKind kind : ResourceKind.values()) {
+            List<String> missed = api.names(kind, "running").stream().filter(name -> !watch.sawRunning(kind, name)).toList();
+            if (!missed.isEmpty()) {
+                System.err.printf("the watch of %s (realtime=running) sent no event for %d running resources: %s%n",
+                        kind.wire(), missed.size(), missed.subList(0, Math.min(10, missed.size())));
+            }
         }
     }
 
