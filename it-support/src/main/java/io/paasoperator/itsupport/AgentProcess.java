@@ -64,6 +64,11 @@ public final class AgentProcess implements AutoCloseable {
         return agent;
     }
 
+    /** The agent's process id: for a test that freezes it (SIGSTOP) or kills it. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** Where this agent keeps one application's files. */
     public Path appHome(String type, String name) {
         return home.resolve("apps").resolve(type).resolve(name);

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,6 +88,14 @@ public class ResourceStore {
 
     public Uni<ResourceRecord> get(ResourceKind kind, String name) {
         return database.read(() -> find(kind, name));
+    }
+
+    /** Those of {@code names} (resource names, checked) that exist as resources of {@code kind}. */
+    public Uni<List<ResourceRecord>> getMany(ResourceKind kind, Collection<String> names) {
+        if (names.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return database.read(() -> ResourceRecord.list("kind = ?1 and name in ?2", kind, names));
     }
 
     /** One page ordered by name, after {@code after} when given, filtered by state when given. */

@@ -120,14 +120,19 @@ public final class LocalSystem implements AutoCloseable {
 
     /** A resource's body (for a create, or a PUT of its spec) that logs in to {@code host} with {@code password}. */
     public Map<String, Object> body(String name, SshTestHost host, String repoPath, Map<String, String> metadata, String password) {
+        return Map.of("name", name, "app", app(repoPath, metadata), "host", List.of(Map.of("ip", host.ip,
+                "ssh_port", host.sshPort(), "agent_port", host.agentPort,
+                "auth", List.of(Map.of("username", host.username, "password", password)))));
+    }
+
+    /** A resource's {@code app}: the script set at {@code repoPath} of the test repository. */
+    public Map<String, Object> app(String repoPath, Map<String, String> metadata) {
         Map<String, Object> app = new HashMap<>(Map.of("repo_url", repo.url(repoPath), "install", "install.sh",
                 "start", "start.sh", "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh", "metadata", metadata));
         if (Files.exists(work.resolve("repo").resolve(repoPath).resolve("restart.sh"))) {
             app.put("restart", "restart.sh");
         }
-        return Map.of("name", name, "app", app, "host", List.of(Map.of("ip", host.ip,
-                "ssh_port", host.sshPort(), "agent_port", host.agentPort,
-                "auth", List.of(Map.of("username", host.username, "password", password)))));
+        return app;
     }
 
     public HttpResponse<String> put(String kind, String name, String target) throws Exception {
