@@ -29,7 +29,8 @@ public final class FleetBenchmark {
      * @param hosts simulated hosts ({@code fleet.hosts}, 2000)
      * @param resourcesPerHost resources on each host ({@code fleet.resources-per-host}, 5)
      * @param reportInterval between two reports of an application ({@code fleet.report-interval}, seconds, 10)
-     * @param reportMode per-app or batch ({@code fleet.report-mode}, per-app)
+     * @param reportMode batch (one report per host, as real agents send) or per-app (the seed's route; {@code
+     *     fleet.report-mode}, batch)
      * @param actionDuration of each simulated action ({@code fleet.action-ms}, 1000)
      * @param createConcurrency creates in flight at once ({@code fleet.create-concurrency}, 16)
      * @param steady the steady-state window ({@code fleet.steady}, seconds, 60)
@@ -46,7 +47,7 @@ public final class FleetBenchmark {
         public static Settings fromSystemProperties() {
             return new Settings(integer("fleet.hosts", 2000), integer("fleet.resources-per-host", 5),
                     Duration.ofSeconds(integer("fleet.report-interval", 10)),
-                    WireValue.require(FleetSimulator.ReportMode.class, System.getProperty("fleet.report-mode", "per-app")),
+                    WireValue.require(FleetSimulator.ReportMode.class, System.getProperty("fleet.report-mode", "batch")),
                     Duration.ofMillis(integer("fleet.action-ms", 1000)), integer("fleet.create-concurrency", 16),
                     Duration.ofSeconds(integer("fleet.steady", 60)), Duration.ofSeconds(integer("fleet.idle", 30)),
                     Duration.ofSeconds(integer("fleet.converge-timeout", 600)),
@@ -64,8 +65,8 @@ public final class FleetBenchmark {
 
     /** The figures of one run, as printed. CPU in % of one core over its window; memory in MB. */
     public record Result(Settings settings, double registerSeconds, double createSeconds, double allRunningSeconds,
-            long steadyReportsTaken, long steadyReportsRefused, long steadyReportsUnanswered, long reportP50Ms,
-            long reportP99Ms, double steadyApiserverCpu, double steadyPostgresCpu, double steadyMachineBusy,
+            long steadyReportsTaken, long steadyReportsRefused, long steadyReportsUnanswered, long verdictsIgnored,
+            long reportP50Ms, long reportP99Ms, double steadyApiserverCpu, double steadyPostgresCpu, double steadyMachineBusy,
             String steadyBusiestThreads, int runningAfterSteady, double idleApiserverCpu, double idlePostgresCpu,
             double idleMachineBusy, double apiserverRssMb, double postgresRssMb, double postgresPssMb, long actions,
             long failedActions, long resultsNotDelivered, String loadBefore, String loadAfter) {
@@ -88,6 +89,7 @@ public final class FleetBenchmark {
             long steadySeconds = s.steady.toSeconds();
             row(out, "steady " + steadySeconds + " s: reports taken / refused / unanswered", steadyReportsTaken + " / "
                     + steadyReportsRefused + " / " + steadyReportsUnanswered, "");
+            row(out, "steady: verdicts the apiserver ignored (batch)", String.valueOf(verdictsIgnored), "");
             row(out, "steady: reports/s, answer p50 / p99", String.format("%.0f/s, %d / %d ms",
                     (double) steadyReportsTaken / steadySeconds, reportP50Ms, reportP99Ms), "");
             row(out, "steady: apiserver CPU (% of one core)", percent(steadyApiserverCpu), "");
@@ -156,8 +158,12 @@ public final class FleetBenchmark {
             try (FleetApi.RunningWatch watch = api.watchRunning()) {
                 long createStart = System.nanoTime();
                 AtomicInteger created = new AtomicInteger();
-                Thread progress = progress(() -> String.format("%.0f s: %d created, %d running", since(createStart),
-                        created.get(), watch.running()));
+                FleetSimulator.Stats counts = fleet.stats();
+                Thread progress = progress(() -> String.format("%.0f s: %d created, %d running; the fleet: %d actions"
+                                + " (%d failed), %d results delivered, %d reports taken, %d refused, %d unanswered",
+                        since(createStart), created.get(), watch.running(), counts.actions.sum(), counts.failedActions.sum(),
+                        counts.resultsDelivered.sum(), counts.reportsTaken.sum(), counts.reportsRefused.sum(),
+                        counts.reportsUnanswered.sum()));
                 try {
                     inParallel(settings.createConcurrency(), settings.resources(), i -> {
                         String ip = ips.get(i / settings.resourcesPerHost());
@@ -172,8 +178,8 @@ public final class FleetBenchmark {
                     while (watch.running() < settings.resources()) {
                         if (System.nanoTime() > deadline) {
                             throw new AssertionError(watch.running() + " of " + settings.resources() + " seen running after "
-                                    + settings.convergeTimeout().toSeconds() + " s; by state now: " + byState(api) + "; see "
-                                    + apiserver.log);
+                                    + settings.convergeTimeout().toSeconds() + " s; by state now: " + byState(api)
+                                    + "; some that are not: " + notRunning(api, watch) + "; see " + apiserver.log);
                         }
                         // The watch is the clock; a list now and then tells whether it missed a change (an apiserver bug).
                         if (System.nanoTime() - listedAt > Duration.ofSeconds(30).toNanos()) {
@@ -194,6 +200,7 @@ public final class FleetBenchmark {
             long takenBefore = stats.reportsTaken.sum();
             long refusedBefore = stats.reportsRefused.sum();
             long unansweredBefore = stats.reportsUnanswered.sum();
+            long ignoredBefore = stats.verdictsIgnored.sum();
             stats.resetReportLatency();
             Window steady = Window.measure(settings.steady(), apiserverPid, postmasterPid);
             long taken = stats.reportsTaken.sum() - takenBefore;
@@ -216,7 +223,8 @@ public final class FleetBenchmark {
             Window idle = Window.measure(settings.idle(), apiserverPid, postmasterPid);
 
             return new Result(settings, registerSeconds, createSeconds, allRunningSeconds, taken, refused, unanswered,
-                    p50, p99, steady.apiserverCpu, steady.postgresCpu, steady.machineBusy, steady.busiestThreads,
+                    stats.verdictsIgnored.sum() - ignoredBefore, p50, p99, steady.apiserverCpu, steady.postgresCpu,
+                    steady.machineBusy, steady.busiestThreads,
                     stillRunning, idle.apiserverCpu, idle.postgresCpu, idle.machineBusy, apiserverRssMb,
                     postgresMemory[0] / 1024.0, postgresMemory[1] / 1024.0, stats.actions.sum(), stats.failedActions.sum(),
                     stats.resultsNotDelivered.sum(), loadBefore, ProcessUsage.loadAverage());
@@ -250,6 +258,21 @@ public final class FleetBenchmark {
             }
             if (count > 0) {
                 states.put(state.wire(), count);
+            }
+        }
+        return states;
+    }
+
+    /** The host states of a few resources not seen running: what they wait for. */
+    private static List<String> notRunning(FleetApi api, FleetApi.RunningWatch watch) {
+        List<String> states = new ArrayList<>();
+        for (int i = 0; i < Integer.MAX_VALUE && states.size() < 3; i += 997) {
+            String name = "fleet-" + i;
+            if (api.send("GET", "/" + kindOf(i).wire() + "/" + name, null).statusCode() != 200) {
+                break;
+            }
+            if (!watch.sawRunning(kindOf(i), name)) {
+                states.add(name + ": " + api.get("/" + kindOf(i).wire() + "/" + name).at("/detail/hosts/0"));
             }
         }
         return states;

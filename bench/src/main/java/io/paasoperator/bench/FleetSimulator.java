@@ -87,7 +87,7 @@ public final class FleetSimulator implements AutoCloseable {
 
         public static Settings of(int hosts, int addressBlock) {
             return new Settings(hosts, addressBlock, 3335, Duration.ofSeconds(1), 0, Duration.ofSeconds(10),
-                    ReportMode.PER_APP, 64);
+                    ReportMode.BATCH, 64);
         }
 
         public Settings withActionDuration(Duration duration) {
@@ -107,6 +107,8 @@ public final class FleetSimulator implements AutoCloseable {
     /** What /version answers: the build names the simulator, which a registered agent may have (only releases count). */
     private static final String BUILD = "fleet-simulator";
     private static final int RESULT_DELIVERY_ATTEMPTS = 6;
+    /** How long a batch-mode host waits after a verdict changed before it reports: the real agent's 0.2 s. */
+    private static final Duration CHANGE_REPORT_DELAY = Duration.ofMillis(200);
     private static final String PROBLEM_JSON = Problem.MEDIA_TYPE;
 
     private final Settings settings;
@@ -289,8 +291,12 @@ public final class FleetSimulator implements AutoCloseable {
                 // The real agent checks at once after an install, start or restart, and reports what it found.
                 if (settings.reportMode() == ReportMode.PER_APP) {
                     host.verdict(key).ifPresent(v -> reportOne(host, v));
-                } else {
-                    reportHost(host);
+                } else if (host.changeReportPending.compareAndSet(false, true)) {
+                    // As the real agent: changes within CHANGE_REPORT_DELAY go in one report.
+                    vertx.setTimer(CHANGE_REPORT_DELAY.toMillis(), t -> {
+                        host.changeReportPending.set(false);
+                        reportHost(host);
+                    });
                 }
             }
         }
@@ -368,11 +374,23 @@ public final class FleetSimulator implements AutoCloseable {
                     } else if (sent.result().statusCode() / 100 == 2) {
                         stats.reportsTaken.increment();
                         stats.reportMillis(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt));
+                        if (report instanceof HostReport) {
+                            stats.verdictsIgnored.add(ignored(sent.result().bodyAsString()));
+                        }
                     } else {
                         stats.reportsRefused.increment();
                         stats.lastRefusal = sent.result().statusCode() + " " + sent.result().bodyAsString();
                     }
                 });
+    }
+
+    /** How many verdicts of a host report the apiserver ignored (not managed on that host): none, in a sound run. */
+    private int ignored(String answer) {
+        try {
+            return json.readTree(answer).path("ignored").size();
+        } catch (JsonProcessingException unreadable) {
+            return 0;
+        }
     }
 
     /** Where reports and results go: the operator address the apiserver names in every request. */
@@ -430,6 +448,8 @@ public final class FleetSimulator implements AutoCloseable {
         public final LongAdder reportsTaken = new LongAdder();
         public final LongAdder reportsRefused = new LongAdder();
         public final LongAdder reportsUnanswered = new LongAdder();
+        /** Verdicts of host reports the apiserver answered as ignored. */
+        public final LongAdder verdictsIgnored = new LongAdder();
         /** The apiserver's answer to the last report it refused: what to look at when reports are refused. */
         public volatile String lastRefusal;
         /** Taken reports by answer time in milliseconds (the last bucket holds everything slower). */

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One simulated host: its agent's secret, the applications it manages and the operations the apiserver started on it.
@@ -37,6 +38,8 @@ final class SimulatedHost {
     private double failureRate;
     private final Map<String, App> apps = new LinkedHashMap<>();
     private final Map<String, Operation> operations = new LinkedHashMap<>();
+    /** A report of changed verdicts is on its way (batch mode): more changes meanwhile go with it. */
+    final AtomicBoolean changeReportPending = new AtomicBoolean();
 
     SimulatedHost(String ip, int index, String secret, double failureRate) {
         this.ip = ip;

@@ -17,5 +17,6 @@ class FleetBench {
         System.out.println(result.table());
         assertEquals(result.settings().resources(), result.runningAfterSteady(), "resources running after the steady window");
         assertEquals(0, result.steadyReportsRefused() + result.steadyReportsUnanswered(), "reports not taken");
+        assertEquals(0, result.verdictsIgnored(), "verdicts the apiserver ignored");
     }
 }

@@ -122,6 +122,7 @@ class FleetSimulatorIT {
         assertTrue(taken >= running * 2L * REPORT_SILENCE.toSeconds() / REPORT_INTERVAL.toSeconds() / 2,
                 "too few reports taken: " + taken);
         assertEquals(0, fleet.stats().reportsRefused.sum(), "refused: " + fleet.stats().lastRefusal);
+        assertEquals(0, fleet.stats().verdictsIgnored.sum(), "verdicts the apiserver ignored");
         for (String name : names()) {
             if (hostOf(name) != FAILING_HOST) {
                 assertEquals("running", realtime(name), name);
