@@ -86,8 +86,10 @@ public final class FleetSimulator implements AutoCloseable {
         }
 
         public static Settings of(int hosts, int addressBlock) {
+            // A connection per host as real agents have, up to 1000: a small shared pool would queue one host's
+            // results behind other hosts' reports, which real agents do not do.
             return new Settings(hosts, addressBlock, 3335, Duration.ofSeconds(1), 0, Duration.ofSeconds(10),
-                    ReportMode.BATCH, 64);
+                    ReportMode.BATCH, Math.min(hosts, 1000));
         }
 
         public Settings withActionDuration(Duration duration) {
@@ -106,7 +108,9 @@ public final class FleetSimulator implements AutoCloseable {
     static final String RELEASE = release();
     /** What /version answers: the build names the simulator, which a registered agent may have (only releases count). */
     private static final String BUILD = "fleet-simulator";
-    private static final int RESULT_DELIVERY_ATTEMPTS = 6;
+    /** As the real agent (ActionService): 8 attempts, backing off from 0.5 s to at most 30 s, 5 s each. */
+    private static final int RESULT_DELIVERY_ATTEMPTS = 8;
+    private static final Duration RESULT_DELIVERY_MAX_BACKOFF = Duration.ofSeconds(30);
     /** How long a batch-mode host waits after a verdict changed before it reports: the real agent's 0.2 s. */
     private static final Duration CHANGE_REPORT_DELAY = Duration.ofMillis(200);
     private static final String PROBLEM_JSON = Problem.MEDIA_TYPE;
@@ -315,7 +319,8 @@ public final class FleetSimulator implements AutoCloseable {
                     if (sent.succeeded() && sent.result().statusCode() / 100 == 2) {
                         stats.resultsDelivered.increment();
                     } else if (attempt + 1 < RESULT_DELIVERY_ATTEMPTS) {
-                        vertx.setTimer(500L << attempt, t -> deliverResult(host, request, result, attempt + 1));
+                        vertx.setTimer(Math.min(RESULT_DELIVERY_MAX_BACKOFF.toMillis(), 500L << attempt),
+                                t -> deliverResult(host, request, result, attempt + 1));
                     } else {
                         stats.resultsNotDelivered.increment();
                     }
