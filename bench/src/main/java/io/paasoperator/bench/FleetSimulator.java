@@ -199,11 +199,6 @@ public final class FleetSimulator implements AutoCloseable {
         return stats;
     }
 
-    /** Applications installed on all hosts together. */
-    public int installedApps() {
-        return hosts.values().stream().mapToInt(SimulatedHost::installedApps).sum();
-    }
-
     private SimulatedHost host(String ip) {
         SimulatedHost host = hosts.get(ip);
         if (host == null) {

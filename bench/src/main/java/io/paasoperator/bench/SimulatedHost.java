@@ -221,10 +221,6 @@ final class SimulatedHost {
         }
     }
 
-    synchronized int installedApps() {
-        return (int) apps.values().stream().filter(a -> a.installed).count();
-    }
-
     private static Instant now() {
         return Instant.now().truncatedTo(ChronoUnit.MILLIS);
     }
