@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -31,13 +32,16 @@ public final class PackagedApiserver implements AutoCloseable {
     public static final Path JAR = Path.of(System.getProperty("apiserver.jar", "../apiserver/target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath().normalize();
 
+    /** The address it listens on, and agents report to: 127.0.0.1 unless the settings name another (QUARKUS_HTTP_HOST). */
+    public final String host;
     public final int port;
     public final String token;
     public final Path log;
     private final Path dataDir;
     private final Process process;
 
-    private PackagedApiserver(int port, String token, Path dataDir, Path log, Process process) {
+    private PackagedApiserver(String host, int port, String token, Path dataDir, Path log, Process process) {
+        this.host = host;
         this.port = port;
         this.token = token;
         this.dataDir = dataDir;
@@ -46,6 +50,14 @@ public final class PackagedApiserver implements AutoCloseable {
     }
 
     public static PackagedApiserver start(String logName) throws Exception {
+        return start(logName, Map.of());
+    }
+
+    /**
+     * The same with more settings (environment variables) on top of zero configuration, e.g. QUARKUS_HTTP_HOST with
+     * OPERATOR_IP to listen on a loopback address of the caller's own.
+     */
+    public static PackagedApiserver start(String logName, Map<String, String> settings) throws Exception {
         check(Files.exists(JAR), "build the apiserver first (./mvnw -B verify builds it before this module): " + JAR);
         int port = freePort();
         byte[] secret = new byte[32];
@@ -62,8 +74,10 @@ public final class PackagedApiserver implements AutoCloseable {
         builder.environment().put("PAAS_API_TOKENS", TOKEN_NAME + ":admin:" + token);
         // The address agents would report to: loopback, as nothing here leaves 127.0.0.0/8 (else the machine's own).
         builder.environment().put("OPERATOR_IP", "127.0.0.1");
+        builder.environment().putAll(settings);
+        String host = settings.getOrDefault("QUARKUS_HTTP_HOST", "127.0.0.1");
         Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        PackagedApiserver apiserver = new PackagedApiserver(port, token, dataDir, log, process);
+        PackagedApiserver apiserver = new PackagedApiserver(host, port, token, dataDir, log, process);
         try {
             apiserver.awaitReady();
         } catch (Throwable notReady) {
@@ -74,7 +88,17 @@ public final class PackagedApiserver implements AutoCloseable {
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + port;
+        return "http://" + host + ":" + port;
+    }
+
+    /** The apiserver's process id (its CPU time and memory are read from /proc by the fleet benchmark). */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** The embedded PostgreSQL's postmaster, once it runs: its children are the rest of the cluster. */
+    public Optional<ProcessHandle> postgres() throws IOException {
+        return postmaster();
     }
 
     private void awaitReady() throws Exception {
