@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,10 +17,16 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The packaged agent, started as a real process bound to one loopback address: one simulated host. */
+/**
+ * The packaged agent, started as a real process bound to one loopback address: one simulated host. The self-contained
+ * build's {@code launch} when the build gives one (agent.launch: its own Java runtime, JVM options and AppCDS archive, as
+ * hosts run it), else {@code java -jar}.
+ */
 public final class AgentProcess implements AutoCloseable {
 
     public static final Path JAR = Path.of(System.getProperty("agent.jar", "target/quarkus-app/quarkus-run.jar"));
+    private static final String LAUNCH = System.getProperty("agent.launch", "");
+    private static boolean checked;
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,8 +62,10 @@ public final class AgentProcess implements AutoCloseable {
     }
 
     public Process launchRaw() throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toAbsolutePath().toString());
+        ProcessBuilder builder = LAUNCH.isEmpty()
+                ? new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                        JAR.toAbsolutePath().toString())
+                : new ProcessBuilder(checkedLaunch());
         builder.environment().keySet().removeIf(k -> k.startsWith("AGENT_") || k.startsWith("QUARKUS_") || k.equals("OPERATOR_URL"));
         builder.environment().put("AGENT_BIND", ip);
         builder.environment().put("AGENT_PORT", String.valueOf(port));
@@ -66,6 +75,24 @@ public final class AgentProcess implements AutoCloseable {
         }
         builder.environment().putAll(env);
         return builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    /** The launcher, once its --check (which an install runs first, and which makes the AppCDS archive) has passed. */
+    private static synchronized String checkedLaunch() throws IOException {
+        if (!checked) {
+            Process check = new ProcessBuilder(LAUNCH, "--check").redirectErrorStream(true).start();
+            String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            try {
+                if (check.waitFor() != 0) {
+                    throw new AssertionError(LAUNCH + " --check failed: " + output);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+            checked = true;
+        }
+        return LAUNCH;
     }
 
     private void launch() throws IOException {
