@@ -37,12 +37,14 @@ public final class AgentProcess implements AutoCloseable {
     private final String secret;
     private final Map<String, String> env;
     private final Path log;
+    private final boolean jar;
     private Process process;
 
     public record Answer(int status, JsonNode body) {
     }
 
-    private AgentProcess(String ip, int port, Path home, String secret, Map<String, String> env, Path log) {
+    private AgentProcess(String ip, int port, Path home, String secret, Map<String, String> env, Path log, boolean jar) {
+        this.jar = jar;
         this.ip = ip;
         this.port = port;
         this.home = home;
@@ -54,15 +56,24 @@ public final class AgentProcess implements AutoCloseable {
     /** Starts an agent on {@code ip}, with {@code secret} (null: AGENT_INSECURE) and extra settings. */
     public static AgentProcess start(String ip, Path home, String secret, Map<String, String> settings, String logName)
             throws Exception {
-        Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve(logName);
-        AgentProcess agent = new AgentProcess(ip, freePort(ip), home, secret, settings, log);
+        AgentProcess agent = prepare(ip, home, secret, settings, logName, LAUNCH.isEmpty());
         agent.launch();
         agent.awaitReady();
         return agent;
     }
 
+    /** An agent not started yet ({@link #begin()} starts it): {@code jar}, or the self-contained build's launch. */
+    public static AgentProcess prepare(String ip, Path home, String secret, Map<String, String> settings, String logName,
+            boolean jar) throws IOException {
+        if (!jar && LAUNCH.isEmpty()) {
+            throw new AssertionError("no self-contained agent: run through Maven (agent.launch)");
+        }
+        Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve(logName);
+        return new AgentProcess(ip, freePort(ip), home, secret, settings, log, jar);
+    }
+
     public Process launchRaw() throws IOException {
-        ProcessBuilder builder = LAUNCH.isEmpty()
+        ProcessBuilder builder = jar
                 ? new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                         JAR.toAbsolutePath().toString())
                 : new ProcessBuilder(checkedLaunch());
@@ -97,6 +108,12 @@ public final class AgentProcess implements AutoCloseable {
 
     private void launch() throws IOException {
         process = launchRaw();
+    }
+
+    /** Starts it without waiting for it to answer; answers its process. */
+    public Process begin() throws IOException {
+        launch();
+        return process;
     }
 
     /** SIGKILL, as a crash or an OOM killer would. */

@@ -1,5 +1,8 @@
 package io.paasoperator.apiserver.bootstrap;
 
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +23,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * The agent the bootstrap uploads (PAAS_AGENT_EXECUTABLE), in one of three forms told apart by its name (see
@@ -28,6 +32,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @Singleton
 public class AgentBundle {
+
+    private static final Logger LOG = Logger.getLogger(AgentBundle.class);
 
     /** The forms of agent the bootstrap installs. */
     public enum Form {
@@ -59,6 +65,26 @@ public class AgentBundle {
         this.version = version;
     }
 
+    /**
+     * Packs in the background as the apiserver starts (not in tests, which mostly never bootstrap): the self-contained
+     * agent takes seconds to pack, which the first bootstrap then does not wait for. A failure is only logged here; the
+     * bootstrap meets it again and reports it.
+     */
+    void packEarly(@Observes StartupEvent started) {
+        if (LaunchMode.current() != LaunchMode.NORMAL) {
+            return;
+        }
+        Thread packer = new Thread(() -> {
+            try {
+                packed();
+            } catch (BootstrapException e) {
+                LOG.warn(e.getMessage());
+            }
+        }, "agent-bundle");
+        packer.setDaemon(true);
+        packer.start();
+    }
+
     /** The release of the agent carried: the apiserver's own, as both are built together. */
     public String version() {
         return version;
@@ -72,7 +98,10 @@ public class AgentBundle {
                         + " (PAAS_AGENT_EXECUTABLE; build it with ./mvnw -pl agent -am package)");
             }
             try {
+                long start = System.nanoTime();
                 packed = pack();
+                LOG.infof("agent to install: %s, build %s, %d kB to upload (packed in %d ms)", executable, packed.build(),
+                        Files.size(packed.archive()) / 1024, (System.nanoTime() - start) / 1_000_000);
             } catch (IOException e) {
                 throw new BootstrapException("cannot pack the agent from " + executable + ": " + e.getMessage());
             }
