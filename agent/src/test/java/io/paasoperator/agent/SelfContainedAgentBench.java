@@ -37,6 +37,10 @@ class SelfContainedAgentBench {
         List<String> lines = new ArrayList<>();
         Path archive = Path.of("target", "paas-agent-self-contained.tar.gz");
         lines.add(String.format("upload: self-contained archive %.1f MB (%s)", Files.size(archive) / 1e6, archive));
+        Instant checking = Instant.now();
+        AgentProcess.checkedLaunch();
+        lines.add("self-contained: launch --check (an install's; makes the AppCDS archives) "
+                + Duration.between(checking, Instant.now()).toMillis() + " ms");
         try (ScriptRepository repo = ScriptRepository.serve(Files.createDirectories(work.resolve("repo")));
                 ReportReceiver receiver = new ReportReceiver()) {
             for (boolean jar : List.of(false, true)) {
@@ -61,8 +65,8 @@ class SelfContainedAgentBench {
                     Thread.sleep(SETTLE.toMillis());
                     for (int i = 0; i < APPLICATIONS; i++) {
                         String name = "bench-" + i;
-                        assertEquals("0", receiver.reportsFor(name).get(receiver.reportsFor(name).size() - 1).code(),
-                                name + " is healthy");
+                        List<ReportReceiver.Report> reports = receiver.reportsFor(name);
+                        assertEquals("0", reports.get(reports.size() - 1).code(), name + " is healthy");
                     }
                     lines.add(form + ": idle RSS " + idle + " with 0 applications, " + rss(agent) + " with " + APPLICATIONS
                             + " (checked every second)");
@@ -107,9 +111,15 @@ class SelfContainedAgentBench {
         return wall + " ms (CPU " + cpuTicks * 10 + " ms)";
     }
 
+    /** The resident set, and its anonymous and file-backed parts (the latter: the JVM, the AppCDS archives, jars). */
     private static String rss(AgentProcess agent) throws IOException {
-        return Files.readAllLines(Path.of("/proc", String.valueOf(agent.pid()), "status")).stream()
-                .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024 + " MB")
-                .findFirst().orElseThrow();
+        List<String> status = Files.readAllLines(Path.of("/proc", String.valueOf(agent.pid()), "status"));
+        return megabytes(status, "VmRSS") + " MB (anonymous " + megabytes(status, "RssAnon") + ", files "
+                + megabytes(status, "RssFile") + ")";
+    }
+
+    private static long megabytes(List<String> status, String field) {
+        return status.stream().filter(l -> l.startsWith(field + ":")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")))
+                .findFirst().orElseThrow() / 1024;
     }
 }

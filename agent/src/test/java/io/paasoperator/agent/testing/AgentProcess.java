@@ -89,7 +89,7 @@ public final class AgentProcess implements AutoCloseable {
     }
 
     /** The launcher, once its --check (which an install runs first, and which makes the AppCDS archive) has passed. */
-    private static synchronized String checkedLaunch() throws IOException {
+    public static synchronized String checkedLaunch() throws IOException {
         if (!checked) {
             Process check = new ProcessBuilder(LAUNCH, "--check").redirectErrorStream(true).start();
             String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
