@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,10 +17,16 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The packaged agent, started as a real process bound to one loopback address: one simulated host. */
+/**
+ * The packaged agent, started as a real process bound to one loopback address: one simulated host. The self-contained
+ * build's {@code launch} when the build gives one (agent.launch: its own Java runtime, JVM options and AppCDS archive, as
+ * hosts run it), else {@code java -jar}.
+ */
 public final class AgentProcess implements AutoCloseable {
 
     public static final Path JAR = Path.of(System.getProperty("agent.jar", "target/quarkus-app/quarkus-run.jar"));
+    private static final String LAUNCH = System.getProperty("agent.launch", "");
+    private static boolean checked;
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,12 +37,14 @@ public final class AgentProcess implements AutoCloseable {
     private final String secret;
     private final Map<String, String> env;
     private final Path log;
+    private final boolean jar;
     private Process process;
 
     public record Answer(int status, JsonNode body) {
     }
 
-    private AgentProcess(String ip, int port, Path home, String secret, Map<String, String> env, Path log) {
+    private AgentProcess(String ip, int port, Path home, String secret, Map<String, String> env, Path log, boolean jar) {
+        this.jar = jar;
         this.ip = ip;
         this.port = port;
         this.home = home;
@@ -47,16 +56,27 @@ public final class AgentProcess implements AutoCloseable {
     /** Starts an agent on {@code ip}, with {@code secret} (null: AGENT_INSECURE) and extra settings. */
     public static AgentProcess start(String ip, Path home, String secret, Map<String, String> settings, String logName)
             throws Exception {
-        Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve(logName);
-        AgentProcess agent = new AgentProcess(ip, freePort(ip), home, secret, settings, log);
+        AgentProcess agent = prepare(ip, home, secret, settings, logName, LAUNCH.isEmpty());
         agent.launch();
         agent.awaitReady();
         return agent;
     }
 
+    /** An agent not started yet ({@link #begin()} starts it): {@code jar}, or the self-contained build's launch. */
+    public static AgentProcess prepare(String ip, Path home, String secret, Map<String, String> settings, String logName,
+            boolean jar) throws IOException {
+        if (!jar && LAUNCH.isEmpty()) {
+            throw new AssertionError("no self-contained agent: run through Maven (agent.launch)");
+        }
+        Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve(logName);
+        return new AgentProcess(ip, freePort(ip), home, secret, settings, log, jar);
+    }
+
     public Process launchRaw() throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toAbsolutePath().toString());
+        ProcessBuilder builder = jar
+                ? new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                        JAR.toAbsolutePath().toString())
+                : new ProcessBuilder(checkedLaunch());
         builder.environment().keySet().removeIf(k -> k.startsWith("AGENT_") || k.startsWith("QUARKUS_") || k.equals("OPERATOR_URL"));
         builder.environment().put("AGENT_BIND", ip);
         builder.environment().put("AGENT_PORT", String.valueOf(port));
@@ -68,8 +88,32 @@ public final class AgentProcess implements AutoCloseable {
         return builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
+    /** The launcher, once its --check (which an install runs first, and which makes the AppCDS archive) has passed. */
+    public static synchronized String checkedLaunch() throws IOException {
+        if (!checked) {
+            Process check = new ProcessBuilder(LAUNCH, "--check").redirectErrorStream(true).start();
+            String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            try {
+                if (check.waitFor() != 0) {
+                    throw new AssertionError(LAUNCH + " --check failed: " + output);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+            checked = true;
+        }
+        return LAUNCH;
+    }
+
     private void launch() throws IOException {
         process = launchRaw();
+    }
+
+    /** Starts it without waiting for it to answer; answers its process. */
+    public Process begin() throws IOException {
+        launch();
+        return process;
     }
 
     /** SIGKILL, as a crash or an OOM killer would. */

@@ -1,5 +1,8 @@
 package io.paasoperator.apiserver.bootstrap;
 
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,18 +17,39 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
- * The agent the bootstrap uploads (PAAS_AGENT_EXECUTABLE): the native executable, or in development the agent's
- * {@code quarkus-run.jar} with the rest of its {@code quarkus-app} directory. Packed once into a reproducible tar.gz
- * with its launcher and {@code agentctl}; the digest of that archive is the build an agent reports on /version.
+ * The agent the bootstrap uploads (PAAS_AGENT_EXECUTABLE), in one of three forms told apart by its name (see
+ * {@link Form}). Packed once into a reproducible tar.gz with its launcher and {@code agentctl}; the digest of that
+ * archive is the build an agent reports on /version.
  */
 @Singleton
 public class AgentBundle {
+
+    private static final Logger LOG = Logger.getLogger(AgentBundle.class);
+
+    /** The forms of agent the bootstrap installs. */
+    public enum Form {
+        /** {@code *.tar.gz}: the self-contained agent (agent/target/paas-agent-self-contained.tar.gz): its own Java
+         * runtime, its quarkus-app and its {@code launch}; hosts need no Java. What the build provides by default. */
+        SELF_CONTAINED,
+        /** {@code *.jar}: the {@code quarkus-run.jar} of a quarkus-app directory; hosts need a Java 17 on PATH. */
+        JAR,
+        /** Anything else: the native executable. */
+        NATIVE;
+
+        static Form of(Path agent) {
+            String name = agent.getFileName().toString();
+            return name.endsWith(".tar.gz") ? SELF_CONTAINED : name.endsWith(".jar") ? JAR : NATIVE;
+        }
+    }
 
     /** The archive to upload, the build it holds, and the script that installs it on a host. */
     public record Packed(Path archive, String build, byte[] installScript) {
@@ -41,6 +65,26 @@ public class AgentBundle {
         this.version = version;
     }
 
+    /**
+     * Packs in the background as the apiserver starts (not in tests, which mostly never bootstrap): the self-contained
+     * agent takes seconds to pack, which the first bootstrap then does not wait for. A failure is only logged here; the
+     * bootstrap meets it again and reports it.
+     */
+    void packEarly(@Observes StartupEvent started) {
+        if (LaunchMode.current() != LaunchMode.NORMAL) {
+            return;
+        }
+        Thread packer = new Thread(() -> {
+            try {
+                packed();
+            } catch (BootstrapException e) {
+                LOG.warn(e.getMessage());
+            }
+        }, "agent-bundle");
+        packer.setDaemon(true);
+        packer.start();
+    }
+
     /** The release of the agent carried: the apiserver's own, as both are built together. */
     public String version() {
         return version;
@@ -51,10 +95,13 @@ public class AgentBundle {
         if (packed == null) {
             if (!Files.isRegularFile(executable)) {
                 throw new BootstrapException("the agent to install is missing: " + executable
-                        + " (PAAS_AGENT_EXECUTABLE; build it with ./mvnw -pl agent package)");
+                        + " (PAAS_AGENT_EXECUTABLE; build it with ./mvnw -pl agent -am package)");
             }
             try {
+                long start = System.nanoTime();
                 packed = pack();
+                LOG.infof("agent to install: %s, build %s, %d kB to upload (packed in %d ms)", executable, packed.build(),
+                        Files.size(packed.archive()) / 1024, (System.nanoTime() - start) / 1_000_000);
             } catch (IOException e) {
                 throw new BootstrapException("cannot pack the agent from " + executable + ": " + e.getMessage());
             }
@@ -63,17 +110,18 @@ public class AgentBundle {
     }
 
     private Packed pack() throws IOException {
-        boolean jar = executable.getFileName().toString().endsWith(".jar");
+        Form form = Form.of(executable);
         List<Entry> entries = new ArrayList<>();
         entries.add(Entry.resource("agentctl", "bootstrap/agentctl"));
-        entries.add(Entry.resource("launch", jar ? "bootstrap/launch-jar" : "bootstrap/launch-native"));
-        if (jar) {
+        if (form == Form.JAR) {
+            entries.add(Entry.resource("launch", "bootstrap/launch-jar"));
             Path root = executable.getParent();
             try (Stream<Path> files = Files.walk(root)) {
                 files.filter(Files::isRegularFile).sorted()
                         .forEach(f -> entries.add(Entry.file(root.relativize(f).toString(), f, false)));
             }
-        } else {
+        } else if (form == Form.NATIVE) {
+            entries.add(Entry.resource("launch", "bootstrap/launch-native"));
             entries.add(Entry.file("paas-agent", executable, true));
         }
         Path archive = Files.createTempFile("paas-agent-", ".tar.gz",
@@ -88,9 +136,41 @@ public class AgentBundle {
             for (Entry entry : entries) {
                 entry.writeTo(tar);
             }
+            if (form == Form.SELF_CONTAINED) {
+                copySelfContained(tar);
+            }
         }
         return new Packed(archive, HexFormat.of().formatHex(digest.digest()).substring(0, 16),
                 resource("bootstrap/install-agent.sh"));
+    }
+
+    /**
+     * The plain files of the self-contained agent's archive, streamed in its order with owner and time fixed: the
+     * archive carries its own {@code launch}; the apiserver only adds {@code agentctl}.
+     */
+    private void copySelfContained(TarArchiveOutputStream out) throws IOException {
+        boolean launch = false;
+        try (InputStream file = Files.newInputStream(executable);
+                GZIPInputStream gzip = new GZIPInputStream(file);
+                TarArchiveInputStream tar = new TarArchiveInputStream(gzip)) {
+            for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+                String name = entry.getName().startsWith("./") ? entry.getName().substring(2) : entry.getName();
+                if (entry.isDirectory()) {
+                    continue;
+                }
+                if (!entry.isFile() || name.isEmpty() || name.startsWith("/") || name.contains("..") || name.equals("agentctl")) {
+                    throw new IOException("it holds " + entry.getName() + ", which is not one of the agent's plain files");
+                }
+                boolean executable = (entry.getMode() & 0100) != 0;
+                launch |= name.equals("launch") && executable;
+                Entry.header(out, name, executable, entry.getSize());
+                tar.transferTo(out);
+                out.closeArchiveEntry();
+            }
+        }
+        if (!launch) {
+            throw new IOException("it has no executable launch script (is it the agent's paas-agent-self-contained.tar.gz?)");
+        }
     }
 
     /** One file of the archive; fixed owner and time, so that the same content always packs to the same digest. */
@@ -104,14 +184,18 @@ public class AgentBundle {
             return new Entry(name, null, file, executable);
         }
 
-        void writeTo(TarArchiveOutputStream tar) throws IOException {
+        static void header(TarArchiveOutputStream tar, String name, boolean executable, long size) throws IOException {
             TarArchiveEntry entry = new TarArchiveEntry(name);
             entry.setMode(executable ? 0755 : 0644);
             entry.setModTime(0);
             entry.setUserId(0);
             entry.setGroupId(0);
-            entry.setSize(content != null ? content.length : Files.size(file));
+            entry.setSize(size);
             tar.putArchiveEntry(entry);
+        }
+
+        void writeTo(TarArchiveOutputStream tar) throws IOException {
+            header(tar, name, executable, content != null ? content.length : Files.size(file));
             if (content != null) {
                 tar.write(content);
             } else {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.apiserver.testing.ApiserverProcess;
 import io.paasoperator.apiserver.testing.CommandLines;
 import io.paasoperator.apiserver.testing.FileTrees;
 import io.paasoperator.apiserver.testing.LocalSystem;
@@ -25,9 +26,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The full path of SPEC.md §6 on a real OpenSSH server: a host with nothing but sshd and two accounts. The apiserver
- * logs in as the login account, switches to the agent's account with su (the password typed on a terminal), installs
- * and starts the agent; a resource on that host then goes to running through the REST API alone. Meanwhile every
+ * The full path of SPEC.md §6 on a real OpenSSH server: a host with nothing but sshd and two accounts, the agent's
+ * without Java on its PATH. The apiserver logs in as the login account, switches to the agent's account with su (the
+ * password typed on a terminal), installs and starts the self-contained agent (its own Java runtime); a resource on
+ * that host then goes to running through the REST API alone. Meanwhile every
  * process's command line is watched; afterwards the accounts' files and every log are read: the passwords and the
  * agent's secret are in none of them (the secret only in the agent's owner-only settings).
  */
@@ -39,11 +41,13 @@ class OpenSshBootstrapIT {
     @Test
     void aHostWithOnlySshAndTwoAccountsGetsItsAgentAndRunsAnApplication() throws Exception {
         Path sshdLog = Files.createDirectories(Path.of("target", "it-logs")).resolve("sshd-" + IP + ".log");
-        try (LocalSystem system = LocalSystem.start("openssh");
+        try (LocalSystem system = LocalSystem.start("openssh",
+                Map.of("PAAS_AGENT_EXECUTABLE", ApiserverProcess.SELF_CONTAINED_AGENT.toString()));
                 OpenSshHost host = OpenSshHost.start(IP, system.work.resolve("sshd"), sshdLog);
                 CommandLines watched = CommandLines.watch()) {
             OpenSshHost.Account agent = host.agentAccount;
             OpenSshHost.Account login = host.login;
+            String pathWithoutJava = host.withoutJava();
             int agentPort = SshTestHost.freePort(IP);
 
             // su refuses a wrong password for the agent's account: the resource fails, saying so.
@@ -73,6 +77,16 @@ class OpenSshBootstrapIT {
             ProcessHandle agentProcess = host.agentProcess();
             assertEquals(agent.name(), agentProcess.info().user().orElse(""));
             Path environ = Path.of("/proc", String.valueOf(agentProcess.pid()), "environ");
+            // The self-contained agent runs the Java it carries; its account has none on its PATH.
+            String build = hostView.at("/agent/build").asText();
+            assertEquals(agentHome.resolve("bin/" + build + "/runtime/bin/java").toString(),
+                    agentProcess.info().command().orElse(""), "the agent runs its own Java runtime");
+            List<String> agentEnvironment = List.of(Files.readString(environ).split("\0"));
+            assertTrue(agentEnvironment.contains("PATH=" + pathWithoutJava), agentEnvironment.toString());
+            assertTrue(agentEnvironment.stream().noneMatch(v -> v.startsWith("JAVA_HOME=")), agentEnvironment.toString());
+            assertTrue(!Files.exists(Path.of(pathWithoutJava, "java")), "the account's PATH has no java");
+            assertTrue(Files.isRegularFile(agentHome.resolve("bin/" + build + "/agent.jsa")),
+                    "the install made the agent's class-data archive");
             assertEquals(agent.name(), Files.getOwner(environ).getName(), "its environment is its own to read");
             assertEquals("r--------", PosixFilePermissions.toString(Files.getPosixFilePermissions(environ)));
             Path settings = agentHome.resolve("agent.env");

@@ -23,6 +23,9 @@ public final class ApiserverProcess implements AutoCloseable {
     /** The agent the apiserver installs on hosts (PAAS_AGENT_EXECUTABLE): the jar build, hosts use this machine's Java. */
     public static final Path AGENT_JAR = Path.of(System.getProperty("agent.jar", "../agent/target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath().normalize();
+    /** The self-contained agent (its own Java runtime; hosts need none), as the build packs it. */
+    public static final Path SELF_CONTAINED_AGENT = Path.of(System.getProperty("agent.self-contained",
+            "../agent/target/paas-agent-self-contained.tar.gz")).toAbsolutePath().normalize();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -12,6 +13,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A host as SPEC.md §6 meets it: Debian's OpenSSH server (sshd), started on its own loopback address and port with its
@@ -142,12 +144,42 @@ public final class OpenSshHost implements AutoCloseable {
         }
     }
 
-    /** The agent's process (its Java, not its keeper), running from the agent account's installation. */
+    /**
+     * The agent's process (its Java, not its keeper), running a quarkus-run.jar from the agent account's installation:
+     * bin/current/ for the jar build, bin/&lt;build&gt;/quarkus-app/ for the self-contained one.
+     */
     public ProcessHandle agentProcess() {
-        String jar = agentAccount.home().resolve(".paas-agent/bin/current/quarkus-run.jar").toString();
+        String installed = agentAccount.home().resolve(".paas-agent/bin/").toString();
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(jar)).orElse(false))
+                .filter(p -> p.info().arguments().map(a -> List.of(a).stream()
+                        .anyMatch(arg -> arg.startsWith(installed) && arg.endsWith("/quarkus-run.jar"))).orElse(false))
                 .findFirst().orElseThrow(() -> new AssertionError("no agent process"));
+    }
+
+    /**
+     * Gives the agent's account a login PATH without Java (and no JAVA_HOME): a directory of links to every program in
+     * /usr/bin and /bin but those of a JDK, set in its ~/.bash_profile, which su - and sudo -i read. Answers the PATH.
+     */
+    public String withoutJava() throws Exception {
+        Path tools = agentAccount.home().resolve("tools-without-java");
+        Files.createDirectories(tools);
+        for (Path dir : List.of(Path.of("/usr/bin"), Path.of("/bin"))) {
+            try (Stream<Path> programs = Files.list(dir)) {
+                for (Path program : programs.toList()) {
+                    Path link = tools.resolve(program.getFileName());
+                    if (Files.isExecutable(program) && !Files.exists(link, LinkOption.NOFOLLOW_LINKS)
+                            && !program.toRealPath().startsWith("/usr/lib/jvm")) {
+                        Files.createSymbolicLink(link, program);
+                    }
+                }
+            }
+        }
+        Path profile = agentAccount.home().resolve(".bash_profile");
+        Files.writeString(profile, "PATH=" + tools + "\nexport PATH\nunset JAVA_HOME\n");
+        if (run(List.of("chown", agentAccount.name() + ":", profile.toString()), null) != 0) {
+            throw new AssertionError("chown " + profile + " failed");
+        }
+        return tools.toString();
     }
 
     /** Stops the agent and its keeper (their process group), as a host that rebooted without them. */
