@@ -26,6 +26,9 @@ public interface AgentConfig {
     /** Default time between two health checks of an application. */
     Duration checkInterval();
 
+    /** Time between two reports of this host's verdicts to the apiserver when nothing changes (AGENT_REPORT_INTERVAL). */
+    Duration reportInterval();
+
     /** How long a timed-out script's processes get between SIGTERM and SIGKILL. */
     Duration killGrace();
 

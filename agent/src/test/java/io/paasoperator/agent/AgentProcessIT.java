@@ -334,6 +334,36 @@ class AgentProcessIT {
     }
 
     @Test
+    void aHostsVerdictsTravelTogetherAndAreRepeatedAtTheReportInterval() throws Exception {
+        try (AgentProcess agent = AgentProcess.start("127.0.0.190", work.resolve("report-host"), null,
+                Map.of("AGENT_INSECURE", "true", "AGENT_REPORT_INTERVAL", "2s"), "agent-reports.log")) {
+            List<String> names = List.of("batch-a", "batch-b");
+            for (String name : names) {
+                Map<String, Object> app = lab(name, Map.of());
+                app.put("host_ip", "127.0.0.190");
+                app.put("check_interval", 60); // repeats come from the report interval, not from checks
+                assertEquals("succeeded", agent.runToEnd("install", app).get("state").asText());
+                assertEquals("succeeded", agent.runToEnd("start", app).get("state").asText());
+            }
+            // Starting made each healthy: a change, sent at once, both verdicts in one host report after that.
+            await().atMost(Duration.ofSeconds(10)).until(() -> names.stream().allMatch(n -> receiver.reportsFor(n).stream()
+                    .anyMatch(r -> r.code().equals("0") && r.hostReport() > 0)));
+            int seen = receiver.reportsFor("batch-a").size();
+            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.reportsFor("batch-a").size() >= seen + 2);
+            List<ReportReceiver.Report> repeats = receiver.reportsFor("batch-a").stream().skip(seen).toList();
+            for (ReportReceiver.Report repeat : repeats) {
+                assertEquals("marker present", repeat.msg());
+                assertTrue(repeat.hostReport() > 0, "sent per application: " + repeat);
+                assertTrue(receiver.reportsFor("batch-b").stream().anyMatch(b -> b.hostReport() == repeat.hostReport()),
+                        "batch-b was not in host report " + repeat.hostReport());
+            }
+            for (String name : names) {
+                assertEquals("succeeded", agent.runToEnd("uninstall", lab(name, Map.of())).get("state").asText());
+            }
+        }
+    }
+
+    @Test
     void theAgentRefusesToStartWithoutASecret() throws Exception {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", AgentProcess.JAR.toAbsolutePath().toString());

@@ -6,9 +6,7 @@ import io.paasoperator.agent.state.AppRegistry;
 import io.paasoperator.contract.CheckReport;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
-import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,27 +21,26 @@ import org.jboss.logging.Logger;
 /**
  * One health-check loop per installed application. A tick only schedules: each check runs on a thread of its own, so
  * a slow or hung check never delays another application's. A check still running when its next tick comes is not
- * started twice, and none runs while an action holds the application. Reports the apiserver could not take are
- * retried with exponential backoff (a newer report supersedes an older one).
+ * started twice, and none runs while an action holds the application. Each verdict goes to {@link HostReports}, which
+ * tells the apiserver.
  */
 @Singleton
 public class CheckLoops {
 
     private static final Logger LOG = Logger.getLogger(CheckLoops.class);
-    static final Duration MAX_DELIVERY_BACKOFF = Duration.ofMinutes(1);
 
     private final AppRegistry registry;
     private final HealthCheck healthCheck;
-    private final OperatorClient operator;
+    private final HostReports reports;
     private final Duration defaultInterval;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("check-ticker"));
     private final ExecutorService checkers = Executors.newCachedThreadPool(daemon("check"));
     private final Map<String, Loop> loops = new ConcurrentHashMap<>();
 
-    public CheckLoops(AppRegistry registry, HealthCheck healthCheck, OperatorClient operator, AgentConfig config) {
+    public CheckLoops(AppRegistry registry, HealthCheck healthCheck, HostReports reports, AgentConfig config) {
         this.registry = registry;
         this.healthCheck = healthCheck;
-        this.operator = operator;
+        this.reports = reports;
         this.defaultInterval = config.checkInterval();
     }
 
@@ -65,17 +62,18 @@ public class CheckLoops {
         if (loop != null) {
             loop.cancel();
         }
+        reports.forget(key);
     }
 
     private void end(Loop loop) {
         if (loops.remove(loop.key, loop)) {
             loop.cancel();
+            reports.forget(loop.key);
         }
     }
 
     private void tick(Loop loop) {
-        if (loops.get(loop.key) != loop || registry.busy(loop.key) || Instant.now().isBefore(loop.nextDeliveryAt)
-                || !loop.checking.compareAndSet(false, true)) {
+        if (loops.get(loop.key) != loop || registry.busy(loop.key) || !loop.checking.compareAndSet(false, true)) {
             return;
         }
         checkers.execute(() -> {
@@ -93,7 +91,7 @@ public class CheckLoops {
                     return; // uninstalled or forgotten while the check ran
                 }
                 AppRecord updated = registry.update(loop.key, record.get(), r -> r.withCheck(report));
-                deliver(loop, updated, report);
+                reports.verdict(updated, report);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
@@ -102,25 +100,6 @@ public class CheckLoops {
                 loop.checking.set(false);
             }
         });
-    }
-
-    private void deliver(Loop loop, AppRecord record, CheckReport report) throws InterruptedException {
-        Optional<URI> target = operator.checkTarget(record.request());
-        if (target.isEmpty()) {
-            return; // nowhere to report: the result is still kept in the record
-        }
-        if (operator.put(target.get(), report)) {
-            loop.failures = 0;
-            loop.nextDeliveryAt = Instant.EPOCH;
-        } else {
-            loop.failures++;
-            long backoffMs = Math.min(MAX_DELIVERY_BACKOFF.toMillis(), 1000L << Math.min(loop.failures, 16));
-            loop.nextDeliveryAt = Instant.now().plusMillis(backoffMs);
-            if (loop.failures == 1 || loop.failures % 10 == 0) {
-                LOG.warnf("health report for %s not delivered to %s (%d failures in a row); retrying with backoff",
-                        loop.key, target.get(), loop.failures);
-            }
-        }
     }
 
     @PreDestroy
@@ -133,8 +112,6 @@ public class CheckLoops {
         final String key;
         final AtomicBoolean checking = new AtomicBoolean();
         volatile ScheduledFuture<?> future;
-        volatile int failures;
-        volatile Instant nextDeliveryAt = Instant.EPOCH;
 
         Loop(String key) {
             this.key = key;

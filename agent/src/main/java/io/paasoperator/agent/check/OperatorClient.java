@@ -16,13 +16,16 @@ import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * What the agent tells the apiserver: health reports ({@code PUT …/{type}/{name}/check}) and the results of actions
- * ({@code PUT …/{type}/{name}/operations/{id}}), so that the apiserver learns an outcome without asking.
+ * What the agent tells the apiserver: health reports (one per host, {@code PUT …/hosts/{ip}/report}, or the seed's per
+ * application, {@code PUT …/{type}/{name}/check}) and the results of actions ({@code PUT …/{type}/{name}/operations/{id}}),
+ * so that the apiserver learns an outcome without asking.
  */
 @Singleton
 public class OperatorClient {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    /** {@link #send}'s answer when the apiserver could not be reached. */
+    public static final int UNREACHABLE = -1;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT)
             .version(HttpClient.Version.HTTP_1_1).build();
@@ -37,16 +40,28 @@ public class OperatorClient {
         this.secret = config.secret();
     }
 
-    /** Where reports for this application go: the request's operator address, else OPERATOR_URL. */
+    /** Where the seed's per-application reports for this application go: the request's operator address, else OPERATOR_URL. */
     public Optional<URI> checkTarget(AgentRequest request) {
-        return base(request).map(b -> URI.create(b + "/check"));
+        return resourceBase(request).map(b -> URI.create(b + "/check"));
+    }
+
+    /** Where this host's reports go, when the request names the host (HOST_IP); the apiserver as for {@link #checkTarget}. */
+    public Optional<URI> hostReportTarget(AgentRequest request) {
+        if (request.hostIp() == null || request.hostIp().isBlank()) {
+            return Optional.empty();
+        }
+        return operatorBase(request).map(b -> URI.create(b + "/apis/v1alpha1/hosts/" + request.hostIp() + "/report"));
     }
 
     public Optional<URI> resultTarget(AgentRequest request, Operation operation) {
-        return base(request).map(b -> URI.create(b + "/operations/" + operation.id()));
+        return resourceBase(request).map(b -> URI.create(b + "/operations/" + operation.id()));
     }
 
-    private Optional<String> base(AgentRequest request) {
+    private Optional<String> resourceBase(AgentRequest request) {
+        return operatorBase(request).map(b -> b + "/apis/v1alpha1/" + request.type().wire() + "/" + request.name());
+    }
+
+    private Optional<String> operatorBase(AgentRequest request) {
         String base;
         if (request.operatorIp() != null && !request.operatorIp().isBlank()) {
             String host = request.operatorIp().contains(":") ? "[" + request.operatorIp() + "]" : request.operatorIp();
@@ -57,22 +72,27 @@ public class OperatorClient {
         } else {
             return Optional.empty();
         }
-        return Optional.of(base + "/apis/v1alpha1/" + request.type().wire() + "/" + request.name());
+        return Optional.of(base);
     }
 
     /** Delivers one document; false (never an exception) when the apiserver could not take it. */
     public boolean put(URI target, Object document) throws InterruptedException {
+        int status = send(target, document);
+        return status >= 200 && status < 300;
+    }
+
+    /** Delivers one document; emits the answer's status, or {@link #UNREACHABLE}. */
+    public int send(URI target, Object document) throws InterruptedException {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(TIMEOUT)
                     .header("Content-Type", "application/json")
                     .PUT(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(document)));
             secret.ifPresent(s -> request.header("Authorization", "Bearer " + s));
-            int status = http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-            return status >= 200 && status < 300;
+            return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         } catch (IOException unreachable) {
-            return false;
+            return UNREACHABLE;
         }
     }
 }

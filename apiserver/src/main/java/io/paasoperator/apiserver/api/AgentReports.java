@@ -36,24 +36,37 @@ public class AgentReports {
      * hosts (listed, or being removed); else fails with 401 or 403. A 401 counts against {@code clientAddress}.
      */
     public Uni<String> authorize(ResourceKind kind, String name, String authorization, String clientAddress) {
+        return agentHost(authorization, clientAddress).chain(ip -> resources.get(kind, name).map(record -> {
+            if (record.host(ip).isEmpty()) {
+                throw ProblemException.forbidden("the agent of " + ip + " does not manage " + kind.wire() + " '" + name + "'");
+            }
+            return ip;
+        }));
+    }
+
+    /** Succeeds when {@code authorization} is the secret of {@code ip}'s agent; else fails with 401 or 403. */
+    public Uni<Void> authorizeHost(String ip, String authorization, String clientAddress) {
+        return agentHost(authorization, clientAddress).invoke(sender -> {
+            if (!sender.equals(ip)) {
+                throw ProblemException.forbidden("this secret is the agent of " + sender + "'s, not of " + ip + "'s");
+            }
+        }).replaceWithVoid();
+    }
+
+    /** The host whose agent holds the bearer secret of {@code authorization}; a 401 counts against {@code clientAddress}. */
+    private Uni<String> agentHost(String authorization, String clientAddress) {
         if (authorization == null || !authorization.startsWith(BEARER) || authorization.length() == BEARER.length()) {
             failures.failed(clientAddress);
             return Uni.createFrom().failure(ProblemException.unauthorized(
                     "reports are taken from agents only, with their host's secret as a bearer token"));
         }
-        return hosts.bySecret(authorization.substring(BEARER.length())).chain(host -> {
+        return hosts.bySecret(authorization.substring(BEARER.length())).map(host -> {
             if (host == null) {
                 failures.failed(clientAddress);
-                return Uni.createFrom().failure(ProblemException.unauthorized("the bearer token is not an agent's secret"));
+                throw ProblemException.unauthorized("the bearer token is not an agent's secret");
             }
             agents.heardFrom(host.ip);
-            return resources.get(kind, name).map(record -> {
-                if (record.host(host.ip).isEmpty()) {
-                    throw ProblemException.forbidden("the agent of " + host.ip + " does not manage " + kind.wire() + " '"
-                            + name + "'");
-                }
-                return host.ip;
-            });
+            return host.ip;
         });
     }
 }

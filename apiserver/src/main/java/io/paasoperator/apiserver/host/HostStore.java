@@ -8,8 +8,13 @@ import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Stores {@link AgentHost} rows. Every write is one conditional statement, so concurrent replicas never overwrite each
@@ -126,6 +131,71 @@ public class HostStore {
     public Uni<Boolean> reseal(String ip, String sealed, String resealed) {
         return database.transaction(() -> AgentHost.update("agentSecret = :resealed where ip = :ip and agentSecret = :sealed",
                 Parameters.with("resealed", resealed).and("ip", ip).and("sealed", sealed))).map(updated -> updated == 1);
+    }
+
+    /**
+     * When the agent of a host last reported, and for which applications ({@code "kind/name"}): while fresh, it stands
+     * for a report of each of them, so that a report that changes nothing writes no resource.
+     */
+    public record Heartbeat(Instant at, Set<String> apps) {
+
+        public static String app(String kind, String name) {
+            return kind + "/" + name;
+        }
+
+        public boolean covers(String kind, String name) {
+            return apps.contains(app(kind, name));
+        }
+    }
+
+    /** The agent of {@code ip} reported at {@code at} for {@code apps} (names hold no comma: {@code NamingRules}). */
+    public Uni<Void> recordHeartbeat(String ip, Instant at, Set<String> apps) {
+        String list = String.join(",", new TreeSet<>(apps));
+        return database.transaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+                        "update agent_host set reported_at = :at, reported_apps = string_to_array(:apps, ',')"
+                                + " where ip = :ip and (reported_at is null or reported_at < :at)")
+                .setParameter("at", at).setParameter("apps", list).setParameter("ip", ip).executeUpdate()))
+                .replaceWithVoid();
+    }
+
+    /** The heartbeats of those of {@code ips} whose agents report this way. */
+    public Uni<Map<String, Heartbeat>> heartbeats(Collection<String> ips) {
+        if (ips.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return database.read(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+                        "select ip, reported_at, array_to_string(reported_apps, ',') from agent_host"
+                                + " where ip in (:ips) and reported_apps is not null", Object[].class)
+                .setParameter("ips", List.copyOf(ips)).getResultList()))
+                .map(rows -> {
+                    Map<String, Heartbeat> found = new HashMap<>();
+                    for (Object[] row : rows) {
+                        found.put((String) row[0], new Heartbeat(instant(row[1]), apps((String) row[2])));
+                    }
+                    return found;
+                });
+    }
+
+    /**
+     * The applications of hosts whose agents have not reported since {@code before}, each host once per silence (a
+     * report starts the next): an atomic claim, so that of several replicas one wakes them.
+     */
+    public Uni<List<String>> noticeSilent(Instant before, Instant now) {
+        return database.transaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(
+                        "update agent_host set silence_noticed_at = :now where reported_at < :before"
+                                + " and reported_apps is not null"
+                                + " and (silence_noticed_at is null or silence_noticed_at < reported_at)"
+                                + " returning array_to_string(reported_apps, ',')", String.class)
+                .setParameter("now", now).setParameter("before", before).getResultList()))
+                .map(lists -> lists.stream().flatMap(list -> apps(list).stream()).toList());
+    }
+
+    private static Set<String> apps(String list) {
+        return list == null || list.isEmpty() ? Set.of() : Set.copyOf(List.of(list.split(",")));
+    }
+
+    private static Instant instant(Object value) {
+        return value instanceof java.time.OffsetDateTime offset ? offset.toInstant() : (Instant) value;
     }
 
     /** What an installation put on a host. */

@@ -60,6 +60,16 @@ public interface ReconcileSettings {
     @WithDefault("5m")
     Duration backoffCap();
 
+    /**
+     * How often this replica looks for hosts whose agents stopped sending their reports (a few times per silence): their
+     * applications, heard through the host's heartbeat, are then looked at.
+     */
+    default Duration silenceSweep() {
+        Duration third = reportSilence().dividedBy(3);
+        return third.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5)
+                : third.compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : third;
+    }
+
     default Timing timing() {
         return new Timing(reportSilence(), startGrace(), stableAfter());
     }

@@ -3,14 +3,20 @@ package io.paasoperator.apiserver.reconcile;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.paasoperator.apiserver.context.FreshContexts;
+import io.paasoperator.apiserver.host.HostStore;
+import io.paasoperator.apiserver.host.HostStore.Heartbeat;
 import io.paasoperator.apiserver.resource.ResourceRecord;
 import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.contract.CheckReport;
+import io.paasoperator.contract.HostReport;
 import io.paasoperator.contract.Operation;
+import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
+import io.paasoperator.contract.WireValue;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.event.Observes;
@@ -18,9 +24,13 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -38,9 +48,12 @@ public class Reconciler {
     /** How soon a pass that failed (the database unreachable, say) is tried again. */
     static final Duration FAILED_PASS_RETRY = Duration.ofSeconds(1);
     static final Duration GAUGE_REFRESH = Duration.ofSeconds(30);
+    /** Writes of one host's report that run at once (when an agent comes back, each of its applications changes). */
+    static final int REPORT_WRITES = 8;
 
     private final StepRunner runner;
     private final ResourceStore store;
+    private final HostStore hostStore;
     private final Vertx vertx;
     private final Clock clock;
     private final ReconcileSettings settings;
@@ -49,8 +62,9 @@ public class Reconciler {
     private final Map<RealtimeState, AtomicLong> byRealtime = new EnumMap<>(RealtimeState.class);
     private final List<Long> timers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    public Reconciler(StepRunner runner, ResourceStore store, Vertx vertx, Clock clock, ReconcileSettings settings,
-            MeterRegistry metrics, FreshContexts contexts) {
+    public Reconciler(StepRunner runner, ResourceStore store, HostStore hostStore, Vertx vertx, Clock clock,
+            ReconcileSettings settings, MeterRegistry metrics, FreshContexts contexts) {
+        this.hostStore = hostStore;
         this.contexts = contexts;
         this.runner = runner;
         this.store = store;
@@ -75,6 +89,7 @@ public class Reconciler {
         inBackground("following actions in flight", () -> store.withActionsInFlight().invoke(this::wakeAll).replaceWithVoid());
         timers.add(vertx.setPeriodic(1, settings.duePoll().toMillis(), id -> inBackground("due poll", this::pollDue)));
         timers.add(vertx.setPeriodic(1, GAUGE_REFRESH.toMillis(), id -> inBackground("state counts", this::countStates)));
+        timers.add(vertx.setPeriodic(1, settings.silenceSweep().toMillis(), id -> inBackground("silence sweep", this::wakeSilent)));
     }
 
     /** Shutting down: no more polls against a database pool that is closing. */
@@ -99,6 +114,55 @@ public class Reconciler {
         }).replaceWithVoid();
     }
 
+    /** What a host's report came to: how many verdicts were taken, and those that were not, with why. */
+    public record HostReportOutcome(int taken, List<Ignored> ignored) {
+
+        public record Ignored(ResourceKind kind, String name, String reason) {
+        }
+    }
+
+    /**
+     * One report from the agent of host {@code ip} carrying every application's latest verdict. A resource is written
+     * only when its verdict changes something ({@link StepRunner#reportChanges}); the host's heartbeat notes that the
+     * others were heard. Applications the previous report covered and this one does not are looked at: their silence
+     * is timed by themselves again.
+     */
+    public Uni<HostReportOutcome> reportHost(String ip, HostReport report) {
+        Instant now = store.now();
+        Map<ResourceKind, List<String>> names = new EnumMap<>(ResourceKind.class);
+        report.reports().forEach(v -> names.computeIfAbsent(v.kind(), k -> new ArrayList<>()).add(v.name()));
+        Uni<List<ResourceRecord>> records = Uni.join().all(names.entrySet().stream()
+                        .map(e -> contexts.run(() -> store.getMany(e.getKey(), e.getValue()))).toList())
+                .andFailFast().map(lists -> lists.stream().flatMap(List::stream).toList());
+        return Uni.combine().all().unis(hostStore.heartbeats(List.of(ip)), records).asTuple().chain(found -> {
+            Map<String, ResourceRecord> byApp = new HashMap<>();
+            found.getItem2().forEach(r -> byApp.put(Heartbeat.app(r.kind.wire(), r.name), r));
+            Set<String> taken = new HashSet<>();
+            List<HostReportOutcome.Ignored> ignored = new ArrayList<>();
+            List<HostReport.Verdict> changing = new ArrayList<>();
+            for (HostReport.Verdict verdict : report.reports()) {
+                String app = Heartbeat.app(verdict.kind().wire(), verdict.name());
+                ResourceRecord record = byApp.get(app);
+                if (record == null || record.host(ip).isEmpty()) {
+                    ignored.add(new HostReportOutcome.Ignored(verdict.kind(), verdict.name(), record == null
+                            ? "no such resource" : "not managed on " + ip));
+                } else if (taken.add(app) && runner.reportChanges(record, ip, verdict.check())) {
+                    changing.add(verdict);
+                }
+            }
+            Heartbeat before = found.getItem1().get(ip);
+            if (before != null) {
+                before.apps().stream().filter(app -> !taken.contains(app)).forEach(this::wake);
+            }
+            return Multi.createFrom().iterable(changing)
+                    .onItem().transformToUni(v -> contexts.run(() -> report(v.kind(), v.name(), ip, v.check()))
+                            .onFailure(Reconciler::isNotFound).recoverWithNull())
+                    .merge(REPORT_WRITES).collect().last()
+                    .chain(() -> hostStore.recordHeartbeat(ip, now, taken))
+                    .replaceWith(new HostReportOutcome(taken.size(), ignored));
+        });
+    }
+
     /** An action's result, pushed by the agent of host {@code ip}. */
     public Uni<Void> result(ResourceKind kind, String name, String ip, Operation operation) {
         return runner.result(new ResourceKey(kind, name), ip, operation).invoke(decided -> {
@@ -113,6 +177,23 @@ public class Reconciler {
         if (deleted != null) {
             inBackground("telling agents to forget " + deleted.kind.wire() + "/" + deleted.name, () -> runner.forgetEverywhere(deleted));
         }
+    }
+
+    /** "kind/name", as heartbeats list applications. */
+    private void wake(String app) {
+        int slash = app.indexOf('/');
+        WireValue.parse(ResourceKind.class, app.substring(0, slash)).ifPresent(kind -> wake(kind, app.substring(slash + 1)));
+    }
+
+    /** Hosts whose agents stopped reporting: their applications are looked at, and now time their own silence. */
+    private Uni<Void> wakeSilent() {
+        Instant now = clock.instant();
+        return hostStore.noticeSilent(now.minus(settings.reportSilence()), now).invoke(apps -> apps.forEach(this::wake))
+                .replaceWithVoid();
+    }
+
+    private static boolean isNotFound(Throwable failure) {
+        return failure instanceof ProblemException problem && problem.status() == 404;
     }
 
     private Uni<Void> pollDue() {

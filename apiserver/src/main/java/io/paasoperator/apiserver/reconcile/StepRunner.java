@@ -3,6 +3,8 @@ package io.paasoperator.apiserver.reconcile;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.paasoperator.apiserver.agentclient.AgentCallException;
 import io.paasoperator.apiserver.context.FreshContexts;
+import io.paasoperator.apiserver.host.HostStore;
+import io.paasoperator.apiserver.host.HostStore.Heartbeat;
 import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.agentclient.OperatorAddress;
 import io.paasoperator.apiserver.bootstrap.BootstrapException;
@@ -71,6 +73,7 @@ public class StepRunner {
     private final Backoff backoff;
     private final MeterRegistry metrics;
     private final FreshContexts contexts;
+    private final HostStore hostStore;
     /**
      * Operations this replica sent or has followed since it started, with their deadlines: their results come by push,
      * or are asked for at the deadline. Entries past their deadline are dropped as new ones come.
@@ -78,7 +81,7 @@ public class StepRunner {
     private final Map<String, Instant> followed = new ConcurrentHashMap<>();
 
     public StepRunner(ResourceStore store, ResourceDocuments documents, Agents agents, OperatorAddress operator,
-            ReconcileSettings settings, MeterRegistry metrics, FreshContexts contexts) {
+            ReconcileSettings settings, MeterRegistry metrics, FreshContexts contexts, HostStore hostStore) {
         this.store = store;
         this.documents = documents;
         this.agents = agents;
@@ -88,6 +91,7 @@ public class StepRunner {
         this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), Backoff.DEFAULT.jitter());
         this.metrics = metrics;
         this.contexts = contexts;
+        this.hostStore = hostStore;
     }
 
     /**
@@ -97,22 +101,22 @@ public class StepRunner {
     public Uni<Instant> pass(ResourceKey key) {
         return store.get(key.kind(), key.name())
                 .onFailure(StepRunner::isNotFound).recoverWithNull()
-                .chain(record -> record == null ? Uni.createFrom().nullItem() : steps(key, record));
+                .chain(record -> record == null ? Uni.createFrom().nullItem()
+                        : hostStore.heartbeats(record.hostIps()).chain(heartbeats -> steps(key, record, heartbeats)));
     }
 
-    private Uni<Instant> steps(ResourceKey key, ResourceRecord record) {
+    private Uni<Instant> steps(ResourceKey key, ResourceRecord record, Map<String, Heartbeat> heartbeats) {
         Instant now = now();
         if (uninstalledForDeletion(record)) {
             return finishDeletion(key);
         }
         Desired desired = documents.desired(record);
         AppSpec app = documents.openedApp(record);
-        Duration silence = silence(app);
         List<HostState> hosts = record.hostStates();
-        List<Step> decided = hosts.stream().map(host -> StateMachine.next(desired, hosts, host, now, timing, silence)).toList();
+        List<Step> decided = liveness(record, heartbeats, now).steps(desired, hosts, timing);
         // Hosts take their steps at once, each on a context (so a database session) of its own.
         List<Uni<Instant>> steps = java.util.stream.IntStream.range(0, hosts.size())
-                .mapToObj(i -> contexts.run(() -> take(key, record, app, hosts.get(i), decided.get(i), now))
+                .mapToObj(i -> contexts.run(() -> take(key, record, app, hosts.get(i), decided.get(i), now, heartbeats))
                         .onFailure(StepRunner::isNotFound).recoverWithNull()) // deleted meanwhile: nothing left to do
                 .toList();
         return Uni.join().all(steps).andCollectFailures()
@@ -129,21 +133,23 @@ public class StepRunner {
         return Objects.equals(due, record.dueAt) ? Uni.createFrom().voidItem() : store.setDue(record.id, record.version, due);
     }
 
-    private Uni<Instant> take(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now) {
+    private Uni<Instant> take(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now,
+            Map<String, Heartbeat> heartbeats) {
         if (step instanceof Step.Expire expire) {
-            return decide(key, host.ip(), step, now, (desired, h) -> Transitions.expire(desired, h, expire, now, retryAt(now)));
+            return decide(key, host.ip(), step, now, heartbeats,
+                    (desired, h) -> Transitions.expire(desired, h, expire, now, retryAt(now)));
         }
         if (step instanceof Step.Run run) {
-            return run(key, record, app, host, run, now);
+            return run(key, record, app, host, run, now, heartbeats);
         }
         if (step instanceof Step.Probe) {
-            return probe(key, record, app, host, step, now);
+            return probe(key, record, app, host, step, now, heartbeats);
         }
         if (step instanceof Step.Follow follow) {
             return follow(key, record, app, host, follow, now);
         }
         if (step instanceof Step.Drop) {
-            return drop(key, record, host, step, now);
+            return drop(key, record, host, step, now, heartbeats);
         }
         return Uni.createFrom().nullItem(); // a wait: the stored due time brings the resource back
     }
@@ -153,14 +159,16 @@ public class StepRunner {
      * shows the action from now on; then the host's agent made ready (installed first if need be, with an event when
      * that starts and when it ended well), and the action handed over. A failed bootstrap or call fails the step, visibly.
      */
-    private Uni<Instant> run(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step.Run run, Instant now) {
+    private Uni<Instant> run(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step.Run run, Instant now,
+            Map<String, Heartbeat> heartbeats) {
         HostSpec spec = documents.hostSpec(record, host.ip());
         Action action = run.action();
         String operationId = UUID.randomUUID().toString();
         Instant deadline = now.plus(action.timeout(app.timeouts(), action.defaultTimeout())).plus(settings.resultGrace());
         AgentRequest request = request(record, app, spec.ip()).withOperationId(operationId);
-        return store.claimOnHost(key.kind(), key.name(), spec.ip(), settings.maxPerHost(), claimed -> write(claimed, now,
-                        r -> decideOn(r, spec.ip(), run, now, (desired, h) -> Transitions.begin(desired, h, run, operationId, now, deadline))))
+        return store.claimOnHost(key.kind(), key.name(), spec.ip(), settings.maxPerHost(), claimed -> write(claimed, now, heartbeats,
+                        r -> decideOn(r, spec.ip(), run, now, heartbeats,
+                                (desired, h) -> Transitions.begin(desired, h, run, operationId, now, deadline))))
                 .chain(claimed -> {
                     if (claimed == null) {
                         return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
@@ -186,14 +194,15 @@ public class StepRunner {
     }
 
     /** Asks the agent whether the app is installed and healthy: for a host whose state is unknown or was lost. */
-    private Uni<Instant> probe(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now) {
+    private Uni<Instant> probe(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now,
+            Map<String, Heartbeat> heartbeats) {
         HostSpec spec = documents.hostSpec(record, host.ip());
         Duration checkTimeout = Action.CHECK.timeout(app.timeouts(), Action.CHECK.defaultTimeout());
         return agents.probe(spec, request(record, app, host.ip()), checkTimeout, notes(key, host.ip()))
-                .chain(status -> decide(key, host.ip(), step, now, (desired, h) -> Transitions.probed(desired, h,
+                .chain(status -> decide(key, host.ip(), step, now, heartbeats, (desired, h) -> Transitions.probed(desired, h,
                         status.installed(), status.lastCheck(), now)))
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
-                .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> decide(key, host.ip(), step, now,
+                .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> decide(key, host.ip(), step, now, heartbeats,
                         (desired, h) -> parkIf(credentialsRefused(e), Transitions.unreachable(h, e.getMessage(), retryAt(now)))));
     }
 
@@ -234,10 +243,11 @@ public class StepRunner {
     }
 
     /** A removed host is uninstalled: it leaves the record, and its agent forgets the application. */
-    private Uni<Instant> drop(ResourceKey key, ResourceRecord record, HostState host, Step step, Instant now) {
+    private Uni<Instant> drop(ResourceKey key, ResourceRecord record, HostState host, Step step, Instant now,
+            Map<String, Heartbeat> heartbeats) {
         HostSpec spec = documents.hostSpec(record, host.ip());
-        return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
-                    decideOn(fresh, host.ip(), step, now, (desired, h) -> Transition.none(h));
+        return store.update(key.kind(), key.name(), r -> write(r, now, heartbeats, fresh -> {
+                    decideOn(fresh, host.ip(), step, now, heartbeats, (desired, h) -> Transition.none(h));
                     fresh.dropHost(host.ip(), documents.retiredHostsWithout(fresh, host.ip()), now);
                 }))
                 .call(() -> spec == null ? Uni.createFrom().voidItem() : agents.forget(spec, key.kind(), key.name()))
@@ -280,6 +290,20 @@ public class StepRunner {
             }
             return decided[0];
         });
+    }
+
+    /**
+     * Whether a health report from host {@code ip}'s agent would change {@code record} beyond noting that the host was
+     * heard (a state, a failure, what the check said). Only such reports are written; the host's heartbeat keeps the rest.
+     */
+    public boolean reportChanges(ResourceRecord record, String ip, CheckReport report) {
+        HostState before = record.host(ip).orElse(null);
+        if (before == null) {
+            return false;
+        }
+        Instant now = now();
+        return before.changedBeyondHearing(Transitions.report(documents.desired(record), before, report, now, timing,
+                retryAt(now)).host());
     }
 
     /** Applies a health report from host {@code ip}'s agent; emits whether the host's realtime changed. */
@@ -331,16 +355,19 @@ public class StepRunner {
     }
 
     /** Writes a host's transition only if the rules, on the record as it is now, still name {@code step}. */
-    private Uni<Instant> decide(ResourceKey key, String ip, Step step, Instant now, HostRule rule) {
-        return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> decideOn(fresh, ip, step, now, rule)))
+    private Uni<Instant> decide(ResourceKey key, String ip, Step step, Instant now, Map<String, Heartbeat> heartbeats,
+            HostRule rule) {
+        return store.update(key.kind(), key.name(),
+                        r -> write(r, now, heartbeats, fresh -> decideOn(fresh, ip, step, now, heartbeats, rule)))
                 .replaceWith(now)
                 .onFailure(StaleDecision.class).recoverWithItem(now);
     }
 
-    private void decideOn(ResourceRecord fresh, String ip, Step step, Instant now, HostRule rule) {
+    private void decideOn(ResourceRecord fresh, String ip, Step step, Instant now, Map<String, Heartbeat> heartbeats,
+            HostRule rule) {
         Desired desired = documents.desired(fresh);
         HostState host = fresh.host(ip).orElseThrow(StaleDecision::new);
-        Step still = StateMachine.next(desired, fresh.hostStates(), host, now, timing, silence(documents.app(fresh)));
+        Step still = liveness(fresh, heartbeats, now).next(desired, fresh.hostStates(), host, timing);
         if (!still.equals(step)) {
             throw new StaleDecision();
         }
@@ -349,16 +376,28 @@ public class StepRunner {
 
     /** Every write of the engine: the change, then the resource's next due time from the rules. */
     private void write(ResourceRecord record, Instant now, Consumer<ResourceRecord> change) {
+        write(record, now, Map.of(), change);
+    }
+
+    /**
+     * A write that knows the hosts' heartbeats. Without them, a host's silence is timed from its own last report: at
+     * worst that brings an extra pass, which reads them.
+     */
+    private void write(ResourceRecord record, Instant now, Map<String, Heartbeat> heartbeats, Consumer<ResourceRecord> change) {
         change.accept(record);
-        record.dueAt = dueAt(record, now);
+        record.dueAt = dueAt(record, now, heartbeats);
     }
 
     /** When the resource next needs a pass: {@link Summary#dueAt}, or now when a deletion can be finished. */
-    Instant dueAt(ResourceRecord record, Instant now) {
+    private Instant dueAt(ResourceRecord record, Instant now, Map<String, Heartbeat> heartbeats) {
         if (uninstalledForDeletion(record)) {
             return now;
         }
-        return Summary.dueAt(documents.desired(record), record.hostStates(), now, timing, silence(documents.app(record)));
+        return Summary.dueAt(liveness(record, heartbeats, now).steps(documents.desired(record), record.hostStates(), timing), now);
+    }
+
+    private Liveness liveness(ResourceRecord record, Map<String, Heartbeat> heartbeats, Instant now) {
+        return new Liveness(heartbeats, record.kind.wire(), record.name, silence(documents.app(record)), timing.reportSilence(), now);
     }
 
     private static boolean uninstalledForDeletion(ResourceRecord record) {

@@ -26,6 +26,10 @@ import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.AppSpec;
+import io.paasoperator.contract.AppSpecRules;
+import io.paasoperator.contract.HostReport;
+import io.paasoperator.contract.NamingRules;
+import io.paasoperator.contract.WireValue;
 import io.paasoperator.contract.CheckReport;
 import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.ResourceKind;
@@ -105,15 +109,62 @@ public class RequestReader {
 
     /** A health report. Unknown fields are ignored (agents may send more), and a numeric code is read as text. */
     public CheckReport readCheckReport(String body) {
-        ObjectNode root = readObject(body);
-        JsonNode code = root.get("code");
+        List<Problem.FieldError> errors = new ArrayList<>();
+        CheckReport report = checkReport(readObject(body), "", errors);
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+        return report;
+    }
+
+    /** One agent's report for its host: every verdict read, every bad field named at once ({@code reports[2].name}). */
+    public HostReport readHostReport(String body) {
+        JsonNode reports = readObject(body).get("reports");
+        if (reports == null || !reports.isArray()) {
+            throw ProblemException.invalidField("reports", "is required: an array of {kind, name, code, msg}");
+        }
+        if (reports.size() > HostReport.MAX_VERDICTS) {
+            throw ProblemException.invalidField("reports", "holds " + reports.size() + " verdicts; at most "
+                    + HostReport.MAX_VERDICTS + " per report (send several)");
+        }
+        List<Problem.FieldError> errors = new ArrayList<>();
+        List<HostReport.Verdict> verdicts = new ArrayList<>();
+        for (int i = 0; i < reports.size(); i++) {
+            String at = "reports[" + i + "].";
+            JsonNode item = reports.get(i);
+            if (!item.isObject()) {
+                errors.add(new Problem.FieldError("reports[" + i + "]", "must be an object {kind, name, code, msg}"));
+                continue;
+            }
+            ResourceKind kind = WireValue.parse(ResourceKind.class, item.path("kind").asText(null)).orElse(null);
+            if (kind == null) {
+                errors.add(new Problem.FieldError(at + "kind", "must be one of " + AppSpecRules.wireWords(ResourceKind.class)));
+            }
+            String name = item.path("name").isTextual() ? item.get("name").asText() : null;
+            if (name == null || !NamingRules.isResourceName(name)) {
+                errors.add(new Problem.FieldError(at + "name", "must be a resource's name"));
+            }
+            CheckReport check = checkReport(item, at, errors);
+            verdicts.add(new HostReport.Verdict(kind, name, check == null ? null : check.code(), check == null ? null : check.msg()));
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+        return new HostReport(verdicts);
+    }
+
+    /** The seed's {@code {"code":"0","msg":"…"}} in {@code node}; null with an error named {@code prefix + "code"}. */
+    private static CheckReport checkReport(JsonNode node, String prefix, List<Problem.FieldError> errors) {
+        JsonNode code = node.get("code");
         if (code == null || code.isNull()) {
-            throw ProblemException.invalidField("code", "is required: \"0\" for healthy, anything else for not");
+            errors.add(new Problem.FieldError(prefix + "code", "is required: \"0\" for healthy, anything else for not"));
+            return null;
         }
         if (!(code.isTextual() || code.isIntegralNumber())) {
-            throw ProblemException.invalidField("code", "must be a string such as \"0\"");
+            errors.add(new Problem.FieldError(prefix + "code", "must be a string such as \"0\""));
+            return null;
         }
-        JsonNode msg = root.get("msg");
+        JsonNode msg = node.get("msg");
         String message = msg == null || msg.isNull() ? "" : msg.isTextual() ? msg.asText() : msg.toString();
         if (message.length() > MAX_CHECK_MESSAGE) {
             message = message.substring(0, MAX_CHECK_MESSAGE);

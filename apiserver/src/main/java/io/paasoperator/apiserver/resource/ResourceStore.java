@@ -16,6 +16,7 @@ import io.paasoperator.contract.WireValue;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -28,6 +29,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,6 +118,16 @@ public class ResourceStore {
                 });
     }
 
+    /** Those of {@code names} (resource names, checked) that exist as resources of {@code kind}. */
+    public Uni<List<ResourceRecord>> getMany(ResourceKind kind, Collection<String> names) {
+        if (names.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return database.query(sql -> sql.preparedQuery("select " + ResourceRows.COLUMNS + " from resource where kind = $1"
+                        + " and name = any($2::text[])").execute(Tuple.of(kind.wire(), names.toArray(String[]::new))))
+                .map(ResourceStore::records);
+    }
+
     /** One page ordered by name, after {@code after} when given, filtered by state when given. */
     public Uni<List<ResourceRecord>> list(ResourceKind kind, ExpectedState expect, RealtimeState realtime, String after, int limit) {
         StringBuilder query = new StringBuilder("select " + ResourceRows.COLUMNS + " from resource where kind = $1");
@@ -134,12 +146,7 @@ public class ResourceStore {
         }
         params.add(limit);
         query.append(" order by name limit $").append(params.size());
-        return database.query(sql -> sql.preparedQuery(query.toString()).execute(Tuple.from(params)))
-                .map(rows -> {
-                    List<ResourceRecord> page = new ArrayList<>(rows.size());
-                    rows.forEach(row -> page.add(ResourceRows.read(row)));
-                    return page;
-                });
+        return database.query(sql -> sql.preparedQuery(query.toString()).execute(Tuple.from(params))).map(ResourceStore::records);
     }
 
     /** Sets the expected state; answered once stored. A resource being deleted takes no new expectation. */
@@ -460,6 +467,12 @@ public class ResourceStore {
             return Uni.createFrom().failure(notFound(kind, name));
         }
         return ResourceRows.find(sql, kind, name).onItem().ifNull().failWith(() -> notFound(kind, name));
+    }
+
+    private static List<ResourceRecord> records(RowSet<Row> rows) {
+        List<ResourceRecord> records = new ArrayList<>(rows.size());
+        rows.forEach(row -> records.add(ResourceRows.read(row)));
+        return records;
     }
 
     private static ProblemException notFound(ResourceKind kind, String name) {

@@ -7,6 +7,7 @@ import io.paasoperator.contract.Action;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.WireValue;
 import java.time.Instant;
+import java.util.Objects;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
@@ -131,6 +132,27 @@ public record HostState(
     }
 
     /** When the host was last heard of: its last health report, or else its last change of state. */
+    /** This host as if a report had come at {@code at}, when that is later than its last one (a heartbeat stands for it). */
+    public HostState heardAt(Instant at) {
+        return at == null || !at.isAfter(lastHeard()) ? this : withHeard(at, lastCheck);
+    }
+
+    /**
+     * Whether a report made {@code next} of this host beyond noting when it was heard: a state, a failure, or what the
+     * check said. A report that changes nothing needs no write (the host's heartbeat keeps its time).
+     */
+    public boolean changedBeyondHearing(HostState next) {
+        LastCheck said = next.lastCheck;
+        boolean sameWords = said == null ? lastCheck == null
+                : lastCheck != null && Objects.equals(said.code(), lastCheck.code()) && Objects.equals(said.msg(), lastCheck.msg());
+        return !sameWords || !next.withHeard(lastReportAt, lastCheck).equals(this);
+    }
+
+    private HostState withHeard(Instant reportAt, LastCheck check) {
+        return new HostState(ip, realtime, realtimeSince, generation, inFlight, failedAction, failureCount, lastError,
+                nextRetryAt, reportAt, check, restartPending, planned, removing, parked);
+    }
+
     public Instant lastHeard() {
         return lastReportAt != null && lastReportAt.isAfter(realtimeSince) ? lastReportAt : realtimeSince;
     }

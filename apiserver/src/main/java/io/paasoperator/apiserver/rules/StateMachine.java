@@ -32,7 +32,8 @@ public final class StateMachine {
      * The next step for {@code host}, one of {@code hosts} (the resource's hosts, which a roll-out or a restart looks at
      * to take hosts out of service one turn at a time).
      *
-     * @param silence no report for this long makes an installed host unknown ({@link Timing#silenceFor})
+     * @param silence no report for this long makes an installed host unknown ({@link Timing#silenceFor}); null when the
+     *        host's silence is watched elsewhere (its agent's reports stand for it, and their end wakes the resource)
      */
     public static Step next(Desired desired, List<HostState> hosts, HostState host, Instant now, Timing timing,
             Duration silence) {
@@ -63,8 +64,7 @@ public final class StateMachine {
                 return new Step.Probe("state unknown");
             }
             case RUNNING, STOPPED -> {
-                Instant deadline = host.lastHeard().plus(silence);
-                if (!now.isBefore(deadline)) {
+                if (silence != null && !now.isBefore(host.lastHeard().plus(silence))) {
                     return new Step.Expire(UNKNOWN, "no health report for " + silence.toSeconds() + "s", false);
                 }
             }
@@ -83,9 +83,14 @@ public final class StateMachine {
         Step step = table(expect, realtime, host.failedAction());
         if (step == null) {
             // Converged: the next thing to look at is the silence deadline of an installed host.
-            return new Step.Wait(realtime == RUNNING || realtime == STOPPED ? host.lastHeard().plus(silence) : null, "converged");
+            return new Step.Wait(realtime == RUNNING || realtime == STOPPED ? silentAt(host, silence) : null, "converged");
         }
         return step;
+    }
+
+    /** When the host falls silent if no report comes; null when its silence is watched elsewhere. */
+    private static Instant silentAt(HostState host, Duration silence) {
+        return silence == null ? null : host.lastHeard().plus(silence);
     }
 
     /**
@@ -100,7 +105,7 @@ public final class StateMachine {
         RealtimeState realtime = host.realtime();
         if (host.planned() == null && !turnAvailable(desired, hosts, host)) {
             // Serving as asked until its turn (still watched for silence); a host not as asked is left to the table.
-            return waitsForTurn(desired, host) ? new Step.Wait(host.lastHeard().plus(silence), rolloutPaused(hosts)
+            return waitsForTurn(desired, host) ? new Step.Wait(silentAt(host, silence), rolloutPaused(hosts)
                     ? "the roll-out is paused by a failed host" : "waiting for its turn") : null;
         }
         if (outdated(desired, host)) {

@@ -15,15 +15,16 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 /**
  * Every {@code /apis/…} call needs {@code Authorization: Bearer <token>}, and the token's role must cover the call:
  * reads need a viewer, state changes and restarts an operator, everything else (creates, updates, deletes, hosts) an
- * admin. Probes ({@code /q/health}) stay open. The two routes agents call — health reports and action results — are not
- * API-client routes: they take the per-host secret the SSH bootstrap handed to each agent instead (checked by the API
- * edge, AgentReports). An address that keeps failing is refused for a while (AuthFailures), whatever it presents.
+ * admin. Probes ({@code /q/health}) stay open. The routes agents call — health reports (per application or per host)
+ * and action results — are not API-client routes: they take the per-host secret the SSH bootstrap handed to each agent
+ * instead (checked by the API edge, AgentReports). An address that keeps failing is refused for a while (AuthFailures), whatever it presents.
  */
 @Singleton
 public class ApiAuthentication {
 
     private static final String PREFIX = "Bearer ";
-    private static final Pattern AGENT_ROUTES = Pattern.compile("/apis/v1alpha1/[^/]+/[^/]+/(check|operations/[^/]+)");
+    private static final Pattern AGENT_ROUTES = Pattern.compile(
+            "/apis/v1alpha1/(hosts/[^/]+/report|[^/]+/[^/]+/(check|operations/[^/]+))");
     private static final Pattern OPERATOR_ROUTES = Pattern.compile("/apis/v1alpha1/[^/]+/[^/]+/(running|stopped|not-installed|restart)");
 
     private final ApiTokens tokens;

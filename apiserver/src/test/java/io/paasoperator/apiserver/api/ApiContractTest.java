@@ -81,6 +81,7 @@ class ApiContractTest {
             exerciseAgentCallbacks(kind);
         }
         exerciseHosts();
+        exerciseHostReports();
         exerciseEveryOperationWithoutToken();
         exerciseEveryChangeWithAViewerToken();
         exerciseEveryBodyMalformedAndTooLarge();
@@ -195,6 +196,29 @@ class ApiContractTest {
         expect(404, "GET", log + "?host=127.0.0.249", null);
         expect(404, "GET", API + kind + "/missing-" + name + "/operations/" + id + "/log", null);
         expect(200, "DELETE", at, null);
+    }
+
+    /** A host's report: verdicts taken and ignored, every bad field named, another host's secret refused. */
+    private void exerciseHostReports() throws Exception {
+        String name = Seeds.uniqueName("contract-host-report");
+        expect(201, "POST", API + "database/create", body(name, HOST, null));
+        Map<String, String> agent = Map.of("Authorization", AgentIdentity.bearer(HOST));
+        String at = API + "hosts/" + HOST + "/report";
+        String schema = "/paths/" + escape(API + "hosts/{ip}/report") + "/put/requestBody/content/application~1json/schema";
+        String report = "{\"reports\": [{\"kind\": \"database\", \"name\": \"" + name + "\", \"code\": \"0\", \"msg\": \"ok\"},"
+                + " {\"kind\": \"middleware\", \"name\": \"" + name + "\", \"code\": \"1\"}]}";
+        assertEquals(List.of(), validate(schema, report), "a host report refused by the document's schema");
+        JsonNode outcome = JSON.readTree(expect(202, "PUT", at, report, agent).body());
+        assertEquals(1, outcome.get("taken").asInt(), outcome.toString());
+        assertEquals("no such resource", outcome.at("/ignored/0/reason").asText(), outcome.toString());
+        String bad = "{\"reports\": [{\"kind\": \"queue\", \"code\": 1.5}]}";
+        assertFalse(validate(schema, bad).isEmpty(), "the document's schema takes a report the server refuses");
+        JsonNode problem = JSON.readTree(expect(400, "PUT", at, bad, agent).body());
+        List<String> fields = new ArrayList<>();
+        problem.get("errors").forEach(e -> fields.add(e.get("field").asText()));
+        assertEquals(List.of("reports[0].kind", "reports[0].name", "reports[0].code"), fields, problem.toString());
+        expect(403, "PUT", API + "hosts/" + OTHER_HOST + "/report", report, agent);
+        expect(200, "DELETE", API + "database/" + name, null);
     }
 
     private void exerciseHosts() throws Exception {

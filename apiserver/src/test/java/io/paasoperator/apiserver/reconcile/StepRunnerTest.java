@@ -23,6 +23,7 @@ import io.paasoperator.apiserver.bootstrap.BootstrapNotes;
 import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.apiserver.resource.CreateRequest;
+import io.paasoperator.apiserver.host.InMemoryHostStore;
 import io.paasoperator.apiserver.resource.InMemoryResourceStore;
 import io.paasoperator.apiserver.resource.ResourceDocuments;
 import io.paasoperator.apiserver.resource.ResourceRecord;
@@ -50,6 +51,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +82,7 @@ class StepRunnerTest {
     ObjectMapper json;
     ResourceDocuments documents;
     InMemoryResourceStore store;
+    InMemoryHostStore hostStore;
     FakeAgents agents;
     Settings settings;
     SimpleMeterRegistry metrics;
@@ -96,6 +99,7 @@ class StepRunnerTest {
         SecretCipher cipher = new SecretCipher(Optional.of(Base64.getEncoder().encodeToString(key)), Optional.empty(), dataDir);
         documents = new ResourceDocuments(json, cipher);
         store = new InMemoryResourceStore(documents, clock);
+        hostStore = new InMemoryHostStore();
         agents = new FakeAgents(clock);
         settings = new Settings();
         metrics = new SimpleMeterRegistry();
@@ -105,7 +109,7 @@ class StepRunnerTest {
     /** A StepRunner as after a start of the apiserver: it has sent and followed nothing yet. */
     StepRunner newRunner() {
         return new StepRunner(store, documents, agents, new OperatorAddress(Optional.of("192.0.2.10"), Optional.of(3336), 8080),
-                settings, metrics, new SameContext());
+                settings, metrics, new SameContext(), hostStore);
     }
 
     /** No Vert.x here: every unit of work runs where it is subscribed to, synchronously. */
@@ -275,6 +279,45 @@ class StepRunnerTest {
         assertTrue(agents.probes.isEmpty() && agents.submits.isEmpty(), "expiring asks no agent");
         assertTrue(store.history().stream().anyMatch(e -> ResourceEvent.REALTIME.equals(e.type) && "unknown".equals(e.newValue)
                 && e.message != null && e.message.contains("no health report for 30s")));
+    }
+
+    @Test
+    void aFreshHeartbeatOfItsHostStandsForReportsAndTheResourceTimesNoSilence() {
+        ResourceKey key = create("db1", RealtimeState.RUNNING, IP1);
+        hostStore.recordHeartbeat(IP1, T0.plusSeconds(25), Set.of("database/db1")).await().indefinitely();
+
+        clock.set(T0.plusSeconds(54));
+        assertNull(pass(key));
+        assertEquals(RealtimeState.RUNNING, host(key, IP1).realtime());
+        assertNull(record(key).dueAt, "the heartbeat's end wakes it, not a due time");
+
+        clock.set(T0.plusSeconds(55)); // the heartbeat is stale: it counts as the last report
+        pass(key);
+        assertEquals(RealtimeState.UNKNOWN, host(key, IP1).realtime());
+        assertEquals(T0.plusSeconds(55), host(key, IP1).realtimeSince());
+    }
+
+    @Test
+    void aHeartbeatThatDoesNotListTheApplicationLeavesItsSilenceAlone() {
+        ResourceKey key = create("db1", RealtimeState.RUNNING, IP1);
+        hostStore.recordHeartbeat(IP1, T0.plusSeconds(25), Set.of("database/other", "middleware/db1")).await().indefinitely();
+
+        clock.set(T0.plusSeconds(30));
+        pass(key);
+        assertEquals(RealtimeState.UNKNOWN, host(key, IP1).realtime());
+    }
+
+    @Test
+    void onlyAReportThatChangesSomethingNeedsAWrite() {
+        ResourceKey key = create("db1", RealtimeState.RUNNING, IP1);
+        assertTrue(runner.reportChanges(record(key), IP1, new CheckReport("0", "ok")), "the first words of a check");
+        runner.report(key, IP1, new CheckReport("0", "ok")).await().indefinitely();
+
+        clock.advance(Duration.ofSeconds(10));
+        assertFalse(runner.reportChanges(record(key), IP1, new CheckReport("0", "ok")), "the same again");
+        assertTrue(runner.reportChanges(record(key), IP1, new CheckReport("0", "ok, 3 clients")), "new words");
+        assertTrue(runner.reportChanges(record(key), IP1, new CheckReport("1", "down")), "unhealthy");
+        assertFalse(runner.reportChanges(record(key), IP2, new CheckReport("1", "down")), "not one of its hosts");
     }
 
     @Test
