@@ -200,7 +200,7 @@ public class ResourceApi {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StatusView.class)))
     @APIResponse(responseCode = "404", ref = "NotFound")
     public Uni<StatusView> status(@RestPath String kind, @RestPath String name) {
-        return store.get(kind(kind), name).map(StatusView::of);
+        return store.status(kind(kind), name);
     }
 
     @PUT

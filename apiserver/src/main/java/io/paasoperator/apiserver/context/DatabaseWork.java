@@ -6,6 +6,9 @@ import io.smallrye.mutiny.CompositeException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import jakarta.inject.Singleton;
@@ -20,6 +23,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -32,6 +36,10 @@ import org.jboss.logging.Logger;
  * The pool learns that PostgreSQL closed a connection only when its event loop reads the close; a connection handed out
  * before that fails at its first statement (BEGIN). Such a failure is a connection that was dead before use, and the
  * next attempt takes another.
+ * <p>
+ * The hot routes ({@link #query}, {@link #sqlTransaction}) run SQL on the reactive pool directly, with the same rules:
+ * a Hibernate Reactive session (its persistence context, flush and dirty check, one Vert.x context of its own) costs
+ * more than the statements of a one-row read or write.
  */
 @Singleton
 public class DatabaseWork {
@@ -50,10 +58,12 @@ public class DatabaseWork {
 
     private final FreshContexts contexts;
     private final Vertx vertx;
+    private final Pool pool;
 
-    public DatabaseWork(FreshContexts contexts, Vertx vertx) {
+    public DatabaseWork(FreshContexts contexts, Vertx vertx, Pool pool) {
         this.contexts = contexts;
         this.vertx = vertx;
+        this.pool = pool;
     }
 
     /** Reads in a session of its own; tried again while the database is unreachable (a read changes nothing). */
@@ -71,14 +81,31 @@ public class DatabaseWork {
         return retrying(() -> {
             AtomicBoolean committing = new AtomicBoolean();
             // Flushed here, so that nothing but the COMMIT itself is left once the flag is set.
-            return contexts.run(() -> Panache.withTransaction(() -> work.get().call(Panache::flush)
-                            .invoke(() -> committing.set(true))))
-                    .onFailure(failure -> committing.get() && connectionLost(failure))
-                    .transform(failure -> {
-                        LOG.warnf("the connection to the database was lost while committing; outcome unknown: %s", rootMessage(failure));
-                        return ProblemException.unavailable("the connection to the database was lost while this change was"
-                                + " being committed: it may or may not have been stored; read it back before trying again");
-                    });
+            return unknownIfLostCommitting(contexts.run(() -> Panache.withTransaction(() -> work.get().call(Panache::flush)
+                            .invoke(() -> committing.set(true)))), committing);
+        });
+    }
+
+    /** {@link #read}, as SQL on the pool: no session. Tried again while the database is unreachable. */
+    public <T> Uni<T> query(Function<SqlClient, Uni<T>> work) {
+        return retrying(() -> work.apply(pool));
+    }
+
+    /** {@link #transaction}, as SQL on one connection of the pool: no session; the same rules for a lost connection. */
+    public <T> Uni<T> sqlTransaction(Function<SqlConnection, Uni<T>> work) {
+        return retrying(() -> {
+            AtomicBoolean committing = new AtomicBoolean();
+            return unknownIfLostCommitting(pool.withTransaction(connection -> work.apply(connection)
+                    .invoke(() -> committing.set(true))), committing);
+        });
+    }
+
+    /** A connection lost once only the COMMIT was left: the outcome is unknown, and the caller is told so (503). */
+    private static <T> Uni<T> unknownIfLostCommitting(Uni<T> work, AtomicBoolean committing) {
+        return work.onFailure(failure -> committing.get() && connectionLost(failure)).transform(failure -> {
+            LOG.warnf("the connection to the database was lost while committing; outcome unknown: %s", rootMessage(failure));
+            return ProblemException.unavailable("the connection to the database was lost while this change was"
+                    + " being committed: it may or may not have been stored; read it back before trying again");
         });
     }
 

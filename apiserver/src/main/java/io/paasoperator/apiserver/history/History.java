@@ -5,9 +5,11 @@ import io.paasoperator.contract.NamingRules;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Reads a kind's history: which resources changed state on a day, and one resource's events. */
@@ -22,15 +24,15 @@ public class History {
 
     /** Names whose expect or realtime changed on {@code day} (server time zone), in order of their first change that day. */
     public Uni<List<String>> changedOn(ResourceKind kind, LocalDate day, ZoneId zone) {
-        return database.read(() -> Panache.getSession().chain(session -> session.createSelectionQuery(
-                        "select e.name from ResourceEvent e where e.kind = :kind and e.type in (:types)"
-                                + " and e.at >= :from and e.at < :to group by e.name order by min(e.at), e.name",
-                        String.class)
-                .setParameter("kind", kind.wire())
-                .setParameter("types", List.of(ResourceEvent.EXPECT, ResourceEvent.REALTIME))
-                .setParameter("from", day.atStartOfDay(zone).toInstant())
-                .setParameter("to", day.plusDays(1).atStartOfDay(zone).toInstant())
-                .getResultList()));
+        return database.query(sql -> sql.preparedQuery("select name from resource_event where kind = $1 and type = any($2::text[])"
+                        + " and at >= $3 and at < $4 group by name order by min(at), name")
+                .execute(Tuple.of(kind.wire(), new String[] {ResourceEvent.EXPECT, ResourceEvent.REALTIME},
+                        day.atStartOfDay(zone).toOffsetDateTime(), day.plusDays(1).atStartOfDay(zone).toOffsetDateTime())))
+                .map(rows -> {
+                    List<String> names = new ArrayList<>(rows.size());
+                    rows.forEach(row -> names.add(row.getString(0)));
+                    return names;
+                });
     }
 
     /** The host operation {@code id} of a resource ran on, as its result's event says; null when no event names it. */

@@ -3,6 +3,8 @@ package io.paasoperator.apiserver.history;
 import io.paasoperator.contract.Operation;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -10,6 +12,9 @@ import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 
 /** One line of a resource's history: a state change, a restart request, a deletion. Written with the change itself. */
@@ -85,18 +90,49 @@ public class ResourceEvent extends PanacheEntityBase {
     /** For a change made through the API: the name of the token that made it (never the token). */
     public String actor;
 
-    /** Persists a unit of work's events; none is fine (Panache's own persist refuses an empty list). */
-    public static Uni<Void> persistAll(List<ResourceEvent> events) {
-        return persistAll(events, null);
+    /**
+     * Inserts a write's events, naming {@code actor} (when not null) on those the API caused: one statement however many
+     * there are (one array per column, unnested into rows). Their ids stay unset: nothing reads them back.
+     */
+    public static Uni<Void> insertAll(SqlClient sql, List<ResourceEvent> events, String actor) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        int n = events.size();
+        String[] kinds = new String[n], names = new String[n], types = new String[n], olds = new String[n], news = new String[n],
+                causes = new String[n], messages = new String[n], operations = new String[n], tails = new String[n],
+                hosts = new String[n], actors = new String[n];
+        OffsetDateTime[] ats = new OffsetDateTime[n];
+        Integer[] exitCodes = new Integer[n];
+        Long[] durations = new Long[n];
+        for (int i = 0; i < n; i++) {
+            ResourceEvent e = events.get(i);
+            if (actor != null && BY_API.equals(e.cause)) {
+                e.actor = actor;
+            }
+            kinds[i] = e.kind;
+            names[i] = e.name;
+            ats[i] = e.at.atOffset(ZoneOffset.UTC);
+            types[i] = e.type;
+            olds[i] = e.oldValue;
+            news[i] = e.newValue;
+            causes[i] = e.cause;
+            messages[i] = e.message;
+            operations[i] = e.operationId;
+            exitCodes[i] = e.exitCode;
+            durations[i] = e.durationMs;
+            tails[i] = e.outputTail;
+            hosts[i] = e.host;
+            actors[i] = e.actor;
+        }
+        return sql.preparedQuery(INSERT_ALL).execute(Tuple.from(Arrays.asList(kinds, names, ats, types, olds, news, causes,
+                messages, operations, exitCodes, durations, tails, hosts, actors))).replaceWithVoid();
     }
 
-    /** {@link #persistAll(List)}, naming {@code actor} (when not null) on the events the API caused. */
-    public static Uni<Void> persistAll(List<ResourceEvent> events, String actor) {
-        if (actor != null) {
-            events.stream().filter(e -> BY_API.equals(e.cause)).forEach(e -> e.actor = actor);
-        }
-        return events.isEmpty() ? Uni.createFrom().voidItem() : persist(events);
-    }
+    private static final String INSERT_ALL = "insert into resource_event (kind, name, at, type, old_value, new_value, cause,"
+            + " message, operation_id, exit_code, duration_ms, output_tail, host, actor) select * from unnest($1::text[],"
+            + " $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],"
+            + " $10::int[], $11::bigint[], $12::text[], $13::text[], $14::text[])";
 
     /** An action's result: what ran, how it ended, how long it took, and the end of its output. */
     public static ResourceEvent action(String kind, String name, Instant at, Operation operation) {

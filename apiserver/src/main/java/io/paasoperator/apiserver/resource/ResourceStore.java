@@ -12,9 +12,15 @@ import io.paasoperator.contract.NamingRules;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
+import io.paasoperator.contract.WireValue;
 import io.quarkus.hibernate.reactive.panache.Panache;
-import io.quarkus.panache.common.Parameters;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.OptimisticLockException;
 import java.time.Clock;
@@ -22,6 +28,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -29,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.hibernate.JDBCException;
 import org.hibernate.StaleStateException;
@@ -77,17 +85,37 @@ public class ResourceStore {
         metadata.put(SpecValidator.CREATE_AT, CREATE_AT_FORMAT.format(ZonedDateTime.ofInstant(now, clock.getZone())));
         String app = documents.storeApp(request.app().withMetadata(metadata));
         String hosts = documents.storeHosts(request.hosts());
-        // A new entity per attempt: one that a failed attempt persisted carries that attempt's id.
-        return database.transaction(() -> ResourceRecord.create(kind, request.name(), app, hosts, request.ips(),
-                                request.maxInFlight(), request.expect(), request.realtime(), now).<ResourceRecord>persist()
-                        .call(saved -> ResourceEvent.persistAll(saved.drainEvents(), actor))
-                        .call(saved -> syncRows("resource_host", saved, Set.of(), saved.hostIps())))
+        // A new record per attempt: one that a failed attempt inserted carries that attempt's id.
+        return database.sqlTransaction(sql -> {
+                    ResourceRecord record = ResourceRecord.create(kind, request.name(), app, hosts, request.ips(),
+                            request.maxInFlight(), request.expect(), request.realtime(), now);
+                    return ResourceRows.insert(sql, record)
+                            .call(saved -> ResourceEvent.insertAll(sql, saved.drainEvents(), actor))
+                            .call(saved -> syncRows(sql, "resource_host", saved, Set.of(), saved.hostIps()));
+                })
                 .onFailure(DatabaseWork::isUniqueViolation)
                 .transform(e -> ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists"));
     }
 
     public Uni<ResourceRecord> get(ResourceKind kind, String name) {
-        return database.read(() -> find(kind, name));
+        return database.query(sql -> find(sql, kind, name));
+    }
+
+    /** The expected and realtime state alone: the one route polled most reads two columns, not the record. */
+    public Uni<ResourceViews.StatusView> status(ResourceKind kind, String name) {
+        if (!NamingRules.isResourceName(name)) {
+            return Uni.createFrom().failure(notFound(kind, name));
+        }
+        return database.query(sql -> sql.preparedQuery("select expect, realtime from resource where kind = $1 and name = $2")
+                .execute(Tuple.of(kind.wire(), name))).map(rows -> {
+                    if (rows.size() == 0) {
+                        throw notFound(kind, name);
+                    }
+                    Row row = rows.iterator().next();
+                    return new ResourceViews.StatusView(name, new ResourceViews.Status(
+                            WireValue.require(ExpectedState.class, row.getString(0)),
+                            WireValue.require(RealtimeState.class, row.getString(1))));
+                });
     }
 
     /** Those of {@code names} (resource names, checked) that exist as resources of {@code kind}. */
@@ -95,28 +123,30 @@ public class ResourceStore {
         if (names.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return database.read(() -> ResourceRecord.list("kind = ?1 and name in ?2", kind, names));
+        return database.query(sql -> sql.preparedQuery("select " + ResourceRows.COLUMNS + " from resource where kind = $1"
+                        + " and name = any($2::text[])").execute(Tuple.of(kind.wire(), names.toArray(String[]::new))))
+                .map(ResourceStore::records);
     }
 
     /** One page ordered by name, after {@code after} when given, filtered by state when given. */
     public Uni<List<ResourceRecord>> list(ResourceKind kind, ExpectedState expect, RealtimeState realtime, String after, int limit) {
-        StringBuilder query = new StringBuilder("kind = :kind");
-        Parameters params = Parameters.with("kind", kind);
+        StringBuilder query = new StringBuilder("select " + ResourceRows.COLUMNS + " from resource where kind = $1");
+        List<Object> params = new ArrayList<>(List.of(kind.wire()));
         if (expect != null) {
-            query.append(" and expect = :expect");
-            params.and("expect", expect);
+            params.add(expect.wire());
+            query.append(" and expect = $").append(params.size());
         }
         if (realtime != null) {
-            query.append(" and realtime = :realtime");
-            params.and("realtime", realtime);
+            params.add(realtime.wire());
+            query.append(" and realtime = $").append(params.size());
         }
         if (after != null) {
-            query.append(" and name > :after");
-            params.and("after", after);
+            params.add(after);
+            query.append(" and name > $").append(params.size());
         }
-        query.append(" order by name");
-        return database.read(() -> ResourceRecord.<ResourceRecord>find(query.toString(), params)
-                .range(0, limit - 1).list());
+        params.add(limit);
+        query.append(" order by name limit $").append(params.size());
+        return database.query(sql -> sql.preparedQuery(query.toString()).execute(Tuple.from(params))).map(ResourceStore::records);
     }
 
     /** Sets the expected state; answered once stored. A resource being deleted takes no new expectation. */
@@ -254,15 +284,21 @@ public class ResourceStore {
         }
     }
 
-    /** Up to {@code limit} resources per host of {@code ips}: an index lookup in {@code resource_host}, not a scan. */
+    /**
+     * Up to {@code limit} resources per host of {@code ips}: per host, an index lookup in {@code resource_host} that stops
+     * after {@code limit} rows, however many resources the host has.
+     */
     private Uni<List<OnHost>> onHosts(List<String> ips, int limit) {
-        return database.read(() -> Panache.getSession().chain(session -> session.createNativeQuery(
-                        "select r.kind, r.name, r.hosts from resource r where (r.kind, r.name) in (select h.kind, h.name from"
-                                + " (select kind, name, row_number() over (partition by ip) as n from resource_host"
-                                + " where ip = any(:ips)) h where h.n <= :limit)", Object[].class)
-                .setParameter("ips", ips.toArray(String[]::new)).setParameter("limit", limit).getResultList()))
-                .map(rows -> rows.stream().map(row -> new OnHost(ResourceKind.fromWire((String) row[0]), (String) row[1],
-                        documents.readHosts((String) row[2]))).toList());
+        return database.query(sql -> sql.preparedQuery("select r.kind, r.name, r.hosts from resource r where (r.kind, r.name) in"
+                        + " (select h.kind, h.name from unnest($1::text[]) as listed(ip) cross join lateral"
+                        + " (select kind, name from resource_host where resource_host.ip = listed.ip limit $2) h)")
+                .execute(Tuple.of(ips.toArray(String[]::new), limit)))
+                .map(rows -> {
+                    List<OnHost> on = new ArrayList<>(rows.size());
+                    rows.forEach(row -> on.add(new OnHost(ResourceKind.fromWire(row.getString(0)), row.getString(1),
+                            documents.readHosts(row.getString(2)))));
+                    return on;
+                });
     }
 
     private static void refuseWhileDeleting(ResourceRecord record) {
@@ -281,7 +317,7 @@ public class ResourceStore {
 
     /** {@link #update}, for a change an API caller asked for: its events name {@code actor}. */
     public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change, String actor) {
-        return transaction(() -> change(kind, name, change, actor));
+        return transaction(sql -> change(sql, kind, name, change, actor));
     }
 
     /**
@@ -291,12 +327,10 @@ public class ResourceStore {
      */
     public Uni<ResourceRecord> claimOnHost(ResourceKind kind, String name, String ip, int maxPerHost,
             Consumer<ResourceRecord> change) {
-        return transaction(() -> Panache.getSession()
-                        .chain(session -> session.createNativeQuery("select ip from agent_host where ip = :ip for update")
-                                .setParameter("ip", ip).getResultList()
-                                .chain(() -> session.createNativeQuery("select count(*) from host_action where ip = :ip", Long.class)
-                                        .setParameter("ip", ip).getSingleResult()))
-                        .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem() : change(kind, name, change, null)));
+        return transaction(sql -> sql.preparedQuery("select ip from agent_host where ip = $1 for update").execute(Tuple.of(ip))
+                .chain(() -> sql.preparedQuery("select count(*) from host_action where ip = $1").execute(Tuple.of(ip)))
+                .map(rows -> rows.iterator().next().getLong(0))
+                .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem() : change(sql, kind, name, change, null)));
     }
 
     /** Deletes the record (never the application on its hosts). Emits the deleted record, or null when there was none. */
@@ -307,32 +341,29 @@ public class ResourceStore {
     /**
      * Deletes the record if {@code condition} holds for it as it is now; emits it when deleted, else null.
      * <p>
-     * The row goes by a statement compared on its version, not by removing the entity: Hibernate Reactive's entity
-     * delete keeps its pending result in one object shared by every session (its {@code ReactiveDeleteCoordinator}), so
-     * concurrent deletes completed each other's statements, from the wrong event loop (HR000069) or never (a request
-     * hanging with its transaction open).
+     * The row goes by a statement compared on its version (never Hibernate Reactive's entity delete, which keeps its
+     * pending result in one object shared by every session, its {@code ReactiveDeleteCoordinator}: concurrent deletes
+     * completed each other's statements, from the wrong event loop, HR000069, or never).
      */
     public Uni<ResourceRecord> deleteIf(ResourceKind kind, String name, Predicate<ResourceRecord> condition, String actor) {
         if (!NamingRules.isResourceName(name)) {
             return Uni.createFrom().nullItem();
         }
-        return transaction(() -> ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name)
-                        .firstResult()
-                        .chain(record -> record == null || !condition.test(record) ? Uni.createFrom().<ResourceRecord>nullItem()
-                                // The host rows first, the resource row last: the order a change takes them in (its
-                                // host rows, then the resource's update at the flush), so that the two never deadlock.
-                                : Panache.getSession().chain(session -> session
-                                                .createNativeQuery("delete from host_action where kind = :kind and name = :name")
-                                                .setParameter("kind", kind.wire()).setParameter("name", name).executeUpdate()
-                                                .chain(() -> syncRows("resource_host", record, record.hostIps(), Set.of())))
-                                        .chain(() -> ResourceRecord.delete("id = ?1 and version = ?2", record.id, record.version))
-                                        .invoke(deleted -> {
-                                            if (deleted == 0) {
-                                                throw new OptimisticLockException("resource " + record.id + " changed since read");
-                                            }
-                                        })
-                                        .chain(() -> ResourceEvent.persistAll(List.of(record.deletedEvent(now())), actor))
-                                        .replaceWith(record)));
+        return transaction(sql -> ResourceRows.find(sql, kind, name)
+                .chain(record -> record == null || !condition.test(record) ? Uni.createFrom().<ResourceRecord>nullItem()
+                        // The host rows first, the resource row last: the order a change takes them in, so that the two
+                        // never deadlock.
+                        : sql.preparedQuery("delete from host_action where kind = $1 and name = $2").execute(Tuple.of(kind.wire(), name))
+                                .chain(() -> syncRows(sql, "resource_host", record, record.hostIps(), Set.of()))
+                                .chain(() -> sql.preparedQuery("delete from resource where id = $1 and version = $2")
+                                        .execute(Tuple.of(record.id, record.version)))
+                                .invoke(deleted -> {
+                                    if (deleted.rowCount() == 0) {
+                                        throw new OptimisticLockException("resource " + record.id + " changed since read");
+                                    }
+                                })
+                                .chain(() -> ResourceEvent.insertAll(sql, List.of(record.deletedEvent(now())), actor))
+                                .replaceWith(record)));
     }
 
     /** Adds an event about host {@code ip} to a resource's history, the resource itself unchanged (a bootstrap's progress). */
@@ -388,53 +419,64 @@ public class ResourceStore {
      * so a session, of its own (see {@link DatabaseWork}): a retry never meets the session a failed attempt left behind,
      * and writes that run at once (two hosts of a resource, a report and a pass) never share one.
      */
-    private <T> Uni<T> transaction(java.util.function.Supplier<Uni<T>> work) {
-        return database.transaction(work).onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+    private <T> Uni<T> transaction(Function<SqlConnection, Uni<T>> work) {
+        return database.sqlTransaction(work).onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
     }
 
-    /** Within a transaction: reads the resource, changes it, writes the history and the host rows the change implies. */
-    private Uni<ResourceRecord> change(ResourceKind kind, String name, Consumer<ResourceRecord> change, String actor) {
-        return find(kind, name).chain(record -> {
+    /**
+     * Within a transaction: reads the resource, changes it, writes the host rows the change implies, the record (only if
+     * the change changed it, as Hibernate's dirty check did) and the history.
+     */
+    private Uni<ResourceRecord> change(SqlConnection sql, ResourceKind kind, String name, Consumer<ResourceRecord> change,
+            String actor) {
+        return find(sql, kind, name).chain(record -> {
             Set<String> hostsBefore = record.hostIps();
             Set<String> actionsBefore = record.inFlightHosts();
+            List<Object> stored = ResourceRows.written(record);
             change.accept(record);
-            return ResourceEvent.persistAll(record.drainEvents(), actor)
-                    .chain(() -> syncRows("resource_host", record, hostsBefore, record.hostIps()))
-                    .chain(() -> syncRows("host_action", record, actionsBefore, record.inFlightHosts()))
-                    .replaceWith(record);
+            List<ResourceEvent> events = record.drainEvents();
+            // The host rows before the resource row: the order a delete takes them in, so that the two never deadlock.
+            return syncRows(sql, "resource_host", record, hostsBefore, record.hostIps())
+                    .chain(() -> syncRows(sql, "host_action", record, actionsBefore, record.inFlightHosts()))
+                    .chain(() -> stored.equals(ResourceRows.written(record)) ? Uni.createFrom().item(record)
+                            : ResourceRows.update(sql, record))
+                    .call(() -> ResourceEvent.insertAll(sql, events, actor));
         });
     }
 
-    /** Brings {@code table}'s rows (ip, kind, name) for the record from the hosts in {@code before} to those in {@code after}. */
-    private static Uni<Void> syncRows(String table, ResourceRecord record, Set<String> before, Set<String> after) {
+    /**
+     * Brings {@code table}'s rows (ip, kind, name) for the record from the hosts in {@code before} to those in
+     * {@code after}: at most one delete and one insert, whatever the number of hosts.
+     */
+    private static Uni<Void> syncRows(SqlClient sql, String table, ResourceRecord record, Set<String> before, Set<String> after) {
         Set<String> gone = new HashSet<>(before);
         gone.removeAll(after);
         Set<String> added = new HashSet<>(after);
         added.removeAll(before);
-        if (gone.isEmpty() && added.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        return Panache.getSession().chain(session -> {
-            Uni<Integer> done = Uni.createFrom().item(0);
-            for (String ip : gone) {
-                done = done.chain(() -> session.createNativeQuery("delete from " + table + " where kind = :kind and name = :name and ip = :ip")
-                        .setParameter("kind", record.kind.wire()).setParameter("name", record.name).setParameter("ip", ip).executeUpdate());
-            }
-            for (String ip : added) {
-                done = done.chain(() -> session.createNativeQuery("insert into " + table + " (ip, kind, name) values (:ip, :kind, :name)")
-                        .setParameter("kind", record.kind.wire()).setParameter("name", record.name).setParameter("ip", ip).executeUpdate());
-            }
-            return done.replaceWithVoid();
-        });
+        Uni<?> deleted = gone.isEmpty() ? Uni.createFrom().voidItem() : sql.preparedQuery("delete from " + table
+                        + " where kind = $1 and name = $2 and ip = any($3::text[])")
+                .execute(Tuple.of(record.kind.wire(), record.name, gone.toArray(String[]::new)));
+        return deleted.chain(() -> added.isEmpty() ? Uni.createFrom().voidItem() : sql.preparedQuery("insert into " + table
+                        + " (ip, kind, name) select ip, $1, $2 from unnest($3::text[]) as added(ip)")
+                .execute(Tuple.of(record.kind.wire(), record.name, added.toArray(String[]::new)))).replaceWithVoid();
     }
 
     /** Names that could never have been created are not looked up: some (a NUL) are not even text to PostgreSQL. */
-    private static Uni<ResourceRecord> find(ResourceKind kind, String name) {
+    private static Uni<ResourceRecord> find(SqlClient sql, ResourceKind kind, String name) {
         if (!NamingRules.isResourceName(name)) {
-            return Uni.createFrom().failure(ProblemException.notFound(kind.wire() + " '" + name + "' does not exist"));
+            return Uni.createFrom().failure(notFound(kind, name));
         }
-        return ResourceRecord.<ResourceRecord>find("kind = ?1 and name = ?2", kind, name).firstResult()
-                .onItem().ifNull().failWith(() -> ProblemException.notFound(kind.wire() + " '" + name + "' does not exist"));
+        return ResourceRows.find(sql, kind, name).onItem().ifNull().failWith(() -> notFound(kind, name));
+    }
+
+    private static List<ResourceRecord> records(RowSet<Row> rows) {
+        List<ResourceRecord> records = new ArrayList<>(rows.size());
+        rows.forEach(row -> records.add(ResourceRows.read(row)));
+        return records;
+    }
+
+    private static ProblemException notFound(ResourceKind kind, String name) {
+        return ProblemException.notFound(kind.wire() + " '" + name + "' does not exist");
     }
 
     /**
@@ -447,6 +489,9 @@ public class ResourceStore {
                 return true;
             }
             if (t instanceof JDBCException jdbc && ABORTED_FOR_ANOTHER.contains(jdbc.getSQLState())) {
+                return true;
+            }
+            if (t instanceof PgException pg && ABORTED_FOR_ANOTHER.contains(pg.getSqlState())) {
                 return true;
             }
         }
