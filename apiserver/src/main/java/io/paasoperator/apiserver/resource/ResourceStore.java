@@ -376,8 +376,11 @@ public class ResourceStore {
 
     /** Every resource's kind and name, for a pass over all of them (key rotation). */
     public Uni<List<Object[]>> keys() {
-        return database.read(() -> Panache.getSession().chain(session -> session
-                .createSelectionQuery("select r.kind, r.name from ResourceRecord r", Object[].class).getResultList()));
+        return database.query(sql -> sql.query("select kind, name from resource").execute()).map(rows -> {
+            List<Object[]> keys = new ArrayList<>();
+            rows.forEach(row -> keys.add(new Object[] {ResourceKind.fromWire(row.getString(0)), row.getString(1)}));
+            return keys;
+        });
     }
 
     /**
@@ -407,11 +410,18 @@ public class ResourceStore {
                 "select distinct kind, name from host_action", Object[].class).getResultList()));
     }
 
-    /** How many resources are in each realtime state. */
+    /**
+     * How many resources are in each realtime state. Plain SQL, as every query that runs at start-up: Hibernate
+     * interprets a query on the event loop at its first use, which took seconds on a busy machine.
+     */
     public Uni<List<Object[]>> countByRealtime() {
-        return database.read(() -> Panache.getSession().chain(session -> session
-                .createSelectionQuery("select r.realtime, count(r) from ResourceRecord r group by r.realtime", Object[].class)
-                .getResultList()));
+        return database.query(sql -> sql.query("select realtime, count(*) from resource group by realtime").execute())
+                .map(rows -> {
+                    List<Object[]> counts = new ArrayList<>();
+                    rows.forEach(row -> counts.add(new Object[] {WireValue.require(RealtimeState.class, row.getString(0)),
+                            row.getLong(1)}));
+                    return counts;
+                });
     }
 
     /**
