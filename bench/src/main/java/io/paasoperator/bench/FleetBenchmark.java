@@ -1,5 +1,6 @@
 package io.paasoperator.bench;
 
+import io.paasoperator.itsupport.ProcessUsage;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
 import io.paasoperator.contract.WireValue;

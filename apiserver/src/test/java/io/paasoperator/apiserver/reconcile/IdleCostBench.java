@@ -3,10 +3,9 @@ package io.paasoperator.apiserver.reconcile;
 import io.paasoperator.apiserver.localdb.LocalPostgres;
 import io.paasoperator.apiserver.testing.ApiserverProcess;
 import io.paasoperator.apiserver.testing.Seeds;
-import java.io.IOException;
+import io.paasoperator.itsupport.ProcessUsage;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -24,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,7 +39,6 @@ class IdleCostBench {
     /** After start-up or the creates: JIT compilation, the passes the creates woke, connection pools filling. */
     private static final Duration SETTLE = Duration.ofSeconds(15);
     private static final Duration IDLE = Duration.ofSeconds(60);
-    private static final long CLOCK_TICKS_PER_SECOND = clockTicksPerSecond();
 
     @Test
     void idleCpuEmptyThenTenThousandResources() throws Exception {
@@ -146,16 +143,16 @@ class IdleCostBench {
 
     private static Idle measureIdle(long apiserverPid, long postmasterPid, Connection sql) throws Exception {
         Counters dbBefore = Counters.read(sql);
-        long apiserverBefore = cpuTicks(apiserverPid);
-        Map<String, Long> threadsBefore = ticksByThreadName(apiserverPid);
-        long postgresBefore = postgresCpuTicks(postmasterPid);
-        long[] machineBefore = machineTicks();
+        long apiserverBefore = ProcessUsage.ticks(apiserverPid);
+        Map<String, Long> threadsBefore = ProcessUsage.ticksByThreadName(apiserverPid);
+        long postgresBefore = ProcessUsage.postgresTicks(postmasterPid);
+        long[] machineBefore = ProcessUsage.machineTicks();
         Thread.sleep(IDLE.toMillis());
-        long apiserverAfter = cpuTicks(apiserverPid);
-        Map<String, Long> busiestThreads = new HashMap<>(ticksByThreadName(apiserverPid));
+        long apiserverAfter = ProcessUsage.ticks(apiserverPid);
+        Map<String, Long> busiestThreads = new HashMap<>(ProcessUsage.ticksByThreadName(apiserverPid));
         threadsBefore.forEach((name, ticks) -> busiestThreads.merge(name, -ticks, Long::sum));
-        long postgresAfter = postgresCpuTicks(postmasterPid);
-        long[] machineAfter = machineTicks();
+        long postgresAfter = ProcessUsage.postgresTicks(postmasterPid);
+        long[] machineAfter = ProcessUsage.machineTicks();
         Counters dbAfter = Counters.read(sql);
         return new Idle(percentOfCore(apiserverAfter - apiserverBefore), percentOfCore(postgresAfter - postgresBefore),
                 100.0 * (machineAfter[0] - machineBefore[0]) / Math.max(1, machineAfter[1] - machineBefore[1]),
@@ -163,81 +160,7 @@ class IdleCostBench {
     }
 
     private static double percentOfCore(long ticks) {
-        return 100.0 * ticks / CLOCK_TICKS_PER_SECOND / IDLE.toSeconds();
-    }
-
-    /**
-     * The whole cluster: the postmaster, its live children (backends, checkpointer, walwriter, autovacuum launcher...),
-     * and, through the postmaster's cutime/cstime, the children it reaped (a worker that ran and exited in between).
-     */
-    private static long postgresCpuTicks(long postmasterPid) throws IOException {
-        long[] postmaster = stat(postmasterPid);
-        long ticks = postmaster[1] + postmaster[2] + postmaster[3] + postmaster[4];
-        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-            for (Path process : processes.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-                long[] child = stat(Long.parseLong(process.getFileName().toString()));
-                if (child != null && child[0] == postmasterPid) {
-                    ticks += child[1] + child[2];
-                }
-            }
-        }
-        return ticks;
-    }
-
-    /**
-     * Where in the apiserver the time goes: its threads' CPU ticks by name, numbers stripped so that a pool counts as
-     * one (Linux keeps the first 15 characters of a thread's name: "vert.x-eventloo", "C2 CompilerThre"). A thread
-     * that ended during the minute is missed, which is why these do not quite add up to the process's figure.
-     */
-    private static Map<String, Long> ticksByThreadName(long pid) throws IOException {
-        Map<String, Long> ticks = new HashMap<>();
-        try (Stream<Path> threads = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
-            for (Path thread : threads.toList()) {
-                long[] stat = stat(thread.resolve("stat"));
-                if (stat != null) {
-                    String name = Files.readString(thread.resolve("comm")).trim().replaceAll("[-#]?\\d+$", "");
-                    ticks.merge(name, stat[1] + stat[2], Long::sum);
-                }
-            }
-        } catch (NoSuchFileException threadEnded) {
-            // a thread gone between listing and reading: its ticks are lost, as said above
-        }
-        return ticks;
-    }
-
-    private static long cpuTicks(long pid) throws IOException {
-        long[] stat = stat(pid);
-        return stat[1] + stat[2];
-    }
-
-    /** From /proc/{pid}/stat: ppid, utime, stime, cutime, cstime; null when the process is gone. */
-    private static long[] stat(long pid) throws IOException {
-        return stat(Path.of("/proc", String.valueOf(pid), "stat"));
-    }
-
-    /** The same from a stat file: a process's, or a thread's (/proc/{pid}/task/{tid}/stat). */
-    private static long[] stat(Path statFile) throws IOException {
-        String line;
-        try {
-            line = Files.readString(statFile);
-        } catch (NoSuchFileException gone) {
-            return null;
-        }
-        // The command name, in parentheses, may hold spaces: fields are counted after its closing one (field 3 = [0]).
-        String[] fields = line.substring(line.lastIndexOf(')') + 2).split(" ");
-        return new long[] {Long.parseLong(fields[1]), Long.parseLong(fields[11]), Long.parseLong(fields[12]),
-                Long.parseLong(fields[13]), Long.parseLong(fields[14])};
-    }
-
-    /** Busy and total ticks of all cores, from /proc/stat: shows whether something else ran during the minute. */
-    private static long[] machineTicks() throws IOException {
-        String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-        long total = 0;
-        for (int i = 1; i < cpu.length; i++) {
-            total += Long.parseLong(cpu[i]);
-        }
-        long idle = Long.parseLong(cpu[4]) + Long.parseLong(cpu[5]); // idle, iowait
-        return new long[] {total - idle, total};
+        return 100.0 * ticks / ProcessUsage.CLOCK_TICKS_PER_SECOND / IDLE.toSeconds();
     }
 
     /** The apiserver is the one child of this JVM running the packaged jar (ApiserverProcess keeps its Process to itself). */
@@ -248,15 +171,6 @@ class IdleCostBench {
 
     private static boolean isApiserver(ProcessHandle process) {
         return process.info().commandLine().orElse("").contains(ApiserverProcess.JAR.toAbsolutePath().toString());
-    }
-
-    private static long clockTicksPerSecond() {
-        try {
-            Process getconf = new ProcessBuilder("getconf", "CLK_TCK").start();
-            return Long.parseLong(new String(getconf.getInputStream().readAllBytes()).trim());
-        } catch (IOException | RuntimeException e) {
-            return 100; // what Linux uses on every common architecture
-        }
     }
 
     private static long count(Connection sql, String query) throws SQLException {

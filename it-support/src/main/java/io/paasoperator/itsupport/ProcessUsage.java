@@ -1,4 +1,4 @@
-package io.paasoperator.bench;
+package io.paasoperator.itsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,17 +12,17 @@ import java.util.stream.Stream;
 
 /**
  * CPU time and memory of processes, read from Linux's /proc: the apiserver's, and a PostgreSQL cluster's (its
- * postmaster and every process it started).
+ * postmaster and every process it started). For the benchmarks, which print figures.
  */
-final class ProcessUsage {
+public final class ProcessUsage {
 
-    static final long CLOCK_TICKS_PER_SECOND = clockTicksPerSecond();
+    public static final long CLOCK_TICKS_PER_SECOND = clockTicksPerSecond();
 
     private ProcessUsage() {
     }
 
     /** CPU ticks (user + system) the process used so far. */
-    static long ticks(long pid) {
+    public static long ticks(long pid) {
         long[] stat = stat(Path.of("/proc", String.valueOf(pid), "stat"));
         return stat == null ? 0 : stat[1] + stat[2];
     }
@@ -31,7 +31,7 @@ final class ProcessUsage {
      * The whole cluster: the postmaster, its live children (backends, checkpointer, walwriter, autovacuum...), and,
      * through the postmaster's cutime/cstime, the children it reaped in between.
      */
-    static long postgresTicks(long postmasterPid) {
+    public static long postgresTicks(long postmasterPid) {
         long[] postmaster = stat(Path.of("/proc", String.valueOf(postmasterPid), "stat"));
         long ticks = postmaster == null ? 0 : postmaster[1] + postmaster[2] + postmaster[3] + postmaster[4];
         for (long child : children(postmasterPid)) {
@@ -44,7 +44,7 @@ final class ProcessUsage {
     }
 
     /** Resident memory in kB (VmRSS). */
-    static long rssKb(long pid) {
+    public static long rssKb(long pid) {
         return statusKb(pid, "VmRSS:");
     }
 
@@ -53,7 +53,7 @@ final class ProcessUsage {
      * touched them, so an overstatement) and of their proportional sets (shared pages split between the processes:
      * what the cluster really holds).
      */
-    static long[] postgresMemoryKb(long postmasterPid) {
+    public static long[] postgresMemoryKb(long postmasterPid) {
         long rss = rssKb(postmasterPid);
         long pss = pssKb(postmasterPid);
         for (long child : children(postmasterPid)) {
@@ -97,7 +97,7 @@ final class ProcessUsage {
      * Where in a process the time goes: its threads' CPU ticks by name, numbers stripped so that a pool counts as one
      * (Linux keeps the first 15 characters of a thread's name). A thread that ended in between is missed.
      */
-    static Map<String, Long> ticksByThreadName(long pid) {
+    public static Map<String, Long> ticksByThreadName(long pid) {
         Map<String, Long> ticks = new HashMap<>();
         try (Stream<Path> threads = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
             for (Path thread : threads.toList()) {
@@ -116,7 +116,7 @@ final class ProcessUsage {
     }
 
     /** Busy and total ticks of all cores, from /proc/stat: how busy the machine was besides what is measured. */
-    static long[] machineTicks() {
+    public static long[] machineTicks() {
         try {
             String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
             long total = 0;
@@ -131,7 +131,7 @@ final class ProcessUsage {
     }
 
     /** The 1-minute load average. */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         } catch (IOException e) {
