@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.paasoperator.apiserver.history.ResourceEvent;
+import io.paasoperator.apiserver.host.HostStore.Heartbeat;
 import io.paasoperator.apiserver.rules.Desired;
 import io.paasoperator.apiserver.rules.HostState;
 import io.paasoperator.apiserver.rules.Summary;
@@ -31,6 +32,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -324,6 +326,17 @@ public class ResourceRecord extends PanacheEntityBase {
         List<ResourceEvent> drained = List.copyOf(events);
         events.clear();
         return drained;
+    }
+
+    /**
+     * Shows each host as last heard of, for an answer (never stored): a report that changed nothing was not written, and
+     * the host's heartbeat (its agent's last report, for the applications it covered) stands for it.
+     */
+    public void showHeard(Map<String, Heartbeat> heartbeats) {
+        hostStates = hostStates().stream().map(host -> {
+            Heartbeat beat = heartbeats.get(host.ip());
+            return beat != null && beat.covers(kind.wire(), name) ? host.heardAt(beat.at()) : host;
+        }).toList();
     }
 
     private void mapHosts(UnaryOperator<HostState> change) {

@@ -84,6 +84,10 @@ class HostReportsIT {
         Instant heard = reportedAt();
         await().atMost(Duration.ofSeconds(20)).until(() -> reportedAt().isAfter(heard.plusSeconds(4)));
         assertEquals(versions, versions(names), "reports that change nothing wrote the resources");
+        // Yet the resource shows it was heard: its host as last heard of, by the heartbeat.
+        Instant shown = Instant.parse(system.get(system.apiserver, "/apis/v1alpha1/" + KIND + "/reported-a")
+                .at("/detail/hosts/0/last_report_at").asText());
+        assertTrue(shown.isAfter(heard), "last_report_at " + shown + " is not after " + heard);
         assertEquals("running", system.realtime(system.apiserver, KIND, "reported-a"));
 
         // A change is written at once, and only where it happened.
