@@ -1,6 +1,7 @@
 package io.paasoperator.apiserver.host;
 
 import io.paasoperator.apiserver.context.DatabaseWork;
+import io.paasoperator.apiserver.rules.HostState;
 import io.paasoperator.apiserver.security.Secrets;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Parameters;
@@ -145,6 +146,12 @@ public class HostStore {
 
         public boolean covers(String kind, String name) {
             return apps.contains(app(kind, name));
+        }
+
+        /** {@code host} of application {@code kind/name} as last heard of: its heartbeat's time when that covers it. */
+        public static HostState heard(Map<String, Heartbeat> heartbeats, String kind, String name, HostState host) {
+            Heartbeat beat = heartbeats.get(host.ip());
+            return beat != null && beat.covers(kind, name) ? host.heardAt(beat.at()) : host;
         }
     }
 

@@ -41,8 +41,7 @@ final class Liveness {
 
     /** The host as last heard of: its own last report, or its heartbeat's when later and covering this application. */
     HostState heard(HostState host) {
-        Heartbeat beat = heartbeats.get(host.ip());
-        return beat != null && beat.covers(kind, name) ? host.heardAt(beat.at()) : host;
+        return Heartbeat.heard(heartbeats, kind, name, host);
     }
 
     /** The silence the rules time for {@code host}: none while a fresh heartbeat covers it (its end wakes us instead). */

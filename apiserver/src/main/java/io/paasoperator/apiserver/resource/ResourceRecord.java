@@ -333,10 +333,7 @@ public class ResourceRecord extends PanacheEntityBase {
      * the host's heartbeat (its agent's last report, for the applications it covered) stands for it.
      */
     public void showHeard(Map<String, Heartbeat> heartbeats) {
-        hostStates = hostStates().stream().map(host -> {
-            Heartbeat beat = heartbeats.get(host.ip());
-            return beat != null && beat.covers(kind.wire(), name) ? host.heardAt(beat.at()) : host;
-        }).toList();
+        hostStates = hostStates().stream().map(host -> Heartbeat.heard(heartbeats, kind.wire(), name, host)).toList();
     }
 
     private void mapHosts(UnaryOperator<HostState> change) {
