@@ -7,8 +7,12 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -155,14 +159,14 @@ public class HostStore {
         }
     }
 
-    /** The agent of {@code ip} reported at {@code at} for {@code apps} (names hold no comma: {@code NamingRules}). */
+    /**
+     * The agent of {@code ip} reported at {@code at} for {@code apps}. SQL on the pool, as the other statements of a
+     * report: one a host every interval, no session needed.
+     */
     public Uni<Void> recordHeartbeat(String ip, Instant at, Set<String> apps) {
-        String list = String.join(",", new TreeSet<>(apps));
-        return database.transaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(
-                        "update agent_host set reported_at = :at, reported_apps = string_to_array(:apps, ',')"
-                                + " where ip = :ip and (reported_at is null or reported_at < :at)")
-                .setParameter("at", at).setParameter("apps", list).setParameter("ip", ip).executeUpdate()))
-                .replaceWithVoid();
+        return database.query(sql -> sql.preparedQuery("update agent_host set reported_at = $1, reported_apps = $2"
+                        + " where ip = $3 and (reported_at is null or reported_at < $1)")
+                .execute(Tuple.of(utc(at), new TreeSet<>(apps).toArray(String[]::new), ip))).replaceWithVoid();
     }
 
     /** The heartbeats of those of {@code ips} whose agents report this way. */
@@ -170,15 +174,12 @@ public class HostStore {
         if (ips.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        return database.read(() -> Panache.getSession().chain(session -> session.createNativeQuery(
-                        "select ip, reported_at, array_to_string(reported_apps, ',') from agent_host"
-                                + " where ip in (:ips) and reported_apps is not null", Object[].class)
-                .setParameter("ips", List.copyOf(ips)).getResultList()))
+        return database.query(sql -> sql.preparedQuery("select ip, reported_at, reported_apps from agent_host"
+                        + " where ip = any($1) and reported_apps is not null").execute(Tuple.of(ips.toArray(String[]::new))))
                 .map(rows -> {
                     Map<String, Heartbeat> found = new HashMap<>();
-                    for (Object[] row : rows) {
-                        found.put((String) row[0], new Heartbeat(instant(row[1]), apps((String) row[2])));
-                    }
+                    rows.forEach(row -> found.put(row.getString(0), new Heartbeat(row.getOffsetDateTime(1).toInstant(),
+                            Set.of(row.getArrayOfStrings(2)))));
                     return found;
                 });
     }
@@ -188,21 +189,19 @@ public class HostStore {
      * report starts the next): an atomic claim, so that of several replicas one wakes them.
      */
     public Uni<List<String>> noticeSilent(Instant before, Instant now) {
-        return database.transaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(
-                        "update agent_host set silence_noticed_at = :now where reported_at < :before"
-                                + " and reported_apps is not null"
-                                + " and (silence_noticed_at is null or silence_noticed_at < reported_at)"
-                                + " returning array_to_string(reported_apps, ',')", String.class)
-                .setParameter("now", now).setParameter("before", before).getResultList()))
-                .map(lists -> lists.stream().flatMap(list -> apps(list).stream()).toList());
+        return database.sqlTransaction(sql -> sql.preparedQuery("update agent_host set silence_noticed_at = $1"
+                        + " where reported_at < $2 and reported_apps is not null"
+                        + " and (silence_noticed_at is null or silence_noticed_at < reported_at) returning reported_apps")
+                .execute(Tuple.of(utc(now), utc(before))))
+                .map(rows -> {
+                    List<String> apps = new ArrayList<>();
+                    rows.forEach(row -> apps.addAll(List.of(row.getArrayOfStrings(0))));
+                    return apps;
+                });
     }
 
-    private static Set<String> apps(String list) {
-        return list == null || list.isEmpty() ? Set.of() : Set.copyOf(List.of(list.split(",")));
-    }
-
-    private static Instant instant(Object value) {
-        return value instanceof java.time.OffsetDateTime offset ? offset.toInstant() : (Instant) value;
+    private static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
     }
 
     /** What an installation put on a host. */
