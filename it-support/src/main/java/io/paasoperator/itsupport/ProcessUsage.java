@@ -64,23 +64,17 @@ public final class ProcessUsage {
     }
 
     private static long pssKb(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "smaps_rollup"))) {
-                if (line.startsWith("Pss:")) {
-                    return Long.parseLong(line.replaceAll("\\D", ""));
-                }
-            }
-            return 0;
-        } catch (NoSuchFileException gone) {
-            return 0;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return kb(pid, "smaps_rollup", "Pss:");
     }
 
     private static long statusKb(long pid, String field) {
+        return kb(pid, "status", field);
+    }
+
+    /** A size in kB from the line starting with {@code field} of /proc/{pid}/{file}; 0 when the process is gone. */
+    private static long kb(long pid, String file, String field) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), file))) {
                 if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("\\D", ""));
                 }
