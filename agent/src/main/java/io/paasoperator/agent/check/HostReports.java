@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,7 +53,7 @@ public class HostReports {
     /** When each target was last sent a report (touched by the sender thread only). */
     private final Map<URI, Instant> lastSent = new ConcurrentHashMap<>();
     /** Apiservers that answered the host route with 404 or 405: an older release, spoken to per application. */
-    private final Map<URI, Boolean> perApplication = new ConcurrentHashMap<>();
+    private final Set<URI> perApplication = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean changeScheduled = new AtomicBoolean();
 
     public HostReports(OperatorClient operator, AgentConfig config) {
@@ -85,7 +86,11 @@ public class HostReports {
 
     /** The application is gone from this host (uninstalled, forgotten): its verdict is no longer reported. */
     public void forget(String key) {
-        latest.remove(key);
+        Latest gone = latest.remove(key);
+        if (gone != null) { // its own per-application route's bookkeeping goes with it
+            lastSent.remove(gone.seedTarget);
+            backoffs.remove(gone.seedTarget);
+        }
     }
 
     /**
@@ -97,7 +102,7 @@ public class HostReports {
             Map<URI, List<Latest>> byHost = new LinkedHashMap<>();
             List<Latest> seedOnly = new ArrayList<>();
             for (Latest entry : latest.values()) {
-                if (entry.hostTarget == null || perApplication.containsKey(entry.hostTarget)) {
+                if (entry.hostTarget == null || perApplication.contains(entry.hostTarget)) {
                     seedOnly.add(entry);
                 } else {
                     byHost.computeIfAbsent(entry.hostTarget, t -> new ArrayList<>()).add(entry);
@@ -132,7 +137,7 @@ public class HostReports {
             int status = operator.send(target, new HostReport(part));
             if (status == 404 || status == 405) {
                 LOG.infof("the apiserver at %s takes no host reports; reporting per application", target);
-                perApplication.put(target, true);
+                perApplication.add(target);
                 return; // sent per application from the next pass on
             }
             if (!settle(target, status)) {

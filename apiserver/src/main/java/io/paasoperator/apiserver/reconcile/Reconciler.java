@@ -132,7 +132,7 @@ public class Reconciler {
         Map<ResourceKind, List<String>> names = new EnumMap<>(ResourceKind.class);
         report.reports().forEach(v -> names.computeIfAbsent(v.kind(), k -> new ArrayList<>()).add(v.name()));
         Uni<List<ResourceRecord>> records = Uni.join().all(names.entrySet().stream()
-                        .map(e -> contexts.run(() -> store.getMany(e.getKey(), e.getValue()))).toList())
+                        .map(e -> store.getMany(e.getKey(), e.getValue())).toList())
                 .andFailFast().map(lists -> lists.stream().flatMap(List::stream).toList());
         return Uni.combine().all().unis(hostStore.heartbeats(List.of(ip)), records).asTuple().chain(found -> {
             Map<String, ResourceRecord> byApp = new HashMap<>();
