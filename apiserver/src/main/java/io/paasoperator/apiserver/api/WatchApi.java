@@ -82,7 +82,7 @@ public class WatchApi {
             refuse(routing, e.toProblem(), 0);
             return;
         }
-        stream.start(since);
+        stream.start(since, request.getHeader(LAST_EVENT_ID) != null ? LAST_EVENT_ID : "since");
     }
 
     /** Where to resume: the header an EventSource sends on its own, or {@code since} for clients that set no headers. */

@@ -43,8 +43,8 @@ final class WatchStream {
     private final Means means;
     private ChangeNotifications.Listener listener;
 
-    /** The seq of the last change looked at: the next read starts after it. */
-    private long position;
+    /** The last change looked at: the next read starts after it. */
+    private ChangeLog.Position position;
     private boolean reading;
     private boolean readAgain;
     /** Ended by us (an ERROR) or closed by the client: nothing more is written or read. */
@@ -68,8 +68,11 @@ final class WatchStream {
         this.means = means;
     }
 
-    /** Starts with every resource as it is ({@code since} null), or with the changes after {@code since}. */
-    void start(Long since) {
+    /**
+     * Starts with every resource as it is ({@code since} null), or with the changes after the event {@code since}, which
+     * the client gave as {@code sinceField}.
+     */
+    void start(Long since, String sinceField) {
         response.setChunked(true)
                 .putHeader(HttpHeaders.CONTENT_TYPE, WatchApi.EVENT_STREAM + "; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
@@ -80,15 +83,17 @@ final class WatchStream {
         response.exceptionHandler(ignored -> closed());
         response.writeHead();
         // Listening before the first read: a change made during it nudges a read after it.
-        listener = new ChangeNotifications.Listener(kind, Vertx.currentContext(), this::nudged);
+        listener = new ChangeNotifications.Listener(kind, Vertx.currentContext(), this::readChanges);
         means.notifications().add(listener);
         heartbeatTimer = means.vertx().setPeriodic(means.heartbeat().toMillis(), ignored -> write(HEARTBEAT));
         reading = true;
         if (since == null) {
             means.changes().snapshot(kind).subscribe().with(this::listed, this::failed);
         } else {
-            position = since;
-            means.changes().after(kind, position, BATCH).subscribe().with(this::read, this::failed);
+            means.changes().resume(since, sinceField).chain(resumed -> {
+                position = resumed;
+                return means.changes().after(kind, resumed, BATCH);
+            }).subscribe().with(this::read, this::failed);
         }
     }
 
@@ -99,15 +104,9 @@ final class WatchStream {
         }
         position = snapshot.position();
         for (ResourceView object : snapshot.objects()) {
-            send(snapshot.position(), "ADDED", object);
+            send(snapshot.position().seq(), "ADDED", object);
         }
         readChanges();
-    }
-
-    private void nudged(long seq) {
-        if (seq == 0 || seq > position) {
-            readChanges();
-        }
     }
 
     private void readChanges() {

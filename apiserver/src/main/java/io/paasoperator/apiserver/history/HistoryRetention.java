@@ -42,15 +42,18 @@ public class HistoryRetention {
     }
 
     /**
-     * Drops the change log up to the newest change older than {@code cutoff}, everything before it included (seqs are
-     * dropped as a prefix, so that "older than what is kept" is one number: the horizon a resuming watcher is held to).
+     * Drops the change log up to the newest final change older than {@code cutoff}, everything before it in the log's
+     * order included (V9__change_log_order.sql): what is dropped is a prefix, so that "older than what is kept" is one
+     * position, the horizon a resuming watcher is held to.
      */
     Uni<Integer> purgeChangesBefore(Instant cutoff) {
         return database.transaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(
-                        "with cut as (select max(seq) as seq from resource_change where at < :cutoff),"
-                                + " dropped as (delete from resource_change where seq <= (select seq from cut))"
-                                + " update resource_change_horizon set pruned_through = greatest(pruned_through, (select seq from cut))"
-                                + " where (select seq from cut) is not null")
+                        "with cut as (select writer, seq from resource_change where at < :cutoff"
+                                + " and writer < pg_snapshot_xmin(pg_current_snapshot()) order by writer desc, seq desc limit 1),"
+                                + " dropped as (delete from resource_change c using cut where (c.writer, c.seq) <= (cut.writer, cut.seq)"
+                                + " returning c.seq)"
+                                + " update resource_change_horizon set pruned_writer = cut.writer, pruned_seq = cut.seq,"
+                                + " pruned_through = greatest(pruned_through, (select max(seq) from dropped)) from cut")
                 .setParameter("cutoff", cutoff).executeUpdate()));
     }
 

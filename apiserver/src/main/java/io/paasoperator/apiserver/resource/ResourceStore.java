@@ -128,6 +128,22 @@ public class ResourceStore {
                 .map(ResourceStore::records);
     }
 
+    /** Every resource of {@code kind}, by name: what a watch starts with. */
+    public Uni<List<ResourceRecord>> all(ResourceKind kind) {
+        return database.query(sql -> sql.preparedQuery("select " + ResourceRows.COLUMNS + " from resource where kind = $1"
+                + " order by name").execute(Tuple.of(kind.wire()))).map(ResourceStore::records);
+    }
+
+    /** Those of {@code ids} that still exist as resources of {@code kind}. */
+    public Uni<List<ResourceRecord>> byIds(ResourceKind kind, Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return database.query(sql -> sql.preparedQuery("select " + ResourceRows.COLUMNS + " from resource where kind = $1"
+                        + " and id = any($2::bigint[])").execute(Tuple.of(kind.wire(), ids.toArray(Long[]::new))))
+                .map(ResourceStore::records);
+    }
+
     /** One page ordered by name, after {@code after} when given, filtered by state when given. */
     public Uni<List<ResourceRecord>> list(ResourceKind kind, ExpectedState expect, RealtimeState realtime, String after, int limit) {
         StringBuilder query = new StringBuilder("select " + ResourceRows.COLUMNS + " from resource where kind = $1");

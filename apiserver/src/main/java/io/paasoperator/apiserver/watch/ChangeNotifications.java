@@ -15,7 +15,6 @@ import jakarta.inject.Singleton;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongConsumer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -32,8 +31,11 @@ public class ChangeNotifications {
     private static final Logger LOG = Logger.getLogger(ChangeNotifications.class);
     private static final long RECONNECT_DELAY_MS = 1000;
 
-    /** A watcher: its kind, the context it runs on, and what to do with the seq of a new change (0: look anyway). */
-    public record Listener(ResourceKind kind, Context context, LongConsumer nudge) {
+    /**
+     * A watcher: its kind, the context it runs on, and what to do when a change of that kind may be new. The change's seq
+     * in the payload says nothing of where it falls in the log's order (V9__change_log_order.sql): a watcher looks anyway.
+     */
+    public record Listener(ResourceKind kind, Context context, Runnable nudge) {
     }
 
     private final Vertx vertx;
@@ -88,21 +90,12 @@ public class ChangeNotifications {
     private void notified(String payload) {
         int space = payload.indexOf(' ');
         Optional<ResourceKind> kind = space < 0 ? Optional.empty() : WireValue.parse(ResourceKind.class, payload.substring(0, space));
-        long seq;
-        try {
-            seq = Long.parseLong(payload.substring(space + 1));
-        } catch (NumberFormatException e) {
-            seq = 0;
-        }
-        if (kind.isEmpty()) {
-            return;
-        }
-        long change = seq;
-        listeners.stream().filter(l -> l.kind() == kind.get()).forEach(l -> l.context().runOnContext(ignored -> l.nudge().accept(change)));
+        kind.ifPresent(changed -> listeners.stream().filter(l -> l.kind() == changed)
+                .forEach(l -> l.context().runOnContext(ignored -> l.nudge().run())));
     }
 
     /** After (re)subscribing: whatever was written meanwhile was not announced here. */
     private void nudgeAll() {
-        listeners.forEach(l -> l.context().runOnContext(ignored -> l.nudge().accept(0)));
+        listeners.forEach(l -> l.context().runOnContext(ignored -> l.nudge().run()));
     }
 }
