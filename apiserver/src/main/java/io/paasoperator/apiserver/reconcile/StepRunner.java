@@ -224,6 +224,7 @@ public class StepRunner {
         String late = "no result for " + inFlight.action().wire() + " within "
                 + Duration.between(inFlight.since(), inFlight.deadline()).toSeconds() + "s";
         return agents.operation(spec, id, notes(key, host.ip())).chain(operation -> {
+            countAsk(operation == null ? "not-received" : operation.state().finished() ? "finished" : "running");
             if (operation != null && operation.state().finished()) {
                 return result(key, host.ip(), operation).replaceWith(now);
             }
@@ -240,6 +241,7 @@ public class StepRunner {
         })
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
                 .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> {
+                    countAsk("unreachable");
                     if (follow.overdue() || credentialsRefused(e)) {
                         return failInFlight(key, host.ip(), id, inFlight.action(), "no-result", follow.overdue()
                                 ? late + " (" + e.getMessage() + ")" : e.getMessage(), credentialsRefused(e), now());
@@ -437,6 +439,11 @@ public class StepRunner {
 
     private void count(Action action, String outcome) {
         metrics.counter("paas.actions", "action", action.wire(), "outcome", outcome).increment();
+    }
+
+    /** How the agents answered asks for results in flight: "finished" ones are results whose push had not arrived. */
+    private void countAsk(String answer) {
+        metrics.counter("paas.result.asks", "answer", answer).increment();
     }
 
     private void count(Operation operation) {

@@ -478,6 +478,8 @@ class StepRunnerTest {
         assertEquals(1, store.history().stream().filter(e -> ResourceEvent.ACTION.equals(e.type) && id.equals(e.operationId)).count(),
                 "the result found by asking is recorded as a pushed one is");
         assertEquals(1, agents.submits.size(), "nothing sent again");
+        assertEquals(1.0, metrics.counter("paas.result.asks", "answer", "running").count());
+        assertEquals(1.0, metrics.counter("paas.result.asks", "answer", "finished").count(), "a result whose push was lost");
     }
 
     @Test
