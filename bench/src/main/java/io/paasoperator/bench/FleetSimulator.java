@@ -369,8 +369,10 @@ public final class FleetSimulator implements AutoCloseable {
     }
 
     private void reportOne(SimulatedHost host, SimulatedHost.Verdict verdict) {
+        String key = SimulatedHost.key(verdict.request().type().wire(), verdict.request().name());
         operatorBase(verdict.request()).ifPresent(base -> send(host, base + "/apis/v1alpha1/" + verdict.request().type().wire()
-                + "/" + verdict.request().name() + "/check", verdict.check()));
+                + "/" + verdict.request().name() + "/check", verdict.check(),
+                () -> host.verdict(key).ifPresent(latest -> reportOne(host, latest))));
     }
 
     private void reportHost(SimulatedHost host) {
@@ -385,22 +387,33 @@ public final class FleetSimulator implements AutoCloseable {
         for (int from = 0; from < verdicts.size(); from += HostReport.MAX_VERDICTS) {
             List<HostReport.Verdict> part = verdicts.subList(from, Math.min(verdicts.size(), from + HostReport.MAX_VERDICTS))
                     .stream().map(SimulatedHost.Verdict::forHostReport).toList();
-            send(host, base.get() + "/apis/v1alpha1/hosts/" + host.ip + "/report", new HostReport(part));
+            send(host, base.get() + "/apis/v1alpha1/hosts/" + host.ip + "/report", new HostReport(part), () -> {
+                if (host.reportAfterWaitPending.compareAndSet(true, false)) {
+                    reportHost(host);
+                }
+            });
         }
     }
 
-    private void send(SimulatedHost host, String uri, Object report) {
+    /**
+     * Sends one report; {@code again} sends the latest verdicts once the wait a busy apiserver asked for has passed (as the
+     * real agent does: never the refused, by then maybe stale, document).
+     */
+    private void send(SimulatedHost host, String uri, Object report, Runnable again) {
         long sentAt = System.nanoTime();
         stats.reports.increment();
         apiserver.putAbs(uri).bearerTokenAuthentication(host.secret()).putHeader("Content-Type", "application/json")
                 .timeout(10_000).sendBuffer(Buffer.buffer(write(report)))
                 .onComplete(sent -> {
+                    Optional<Duration> wait = sent.succeeded() ? retryAfter(sent.result()) : Optional.empty();
                     if (sent.failed()) {
                         stats.reportsUnanswered.increment();
-                    } else if (retryAfter(sent.result()).isPresent()) {
-                        // A busy apiserver: the same report again after the wait it asked for, as the real agent does.
+                    } else if (wait.isPresent()) {
+                        // A busy apiserver: the latest verdicts after the wait it asked for (one host report at a time).
                         stats.reportsDeferred.increment();
-                        vertx.setTimer(millis(retryAfter(sent.result()).get()), t -> send(host, uri, report));
+                        if (!(report instanceof HostReport) || host.reportAfterWaitPending.compareAndSet(false, true)) {
+                            vertx.setTimer(millis(wait.get()), t -> again.run());
+                        }
                     } else if (sent.result().statusCode() / 100 == 2) {
                         stats.reportsTaken.increment();
                         stats.reportMillis(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt));
