@@ -70,7 +70,8 @@ public final class FleetBenchmark {
             long reportP50Ms, long reportP99Ms, double steadyApiserverCpu, double steadyPostgresCpu, double steadyMachineBusy,
             String steadyBusiestThreads, int runningAfterSteady, double idleApiserverCpu, double idlePostgresCpu,
             double idleMachineBusy, double apiserverRssMb, double postgresRssMb, double postgresPssMb, long actions,
-            long failedActions, long resultsNotDelivered, String loadBefore, String loadAfter) {
+            long failedActions, long resultsNotDelivered, long resultsDeferred, long reportsDeferred, String loadBefore,
+            String loadAfter) {
 
         public String table() {
             Settings s = settings;
@@ -87,6 +88,7 @@ public final class FleetBenchmark {
             row(out, "all running, from the first create", seconds(allRunningSeconds), "< 60 s");
             row(out, "actions run / failed / results not delivered", actions + " / " + failedActions + " / "
                     + resultsNotDelivered, "");
+            row(out, "results / reports sent again after Retry-After", resultsDeferred + " / " + reportsDeferred, "");
             long steadySeconds = s.steady.toSeconds();
             row(out, "steady " + steadySeconds + " s: reports taken / refused / unanswered", steadyReportsTaken + " / "
                     + steadyReportsRefused + " / " + steadyReportsUnanswered, "");
@@ -161,10 +163,11 @@ public final class FleetBenchmark {
                 AtomicInteger created = new AtomicInteger();
                 FleetSimulator.Stats counts = fleet.stats();
                 Thread progress = progress(() -> String.format("%.0f s: %d created, %d running; the fleet: %d actions"
-                                + " (%d failed), %d results delivered, %d reports taken, %d refused, %d unanswered",
+                                + " (%d failed), %d results delivered (%d told to wait), %d reports taken, %d refused,"
+                                + " %d told to wait, %d unanswered",
                         since(createStart), created.get(), watch.running(), counts.actions.sum(), counts.failedActions.sum(),
-                        counts.resultsDelivered.sum(), counts.reportsTaken.sum(), counts.reportsRefused.sum(),
-                        counts.reportsUnanswered.sum()));
+                        counts.resultsDelivered.sum(), counts.resultsDeferred.sum(), counts.reportsTaken.sum(),
+                        counts.reportsRefused.sum(), counts.reportsDeferred.sum(), counts.reportsUnanswered.sum()));
                 try {
                     inParallel(settings.createConcurrency(), settings.resources(), i -> {
                         String ip = ips.get(i / settings.resourcesPerHost());
@@ -228,7 +231,8 @@ public final class FleetBenchmark {
                     steady.machineBusy, steady.busiestThreads,
                     stillRunning, idle.apiserverCpu, idle.postgresCpu, idle.machineBusy, apiserverRssMb,
                     postgresMemory[0] / 1024.0, postgresMemory[1] / 1024.0, stats.actions.sum(), stats.failedActions.sum(),
-                    stats.resultsNotDelivered.sum(), loadBefore, ProcessUsage.loadAverage());
+                    stats.resultsNotDelivered.sum(), stats.resultsDeferred.sum(), stats.reportsDeferred.sum(), loadBefore,
+                    ProcessUsage.loadAverage());
         }
     }
 

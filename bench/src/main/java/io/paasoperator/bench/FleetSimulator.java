@@ -11,6 +11,7 @@ import io.paasoperator.contract.AgentVersion;
 import io.paasoperator.contract.HostReport;
 import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.Problem;
+import io.paasoperator.contract.RetryAfter;
 import io.paasoperator.contract.SeedJson;
 import io.paasoperator.contract.WireValue;
 import io.vertx.core.Future;
@@ -21,6 +22,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
@@ -28,6 +30,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -71,9 +74,11 @@ public final class FleetSimulator implements AutoCloseable {
      * @param reportInterval how often every installed application's verdict is reported
      * @param reportMode per application or per host
      * @param reportConnections connections to the apiserver for reports and results, shared by all hosts
+     * @param pushResults whether actions' results are pushed to the apiserver (off: as if every push were lost, the
+     *     apiserver learns them only by asking)
      */
     public record Settings(int hosts, int addressBlock, int agentPort, Duration actionDuration, double failureRate,
-            Duration reportInterval, ReportMode reportMode, int reportConnections) {
+            Duration reportInterval, ReportMode reportMode, int reportConnections, boolean pushResults) {
 
         public Settings {
             if (hosts < 1 || hosts > 250 * (256 - addressBlock)) {
@@ -89,28 +94,40 @@ public final class FleetSimulator implements AutoCloseable {
             // A connection per host as real agents have, up to 1000: a small shared pool would queue one host's
             // results behind other hosts' reports, which real agents do not do.
             return new Settings(hosts, addressBlock, 3335, Duration.ofSeconds(1), 0, Duration.ofSeconds(10),
-                    ReportMode.BATCH, Math.min(hosts, 1000));
+                    ReportMode.BATCH, Math.min(hosts, 1000), true);
         }
 
         public Settings withActionDuration(Duration duration) {
-            return new Settings(hosts, addressBlock, agentPort, duration, failureRate, reportInterval, reportMode, reportConnections);
+            return new Settings(hosts, addressBlock, agentPort, duration, failureRate, reportInterval, reportMode, reportConnections,
+                    pushResults);
         }
 
         public Settings withReportInterval(Duration interval) {
-            return new Settings(hosts, addressBlock, agentPort, actionDuration, failureRate, interval, reportMode, reportConnections);
+            return new Settings(hosts, addressBlock, agentPort, actionDuration, failureRate, interval, reportMode, reportConnections,
+                    pushResults);
         }
 
         public Settings withReportMode(ReportMode mode) {
-            return new Settings(hosts, addressBlock, agentPort, actionDuration, failureRate, reportInterval, mode, reportConnections);
+            return new Settings(hosts, addressBlock, agentPort, actionDuration, failureRate, reportInterval, mode, reportConnections,
+                    pushResults);
+        }
+
+        public Settings withResultsPushed(boolean push) {
+            return new Settings(hosts, addressBlock, agentPort, actionDuration, failureRate, reportInterval, reportMode,
+                    reportConnections, push);
         }
     }
 
     static final String RELEASE = release();
     /** What /version answers: the build names the simulator, which a registered agent may have (only releases count). */
     private static final String BUILD = "fleet-simulator";
-    /** As the real agent (ActionService): 8 attempts, backing off from 0.5 s to at most 30 s, 5 s each. */
+    /**
+     * As the real agent (ActionService): 8 attempts, backing off from 0.5 s to at most 30 s, 5 s each; a Retry-After is
+     * waited for, and is no failed attempt, for up to 10 minutes.
+     */
     private static final int RESULT_DELIVERY_ATTEMPTS = 8;
     private static final Duration RESULT_DELIVERY_MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration RESULT_DELIVERY_PATIENCE = Duration.ofMinutes(10);
     /** How long a batch-mode host waits after a verdict changed before it reports: the real agent's 0.2 s. */
     private static final Duration CHANGE_REPORT_DELAY = Duration.ofMillis(200);
     private static final String PROBLEM_JSON = Problem.MEDIA_TYPE;
@@ -285,7 +302,9 @@ public final class FleetSimulator implements AutoCloseable {
         }
         AgentRequest request = finished.request();
         if (request != null) {
-            deliverResult(host, request, finished.operation(), 0);
+            if (settings.pushResults()) {
+                deliverResult(host, request, finished.operation(), 0, System.nanoTime() + RESULT_DELIVERY_PATIENCE.toNanos());
+            }
             if (finished.verdictChanged() && reporting.get()) {
                 // The real agent checks at once after an install, start or restart, and reports what it found.
                 if (settings.reportMode() == ReportMode.PER_APP) {
@@ -301,8 +320,11 @@ public final class FleetSimulator implements AutoCloseable {
         }
     }
 
-    /** Pushes a finished operation to the apiserver, retrying with backoff; the apiserver may also ask for it by id. */
-    private void deliverResult(SimulatedHost host, AgentRequest request, Operation result, int attempt) {
+    /**
+     * Pushes a finished operation to the apiserver, retrying with backoff, or after the wait a busy apiserver asked for
+     * (until {@code giveUpAt}, {@link System#nanoTime}); the apiserver may also ask for it by id.
+     */
+    private void deliverResult(SimulatedHost host, AgentRequest request, Operation result, int attempt, long giveUpAt) {
         Optional<String> base = operatorBase(request);
         if (base.isEmpty()) {
             return;
@@ -311,11 +333,15 @@ public final class FleetSimulator implements AutoCloseable {
         apiserver.putAbs(uri).bearerTokenAuthentication(host.secret()).putHeader("Content-Type", "application/json")
                 .timeout(5000).sendBuffer(Buffer.buffer(write(result)))
                 .onComplete(sent -> {
+                    Optional<Duration> wait = sent.succeeded() ? retryAfter(sent.result()) : Optional.empty();
                     if (sent.succeeded() && sent.result().statusCode() / 100 == 2) {
                         stats.resultsDelivered.increment();
+                    } else if (wait.isPresent() && System.nanoTime() < giveUpAt) {
+                        stats.resultsDeferred.increment();
+                        vertx.setTimer(millis(wait.get()), t -> deliverResult(host, request, result, attempt, giveUpAt));
                     } else if (attempt + 1 < RESULT_DELIVERY_ATTEMPTS) {
                         vertx.setTimer(Math.min(RESULT_DELIVERY_MAX_BACKOFF.toMillis(), 500L << attempt),
-                                t -> deliverResult(host, request, result, attempt + 1));
+                                t -> deliverResult(host, request, result, attempt + 1, giveUpAt));
                     } else {
                         stats.resultsNotDelivered.increment();
                     }
@@ -343,8 +369,10 @@ public final class FleetSimulator implements AutoCloseable {
     }
 
     private void reportOne(SimulatedHost host, SimulatedHost.Verdict verdict) {
+        String key = SimulatedHost.key(verdict.request().type().wire(), verdict.request().name());
         operatorBase(verdict.request()).ifPresent(base -> send(host, base + "/apis/v1alpha1/" + verdict.request().type().wire()
-                + "/" + verdict.request().name() + "/check", verdict.check()));
+                + "/" + verdict.request().name() + "/check", verdict.check(),
+                () -> host.verdict(key).ifPresent(latest -> reportOne(host, latest))));
     }
 
     private void reportHost(SimulatedHost host) {
@@ -359,18 +387,33 @@ public final class FleetSimulator implements AutoCloseable {
         for (int from = 0; from < verdicts.size(); from += HostReport.MAX_VERDICTS) {
             List<HostReport.Verdict> part = verdicts.subList(from, Math.min(verdicts.size(), from + HostReport.MAX_VERDICTS))
                     .stream().map(SimulatedHost.Verdict::forHostReport).toList();
-            send(host, base.get() + "/apis/v1alpha1/hosts/" + host.ip + "/report", new HostReport(part));
+            send(host, base.get() + "/apis/v1alpha1/hosts/" + host.ip + "/report", new HostReport(part), () -> {
+                if (host.reportAfterWaitPending.compareAndSet(true, false)) {
+                    reportHost(host);
+                }
+            });
         }
     }
 
-    private void send(SimulatedHost host, String uri, Object report) {
+    /**
+     * Sends one report; {@code again} sends the latest verdicts once the wait a busy apiserver asked for has passed (as the
+     * real agent does: never the refused, by then maybe stale, document).
+     */
+    private void send(SimulatedHost host, String uri, Object report, Runnable again) {
         long sentAt = System.nanoTime();
         stats.reports.increment();
         apiserver.putAbs(uri).bearerTokenAuthentication(host.secret()).putHeader("Content-Type", "application/json")
                 .timeout(10_000).sendBuffer(Buffer.buffer(write(report)))
                 .onComplete(sent -> {
+                    Optional<Duration> wait = sent.succeeded() ? retryAfter(sent.result()) : Optional.empty();
                     if (sent.failed()) {
                         stats.reportsUnanswered.increment();
+                    } else if (wait.isPresent()) {
+                        // A busy apiserver: the latest verdicts after the wait it asked for (one host report at a time).
+                        stats.reportsDeferred.increment();
+                        if (!(report instanceof HostReport) || host.reportAfterWaitPending.compareAndSet(false, true)) {
+                            vertx.setTimer(millis(wait.get()), t -> again.run());
+                        }
                     } else if (sent.result().statusCode() / 100 == 2) {
                         stats.reportsTaken.increment();
                         stats.reportMillis(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt));
@@ -382,6 +425,19 @@ public final class FleetSimulator implements AutoCloseable {
                         stats.lastRefusal = sent.result().statusCode() + " " + sent.result().bodyAsString();
                     }
                 });
+    }
+
+    /** The wait a busy apiserver asked for (429 or 503 with Retry-After), with the real agent's spread. */
+    private static Optional<Duration> retryAfter(HttpResponse<Buffer> answer) {
+        if (answer.statusCode() != 429 && answer.statusCode() != 503) {
+            return Optional.empty();
+        }
+        return RetryAfter.parse(answer.getHeader("Retry-After"), Instant.now())
+                .map(wait -> RetryAfter.spread(wait, ThreadLocalRandom.current()));
+    }
+
+    private static long millis(Duration wait) {
+        return Math.max(1, wait.toMillis());
     }
 
     /** How many verdicts of a host report the apiserver ignored (not managed on that host): none, in a sound run. */
@@ -444,10 +500,14 @@ public final class FleetSimulator implements AutoCloseable {
         public final LongAdder failedActions = new LongAdder();
         public final LongAdder resultsDelivered = new LongAdder();
         public final LongAdder resultsNotDelivered = new LongAdder();
+        /** Result deliveries the apiserver asked to send again later (Retry-After), and did. */
+        public final LongAdder resultsDeferred = new LongAdder();
         public final LongAdder reports = new LongAdder();
         public final LongAdder reportsTaken = new LongAdder();
         public final LongAdder reportsRefused = new LongAdder();
         public final LongAdder reportsUnanswered = new LongAdder();
+        /** Reports the apiserver asked to send again later (Retry-After): sent again after the wait. */
+        public final LongAdder reportsDeferred = new LongAdder();
         /** Verdicts of host reports the apiserver answered as ignored. */
         public final LongAdder verdictsIgnored = new LongAdder();
         /** The apiserver's answer to the last report it refused: what to look at when reports are refused. */

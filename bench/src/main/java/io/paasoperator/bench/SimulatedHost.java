@@ -40,6 +40,8 @@ final class SimulatedHost {
     private final Map<String, Operation> operations = new LinkedHashMap<>();
     /** A report of changed verdicts is on its way (batch mode): more changes meanwhile go with it. */
     final AtomicBoolean changeReportPending = new AtomicBoolean();
+    /** A host report was refused for now (Retry-After): one with the latest verdicts is on its way after the wait. */
+    final AtomicBoolean reportAfterWaitPending = new AtomicBoolean();
 
     SimulatedHost(String ip, int index, String secret, double failureRate) {
         this.ip = ip;

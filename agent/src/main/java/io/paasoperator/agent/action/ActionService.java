@@ -18,6 +18,7 @@ import io.paasoperator.contract.AppStatus;
 import io.paasoperator.contract.CheckReport;
 import io.paasoperator.contract.Operation;
 import io.paasoperator.contract.ProblemException;
+import io.paasoperator.contract.RetryAfter;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -37,6 +38,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
@@ -53,6 +55,8 @@ public class ActionService {
 
     private static final Logger LOG = Logger.getLogger(ActionService.class);
     static final int RESULT_DELIVERY_ATTEMPTS = 8;
+    /** How long a result is pushed at most, however often the apiserver asks to wait: by then it has asked for it. */
+    static final Duration RESULT_DELIVERY_PATIENCE = Duration.ofMinutes(10);
 
     private final AppRegistry registry;
     private final StateStore store;
@@ -186,8 +190,10 @@ public class ActionService {
     }
 
     /**
-     * Pushes a finished operation to the apiserver, retrying with backoff for a while. If it never gets through, the
-     * result is still here: the apiserver asks for it by id.
+     * Pushes a finished operation to the apiserver, retrying with backoff for a while; an apiserver that is busy and says
+     * when to come back (Retry-After) is sent it again then, which is no failed attempt (for up to
+     * {@link #RESULT_DELIVERY_PATIENCE}). If it never gets through, the result is still here: the apiserver asks for it
+     * by id.
      */
     private void deliverResult(AgentRequest request, Operation result) {
         Optional<URI> target = operator.resultTarget(request, result);
@@ -195,11 +201,19 @@ public class ActionService {
             return;
         }
         try {
-            for (int attempt = 0; attempt < RESULT_DELIVERY_ATTEMPTS; attempt++) {
-                if (operator.put(target.get(), result)) {
+            Instant giveUpAt = Instant.now().plus(RESULT_DELIVERY_PATIENCE);
+            int failures = 0;
+            while (failures < RESULT_DELIVERY_ATTEMPTS && Instant.now().isBefore(giveUpAt)) {
+                OperatorClient.Answer answer = operator.send(target.get(), result);
+                if (answer.taken()) {
                     return;
                 }
-                Thread.sleep(Math.min(30_000L, 500L << attempt));
+                if (answer.retryAfter() != null) {
+                    Thread.sleep(RetryAfter.spread(answer.retryAfter(), ThreadLocalRandom.current()).toMillis());
+                } else {
+                    Thread.sleep(Math.min(30_000L, 500L << failures));
+                    failures++;
+                }
             }
             LOG.warnf("result of operation %s not delivered to %s; it stays available at /operations/%s",
                     result.id(), target.get(), result.id());

@@ -4,6 +4,7 @@ import io.paasoperator.agent.AgentConfig;
 import io.paasoperator.agent.state.AppRecord;
 import io.paasoperator.contract.CheckReport;
 import io.paasoperator.contract.HostReport;
+import io.paasoperator.contract.RetryAfter;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.net.URI;
@@ -18,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
@@ -28,8 +30,8 @@ import org.jboss.logging.Logger;
  * soon after a verdict changes, so that a change is news at once and a steady host costs the apiserver one small request
  * per interval. An apiserver without the
  * host route (404, 405) gets the seed's per-application reports instead, as does an application whose request did not
- * name its host. Reports the apiserver could not take are sent again with exponential backoff; the newest verdicts
- * supersede older ones.
+ * name its host. Reports the apiserver could not take are sent again with exponential backoff, or when the apiserver
+ * said to (its Retry-After, when it is busy); the newest verdicts supersede older ones.
  */
 @Singleton
 public class HostReports {
@@ -111,12 +113,13 @@ public class HostReports {
             Instant now = Instant.now();
             for (Map.Entry<URI, List<Latest>> host : byHost.entrySet()) {
                 Duration every = host.getValue().stream().map(Latest::every).min(Duration::compareTo).orElse(reportInterval);
-                if (changed || intervalPassed(host.getKey(), every, now)) {
+                if (changed || owed(host.getKey()) || intervalPassed(host.getKey(), every, now)) {
                     sendHost(host.getKey(), host.getValue());
                 }
             }
             for (Latest entry : seedOnly) {
-                if ((changed || intervalPassed(entry.seedTarget, entry.every, now)) && due(entry.seedTarget)) {
+                boolean send = changed || owed(entry.seedTarget) || intervalPassed(entry.seedTarget, entry.every, now);
+                if (send && due(entry.seedTarget)) {
                     lastSent.put(entry.seedTarget, now);
                     settle(entry.seedTarget, operator.send(entry.seedTarget, entry.verdict.check()));
                 }
@@ -134,13 +137,13 @@ public class HostReports {
         }
         lastSent.put(target, Instant.now());
         for (List<HostReport.Verdict> part : parts(entries)) {
-            int status = operator.send(target, new HostReport(part));
-            if (status == 404 || status == 405) {
+            OperatorClient.Answer answer = operator.send(target, new HostReport(part));
+            if (answer.status() == 404 || answer.status() == 405) {
                 LOG.infof("the apiserver at %s takes no host reports; reporting per application", target);
                 perApplication.add(target);
                 return; // sent per application from the next pass on
             }
-            if (!settle(target, status)) {
+            if (!settle(target, answer)) {
                 return;
             }
         }
@@ -174,24 +177,37 @@ public class HostReports {
         return last == null || !now.isBefore(last.plus(every).minus(TICK.dividedBy(2)));
     }
 
-    /** Not backing off after failed deliveries. */
+    /** The last delivery to {@code target} was not taken: the next goes as soon as the backoff (or the wait asked for) ends. */
+    private boolean owed(URI target) {
+        return backoffs.containsKey(target);
+    }
+
+    /** Not backing off after failed deliveries, nor waiting as the apiserver asked. */
     private boolean due(URI target) {
         Backoff backoff = backoffs.get(target);
         return backoff == null || !Instant.now().isBefore(backoff.next);
     }
 
     /** Notes how a delivery went; true when it was taken. */
-    private boolean settle(URI target, int status) {
-        if (status >= 200 && status < 300) {
+    private boolean settle(URI target, OperatorClient.Answer answer) {
+        if (answer.taken()) {
             backoffs.remove(target);
             return true;
+        }
+        if (answer.retryAfter() != null) {
+            // The apiserver is busy and said when to come back: as told, and not a failure that makes the backoff grow.
+            Backoff before = backoffs.get(target);
+            backoffs.put(target, new Backoff(before == null ? 0 : before.failures,
+                    Instant.now().plus(RetryAfter.spread(answer.retryAfter(), ThreadLocalRandom.current()))));
+            LOG.debugf("health report to %s refused for now (%s)", target, answer);
+            return false;
         }
         Backoff failed = backoffs.merge(target, new Backoff(1, Instant.EPOCH), (old, one) -> new Backoff(old.failures + 1, old.next));
         long delayMs = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(failed.failures, 16));
         backoffs.put(target, new Backoff(failed.failures, Instant.now().plusMillis(delayMs)));
         if (failed.failures == 1 || failed.failures % 10 == 0) {
-            LOG.warnf("health report not delivered to %s (%s, %d failures in a row); retrying with backoff", target,
-                    status == OperatorClient.UNREACHABLE ? "unreachable" : "status " + status, failed.failures);
+            LOG.warnf("health report not delivered to %s (%s, %d failures in a row); retrying with backoff", target, answer,
+                    failed.failures);
         }
         return false;
     }

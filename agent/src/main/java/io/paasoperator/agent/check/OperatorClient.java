@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.agent.AgentConfig;
 import io.paasoperator.contract.AgentRequest;
 import io.paasoperator.contract.Operation;
+import io.paasoperator.contract.RetryAfter;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.net.URI;
@@ -12,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -24,8 +26,25 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class OperatorClient {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
-    /** {@link #send}'s answer when the apiserver could not be reached. */
+    /** {@link #send}'s status when the apiserver could not be reached. */
     public static final int UNREACHABLE = -1;
+
+    /**
+     * How the apiserver answered one delivery: its status ({@link #UNREACHABLE} for none), and the wait it asked for
+     * before the same document is sent again (its {@code Retry-After}; null when it named none).
+     */
+    public record Answer(int status, Duration retryAfter) {
+
+        public boolean taken() {
+            return status >= 200 && status < 300;
+        }
+
+        @Override
+        public String toString() {
+            return status == UNREACHABLE ? "unreachable" : "status " + status
+                    + (retryAfter == null ? "" : ", retry after " + retryAfter.toSeconds() + " s");
+        }
+    }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT)
             .version(HttpClient.Version.HTTP_1_1).build();
@@ -75,24 +94,22 @@ public class OperatorClient {
         return Optional.of(base);
     }
 
-    /** Delivers one document; false (never an exception) when the apiserver could not take it. */
-    public boolean put(URI target, Object document) throws InterruptedException {
-        int status = send(target, document);
-        return status >= 200 && status < 300;
-    }
-
-    /** Delivers one document; emits the answer's status, or {@link #UNREACHABLE}. */
-    public int send(URI target, Object document) throws InterruptedException {
+    /** Delivers one document; the answer says how it went (never an exception when the apiserver could not take it). */
+    public Answer send(URI target, Object document) throws InterruptedException {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(TIMEOUT)
                     .header("Content-Type", "application/json")
                     .PUT(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(document)));
             secret.ifPresent(s -> request.header("Authorization", "Bearer " + s));
-            return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            HttpResponse<Void> answer = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+            Duration retryAfter = answer.statusCode() == 429 || answer.statusCode() == 503
+                    ? RetryAfter.parse(answer.headers().firstValue("Retry-After").orElse(null), Instant.now()).orElse(null)
+                    : null;
+            return new Answer(answer.statusCode(), retryAfter);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         } catch (IOException unreachable) {
-            return UNREACHABLE;
+            return new Answer(UNREACHABLE, null);
         }
     }
 }

@@ -126,6 +126,11 @@ public final class AgentProcess implements AutoCloseable {
         awaitReady();
     }
 
+    /** Where the agent's output goes. */
+    public Path log() {
+        return log;
+    }
+
     public long pid() {
         return process.pid();
     }

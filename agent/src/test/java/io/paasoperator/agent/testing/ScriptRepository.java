@@ -24,6 +24,11 @@ public final class ScriptRepository implements AutoCloseable {
     }
 
     public static ScriptRepository serve(Path root) throws IOException, InterruptedException {
+        return serve(root, "127.0.0.1");
+    }
+
+    /** The scripts, served on {@code address} (a free port). */
+    public static ScriptRepository serve(Path root, String address) throws IOException, InterruptedException {
         copyResources(root, "webapp", "install.sh", "start.sh", "check.sh", "stop.sh", "restart.sh", "uninstall.sh");
         copyResources(root, "lab", "install.sh", "start.sh", "check.sh", "stop.sh", "uninstall.sh");
         copyResources(root, "chatty", "install.sh", "start.sh", "check.sh", "stop.sh", "uninstall.sh");
@@ -34,7 +39,7 @@ public final class ScriptRepository implements AutoCloseable {
         if (tar.waitFor() != 0) {
             throw new IOException("tar failed");
         }
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpServer server = HttpServer.create(new InetSocketAddress(address, 0), 0);
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/", exchange -> {
             Path file = root.resolve(exchange.getRequestURI().getPath().substring(1)).normalize();
@@ -54,7 +59,7 @@ public final class ScriptRepository implements AutoCloseable {
 
     /** The URL of one script set, without a trailing slash (the agent must cope). */
     public String url(String app) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + app;
+        return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort() + "/" + app;
     }
 
     public Path file(String app, String name) {

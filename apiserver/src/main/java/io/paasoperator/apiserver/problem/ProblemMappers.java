@@ -49,13 +49,22 @@ public class ProblemMappers {
         return respond(Problem.internal(incident));
     }
 
+    /**
+     * The answer carrying {@code problem}. A 503 says when to try again: it is a moment's unavailability (the database
+     * out of reach while it restarts, a second or two; or more agent calls at once than this apiserver takes).
+     */
     public static Response respond(Problem problem) {
+        return respond(problem, problem.status() == 503 ? RETRY_AFTER_SECONDS : 0);
+    }
+
+    /** The answer carrying {@code problem}, with {@code Retry-After} when {@code retryAfterSeconds} is positive. */
+    public static Response respond(Problem problem, long retryAfterSeconds) {
         Response.ResponseBuilder response = Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
         if (problem.status() == 401) {
             response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer"); // RFC 9110: a 401 names the scheme to use
-        } else if (problem.status() == 503) {
-            // A 503 is the database out of reach for a moment (a restart takes a second or two).
-            response.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        if (retryAfterSeconds > 0) {
+            response.header(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
         }
         return response.build();
     }

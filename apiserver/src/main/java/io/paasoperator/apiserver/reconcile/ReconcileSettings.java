@@ -29,6 +29,17 @@ public interface ReconcileSettings {
     @WithDefault("30s")
     Duration resultGrace();
 
+    /**
+     * How long after an action is sent its agent is first asked for the result, in case the push was lost (the agent
+     * gave up, the apiserver was overloaded or restarting); later asks come at doubling intervals.
+     */
+    @WithDefault("30s")
+    Duration resultPoll();
+
+    /** The longest interval between two asks for the result of one action in flight. */
+    @WithDefault("5m")
+    Duration resultPollCap();
+
     /** Passes running at once on this replica. */
     @WithDefault("64")
     int maxConcurrent();
@@ -71,6 +82,6 @@ public interface ReconcileSettings {
     }
 
     default Timing timing() {
-        return new Timing(reportSilence(), startGrace(), stableAfter());
+        return new Timing(reportSilence(), startGrace(), stableAfter(), resultPoll(), resultPollCap());
     }
 }

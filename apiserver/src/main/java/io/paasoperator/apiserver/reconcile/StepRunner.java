@@ -75,10 +75,11 @@ public class StepRunner {
     private final FreshContexts contexts;
     private final HostStore hostStore;
     /**
-     * Operations this replica sent or has followed since it started, with their deadlines: their results come by push,
-     * or are asked for at the deadline. Entries past their deadline are dropped as new ones come.
+     * Operations this replica sent or has followed since it started, with when it last heard of each (sent it, or asked
+     * the agent): their results come by push, or are asked for when the rules' next ask is due ({@link Step.Follow}), and
+     * at the deadline. Entries past their deadline are dropped as new ones come.
      */
-    private final Map<String, Instant> followed = new ConcurrentHashMap<>();
+    private final Map<String, Followed> followed = new ConcurrentHashMap<>();
 
     public StepRunner(ResourceStore store, ResourceDocuments documents, Agents agents, OperatorAddress operator,
             ReconcileSettings settings, MeterRegistry metrics, FreshContexts contexts, HostStore hostStore) {
@@ -173,7 +174,7 @@ public class StepRunner {
                     if (claimed == null) {
                         return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
                     }
-                    follow(operationId, deadline);
+                    follow(operationId, deadline, now);
                     return agents.submit(spec, action, request, notes(key, spec.ip())).replaceWith((Instant) null)
                             .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(() -> {
                                 // Left in flight: once the other replica's bootstrap is done, following it sends it.
@@ -207,20 +208,23 @@ public class StepRunner {
     }
 
     /**
-     * The action in flight. Its result comes pushed by the agent; it is asked for only when this replica did not send
-     * it (after a crash, or another replica's) or when it is overdue. An agent that never received it gets it now,
-     * under the same id.
+     * The action in flight. Its result comes pushed by the agent; it is asked for when this replica did not send it
+     * (after a crash, or another replica's), when the rules' next ask has come since this replica last heard of it (the
+     * push may be lost), or when it is overdue. An agent that never received it gets it now, under the same id. An
+     * agent that says it still runs changes nothing.
      */
     private Uni<Instant> follow(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step.Follow follow, Instant now) {
         HostState.InFlight inFlight = follow.inFlight();
         String id = inFlight.operationId();
-        if (!follow.overdue() && followed.containsKey(id)) {
+        Followed heard = followed.get(id);
+        if (!follow.overdue() && heard != null && (follow.askBy() == null || !heard.at().isBefore(follow.askBy()))) {
             return Uni.createFrom().nullItem();
         }
         HostSpec spec = documents.hostSpec(record, host.ip());
         String late = "no result for " + inFlight.action().wire() + " within "
                 + Duration.between(inFlight.since(), inFlight.deadline()).toSeconds() + "s";
         return agents.operation(spec, id, notes(key, host.ip())).chain(operation -> {
+            countAsk(operation == null ? "not-received" : operation.state().finished() ? "finished" : "running");
             if (operation != null && operation.state().finished()) {
                 return result(key, host.ip(), operation).replaceWith(now);
             }
@@ -228,18 +232,27 @@ public class StepRunner {
                 return failInFlight(key, host.ip(), id, inFlight.action(), "no-result", late, false, now);
             }
             if (operation != null) {
-                follow(id, inFlight.deadline());
+                follow(id, inFlight.deadline(), now);
                 return Uni.createFrom().nullItem();
             }
             // Claimed, but the apiserver stopped before the agent got it: send it now, under its name.
             return agents.submit(spec, inFlight.action(), request(record, app, host.ip()).withOperationId(id), notes(key, host.ip()))
-                    .invoke(() -> follow(id, inFlight.deadline())).replaceWith((Instant) null);
+                    .invoke(() -> follow(id, inFlight.deadline(), now)).replaceWith((Instant) null);
         })
                 .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
-                .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> follow.overdue() || credentialsRefused(e)
-                        ? failInFlight(key, host.ip(), id, inFlight.action(), "no-result", follow.overdue()
-                                ? late + " (" + e.getMessage() + ")" : e.getMessage(), credentialsRefused(e), now())
-                        : Uni.createFrom().item(now.plus(FOLLOW_RETRY)));
+                .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> {
+                    countAsk("unreachable");
+                    if (follow.overdue() || credentialsRefused(e)) {
+                        return failInFlight(key, host.ip(), id, inFlight.action(), "no-result", follow.overdue()
+                                ? late + " (" + e.getMessage() + ")" : e.getMessage(), credentialsRefused(e), now());
+                    }
+                    if (heard != null) {
+                        // Only an ask in case the push was lost: the next one is soon enough.
+                        follow(id, inFlight.deadline(), now);
+                        return Uni.createFrom().nullItem();
+                    }
+                    return Uni.createFrom().item(now.plus(FOLLOW_RETRY));
+                });
     }
 
     /** A removed host is uninstalled: it leaves the record, and its agent forgets the application. */
@@ -321,12 +334,17 @@ public class StepRunner {
         })).map(ignored -> changed[0]);
     }
 
-    private void follow(String operationId, Instant deadline) {
+    /** Notes that this replica heard of {@code operationId} at {@code at}: sent it, or learnt from its agent that it runs. */
+    private void follow(String operationId, Instant deadline, Instant at) {
         if (followed.size() > FOLLOWED_PRUNE_AT) {
             Instant now = now();
-            followed.values().removeIf(due -> due.isBefore(now));
+            followed.values().removeIf(entry -> entry.deadline().isBefore(now));
         }
-        followed.put(operationId, deadline);
+        followed.put(operationId, new Followed(at, deadline));
+    }
+
+    /** When this replica last heard of an operation it follows, and the operation's deadline. */
+    private record Followed(Instant at, Instant deadline) {
     }
 
     /**
@@ -421,6 +439,11 @@ public class StepRunner {
 
     private void count(Action action, String outcome) {
         metrics.counter("paas.actions", "action", action.wire(), "outcome", outcome).increment();
+    }
+
+    /** How the agents answered asks for results in flight: "finished" ones are results whose push had not arrived. */
+    private void countAsk(String answer) {
+        metrics.counter("paas.result.asks", "answer", answer).increment();
     }
 
     private void count(Operation operation) {

@@ -38,7 +38,7 @@ public final class StateMachine {
     public static Step next(Desired desired, List<HostState> hosts, HostState host, Instant now, Timing timing,
             Duration silence) {
         if (host.inFlight() != null) {
-            return new Step.Follow(host.inFlight(), !now.isBefore(host.inFlight().deadline()));
+            return follow(host.inFlight(), now, timing);
         }
         if (host.parked()) {
             return new Step.Wait(null, "parked: " + host.lastError());
@@ -86,6 +86,13 @@ public final class StateMachine {
             return new Step.Wait(realtime == RUNNING || realtime == STOPPED ? silentAt(host, silence) : null, "converged");
         }
         return step;
+    }
+
+    /** An action in flight: overdue at its deadline; until then its agent is asked for the result now and then. */
+    static Step.Follow follow(HostState.InFlight inFlight, Instant now, Timing timing) {
+        Timing.ResultPolls polls = timing.resultPolls(inFlight.since(), now);
+        Instant lookAgain = polls.next().isBefore(inFlight.deadline()) ? polls.next() : inFlight.deadline();
+        return new Step.Follow(inFlight, !now.isBefore(inFlight.deadline()), polls.last(), lookAgain);
     }
 
     /** When the host falls silent if no report comes; null when its silence is watched elsewhere. */

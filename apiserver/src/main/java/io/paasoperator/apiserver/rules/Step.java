@@ -23,8 +23,15 @@ public sealed interface Step {
     record Expire(RealtimeState state, String why, boolean failedStep) implements Step {
     }
 
-    /** An action is in flight: learn its outcome from the agent ({@code overdue}: its result is late). */
-    record Follow(HostState.InFlight inFlight, boolean overdue) implements Step {
+    /**
+     * An action is in flight: learn its outcome from the agent. Its result is pushed; in case the push is lost, the agent
+     * is asked for it at times that grow apart ({@link Timing#resultPolls}).
+     *
+     * @param overdue its result is late: asked for one last time, and the step fails without it
+     * @param askBy the latest time the agent was due to be asked (null: not yet); one not asked since is asked now
+     * @param lookAgain when to look again: the next ask, or the deadline
+     */
+    record Follow(HostState.InFlight inFlight, boolean overdue, Instant askBy, Instant lookAgain) implements Step {
     }
 
     /** A removed host is uninstalled: drop it from the resource. */

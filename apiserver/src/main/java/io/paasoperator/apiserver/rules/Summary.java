@@ -69,7 +69,8 @@ public final class Summary {
 
     /**
      * The earliest time one of the hosts needs the reconciler: now when a step can be taken, the end of a wait
-     * (backoff, start grace, report silence, an action's deadline), or null when nothing will come due by itself.
+     * (backoff, start grace, report silence, an ask for an action's result, its deadline), or null when nothing will
+     * come due by itself.
      */
     public static Instant dueAt(Desired desired, List<HostState> hosts, Instant now, Timing timing, Duration silence) {
         return dueAt(hosts.stream().map(host -> StateMachine.next(desired, hosts, host, now, timing, silence)).toList(), now);
@@ -82,7 +83,7 @@ public final class Summary {
                 return wait.until();
             }
             if (step instanceof Step.Follow follow) {
-                return follow.overdue() ? now : follow.inFlight().deadline();
+                return follow.overdue() ? now : follow.lookAgain();
             }
             return now;
         }).filter(Objects::nonNull).min(Instant::compareTo).orElse(null);

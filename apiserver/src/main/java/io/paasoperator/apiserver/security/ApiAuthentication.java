@@ -55,9 +55,7 @@ public class ApiAuthentication {
         }
         Verdict verdict = check(request.getMethod(), path, request.getHeaderString(HttpHeaders.AUTHORIZATION), clientAddress(connection));
         if (verdict.refusal() != null) {
-            Response refusal = ProblemMappers.respond(verdict.refusal());
-            return Optional.of(verdict.retryAfterSeconds() > 0
-                    ? Response.fromResponse(refusal).header(HttpHeaders.RETRY_AFTER, verdict.retryAfterSeconds()).build() : refusal);
+            return Optional.of(ProblemMappers.respond(verdict.refusal(), verdict.retryAfterSeconds()));
         }
         if (verdict.caller() != null) {
             current.set(verdict.caller());
@@ -75,7 +73,7 @@ public class ApiAuthentication {
             return new Verdict(null, new Problem("Too Many Requests", 429, "too many failed authentications from " + address
                     + "; try again in " + wait + " s", List.of()), wait);
         }
-        if (method.equals("PUT") && AGENT_ROUTES.matcher(path).matches()) {
+        if (isAgentCall(method, path)) {
             return new Verdict(null, null, 0);
         }
         Optional<Caller> caller = authorization != null && authorization.startsWith(PREFIX)
@@ -93,6 +91,11 @@ public class ApiAuthentication {
                     + path + " needs " + needed.wire(), List.of()), 0);
         }
         return new Verdict(caller.get(), null, 0);
+    }
+
+    /** A call agents make (a health report or an action's result), which takes an agent's secret, not an API token. */
+    public static boolean isAgentCall(String method, String path) {
+        return method.equals("PUT") && AGENT_ROUTES.matcher(path).matches();
     }
 
     /** The address failures are counted by. */

@@ -74,6 +74,8 @@ class StepRunnerTest {
     static final Duration BASE = Duration.ofSeconds(2);
     /** An install's deadline: its default time limit plus the result grace. */
     static final Duration INSTALL_DEADLINE = Action.INSTALL.defaultTimeout().plus(Duration.ofSeconds(30));
+    /** How long after sending an action its agent is first asked for the result (in case the push is lost). */
+    static final Duration FIRST_ASK = Duration.ofSeconds(30);
 
     @TempDir
     Path dataDir;
@@ -147,7 +149,7 @@ class StepRunnerTest {
         assertEquals(T0, host.inFlight().since());
         assertEquals(T0.plus(INSTALL_DEADLINE), host.inFlight().deadline());
         assertEquals(1, store.inFlightOn(IP1));
-        assertEquals(T0.plus(INSTALL_DEADLINE), record(key).dueAt, "due again at the action's deadline");
+        assertEquals(T0.plus(FIRST_ASK), record(key).dueAt, "due again when its agent is first asked for the result");
 
         // As the API shows it: detail.hosts[].in_flight.operation_id
         JsonNode view = json.valueToTree(documents.view(record(key)));
@@ -165,7 +167,7 @@ class StepRunnerTest {
         assertEquals("install.sh", request.install());
         assertEquals(Integer.valueOf(10), request.checkInterval());
 
-        // Its own action: followed by push, not asked for, never sent twice.
+        // Its own action: followed by push, not asked for before the first ask, never sent twice.
         clock.advance(Duration.ofSeconds(5));
         assertNull(pass(key));
         assertEquals(1, agents.submits.size());
@@ -436,14 +438,63 @@ class StepRunnerTest {
         assertEquals(List.of("op-before-crash"), agents.lookups);
         assertTrue(agents.submits.isEmpty(), "nothing sent while it runs");
         assertEquals(before, host(key, IP1), "the record keeps waiting");
-        assertEquals(T0.plus(INSTALL_DEADLINE), record(key).dueAt);
+        assertEquals(T0.plusSeconds(90), record(key).dueAt, "the next ask for its result: 30 s, then 60 s after it was sent");
 
         pass(key);
-        assertEquals(1, agents.lookups.size(), "not asked again before its deadline");
+        assertEquals(1, agents.lookups.size(), "not asked again before its next ask");
 
         assertTrue(runner.result(key, IP1, finished("op-before-crash", Action.INSTALL, Operation.State.SUCCEEDED, null))
                 .await().indefinitely(), "its pushed result is applied");
         assertEquals(RealtimeState.STOPPED, host(key, IP1).realtime());
+    }
+
+    @Test
+    void aLostResultIsAskedForAtGrowingIntervalsAndAppliedOnceFinished() {
+        ResourceKey key = create("db1", RealtimeState.NOT_INSTALLED, IP1);
+        pass(key);
+        String id = agents.submits.get(0).request().operationId();
+        long version = record(key).version;
+
+        clock.set(T0.plus(FIRST_ASK));
+        assertNull(pass(key));
+        assertEquals(List.of(id), agents.lookups, "asked: its push may have been lost");
+        assertEquals(version, record(key).version, "still running: nothing written");
+        assertEquals(RealtimeState.INSTALLING, host(key, IP1).realtime());
+        assertEquals(T0.plusSeconds(90), record(key).dueAt, "the next ask, 60 s after the first");
+
+        clock.set(T0.plusSeconds(89));
+        pass(key);
+        assertEquals(1, agents.lookups.size(), "not asked between two asks");
+
+        // The install ended at 80 s and its push never arrived.
+        agents.operations.put(id, Operation.started(id, "db1", KIND, Action.INSTALL, T0)
+                .finish(Operation.State.SUCCEEDED, T0.plusSeconds(80), 0, "done", null));
+        clock.set(T0.plusSeconds(90));
+        assertEquals(clock.instant(), pass(key), "the result is applied: the next step can be taken at once");
+        assertEquals(List.of(id, id), agents.lookups);
+        HostState host = host(key, IP1);
+        assertNull(host.inFlight());
+        assertEquals(RealtimeState.STOPPED, host.realtime());
+        assertEquals(1, store.history().stream().filter(e -> ResourceEvent.ACTION.equals(e.type) && id.equals(e.operationId)).count(),
+                "the result found by asking is recorded as a pushed one is");
+        assertEquals(1, agents.submits.size(), "nothing sent again");
+        assertEquals(1.0, metrics.counter("paas.result.asks", "answer", "running").count());
+        assertEquals(1.0, metrics.counter("paas.result.asks", "answer", "finished").count(), "a result whose push was lost");
+    }
+
+    @Test
+    void anAskThatCannotReachTheAgentWaitsForTheNextAsk() {
+        ResourceKey key = create("db1", RealtimeState.NOT_INSTALLED, IP1);
+        pass(key);
+        agents.lookupFailure = new AgentCallException(AgentCallException.Failure.UNREACHABLE, "10.0.0.1:3335 did not answer");
+
+        clock.set(T0.plus(FIRST_ASK));
+        assertNull(pass(key), "no sooner retry: the push may still come");
+        assertEquals(1, agents.lookups.size());
+        assertEquals(RealtimeState.INSTALLING, host(key, IP1).realtime(), "an agent out of reach fails nothing before the deadline");
+        assertEquals(T0.plusSeconds(90), record(key).dueAt);
+        pass(key);
+        assertEquals(1, agents.lookups.size(), "not asked again before the next ask");
     }
 
     @Test
@@ -812,6 +863,7 @@ class StepRunnerTest {
         Function<BootstrapNotes, Uni<Void>> bootstrap;
         Throwable submitFailure;
         Throwable probeFailure;
+        Throwable lookupFailure;
         AppStatus probeAnswer;
 
         FakeAgents(Clock clock) {
@@ -846,7 +898,8 @@ class StepRunnerTest {
         public Uni<Operation> operation(HostSpec host, String id, BootstrapNotes notes) {
             return whenReady(host, notes, () -> {
                 lookups.add(id);
-                return Uni.createFrom().item(operations.get(id));
+                return lookupFailure != null ? Uni.createFrom().<Operation>failure(lookupFailure)
+                        : Uni.createFrom().item(operations.get(id));
             });
         }
 
@@ -936,6 +989,16 @@ class StepRunnerTest {
 
         @Override
         public Duration backoffCap() {
+            return Duration.ofMinutes(5);
+        }
+
+        @Override
+        public Duration resultPoll() {
+            return FIRST_ASK;
+        }
+
+        @Override
+        public Duration resultPollCap() {
             return Duration.ofMinutes(5);
         }
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.paasoperator.apiserver.rules.HostState.Planned;
@@ -199,9 +200,47 @@ class StateMachineTest {
     void anActionInFlightIsFollowedAndOverdueAtItsDeadline() {
         HostState.InFlight inFlight = new HostState.InFlight(Action.INSTALL, "op-1", NOW.minusSeconds(10), NOW.plusSeconds(5), 1);
         HostState busy = host("10.0.0.1", "installing").withInFlight(inFlight);
-        assertEquals(new Step.Follow(inFlight, false), next(desired("running"), busy));
-        assertEquals(new Step.Follow(inFlight, true),
+        // Its first ask (30 s after it was sent) would come after the deadline: the deadline is when to look again.
+        assertEquals(new Step.Follow(inFlight, false, null, NOW.plusSeconds(5)), next(desired("running"), busy));
+        assertEquals(new Step.Follow(inFlight, true, null, NOW.plusSeconds(5)),
                 StateMachine.next(desired("running"), List.of(busy), busy, NOW.plusSeconds(5), TIMING, SILENCE));
+    }
+
+    /** Asks 30 s after sending, then after 60, 120, 240 s, then every 300 s (the cap), until the deadline. */
+    @ParameterizedTest(name = "{0} s after sending: last ask due at {1}, look again at {2}")
+    @CsvSource({
+            "0,    ,     30",
+            "29,   ,     30",
+            "30,   30,   90",
+            "89,   30,   90",
+            "90,   90,   210",
+            "210,  210,  450",
+            "449,  210,  450",
+            "450,  450,  750",
+            "751,  750,  1050",
+            "1650, 1650, 1830",
+            "1829, 1650, 1830",
+    })
+    void theAgentIsAskedForAResultAtGrowingIntervalsUntilTheDeadline(long elapsed, Long lastAsk, long lookAgain) {
+        Instant sent = NOW.minusSeconds(elapsed);
+        HostState.InFlight inFlight = new HostState.InFlight(Action.INSTALL, "op-1", sent, sent.plusSeconds(1830), 1);
+        HostState busy = host("10.0.0.1", "installing").withInFlight(inFlight);
+        assertEquals(new Step.Follow(inFlight, false, lastAsk == null ? null : sent.plusSeconds(lastAsk), sent.plusSeconds(lookAgain)),
+                next(desired("running"), busy));
+    }
+
+    @Test
+    void theAskIntervalDoublesUpToItsCapFromWhateverFirstDelay() {
+        Timing quick = new Timing(SILENCE, TIMING.startGrace(), TIMING.stableAfter(), Duration.ofSeconds(1), Duration.ofSeconds(3));
+        // 1, 3 (after 2), 6 (after the cap, 3), 9, 12, …
+        assertEquals(new Timing.ResultPolls(null, NOW.plusSeconds(1)), quick.resultPolls(NOW, NOW));
+        assertEquals(new Timing.ResultPolls(NOW.plusSeconds(3), NOW.plusSeconds(6)), quick.resultPolls(NOW, NOW.plusSeconds(5)));
+        assertEquals(new Timing.ResultPolls(NOW.plusSeconds(3000), NOW.plusSeconds(3003)),
+                quick.resultPolls(NOW, NOW.plusSeconds(3001)));
+        Timing capped = new Timing(SILENCE, TIMING.startGrace(), TIMING.stableAfter(), Duration.ofSeconds(2), Duration.ofSeconds(2));
+        assertEquals(new Timing.ResultPolls(NOW.plusSeconds(4), NOW.plusSeconds(6)), capped.resultPolls(NOW, NOW.plusSeconds(5)));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Timing(SILENCE, TIMING.startGrace(), TIMING.stableAfter(), Duration.ZERO, Duration.ofSeconds(2)));
     }
 
     // ---- several hosts: roll-out and restart take turns --------------------------------------------------

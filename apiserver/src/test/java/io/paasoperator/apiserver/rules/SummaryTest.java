@@ -69,6 +69,12 @@ class SummaryTest {
         assertNull(Summary.dueAt(desired("not-installed"), hosts("not-installed"), NOW, TIMING, SILENCE));
         HostState backingOff = host("10.0.0.1", "failed").withFailures(Action.START, 3, "x", NOW.plusSeconds(16));
         assertEquals(NOW.plusSeconds(16), Summary.dueAt(desired("running"), List.of(backingOff), NOW, TIMING, SILENCE));
+        // An action in flight: its agent's next ask for the result, long before the deadline; the deadline once past it.
+        HostState installing = host("10.0.0.1", "installing")
+                .withInFlight(new HostState.InFlight(Action.INSTALL, "op-1", NOW.minusSeconds(40), NOW.plusSeconds(1790), 1));
+        assertEquals(NOW.plusSeconds(50), Summary.dueAt(desired("running"), List.of(installing), NOW, TIMING, SILENCE));
+        assertEquals(NOW.plusSeconds(1790), Summary.dueAt(desired("running"), List.of(installing), NOW.plusSeconds(1700), TIMING,
+                SILENCE));
     }
 
     @Test
