@@ -1,7 +1,7 @@
 package io.paasoperator.apiserver.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.paasoperator.apiserver.problem.ProblemMappers;
 import io.paasoperator.apiserver.security.ApiAuthentication;
 import io.paasoperator.apiserver.watch.ChangeLog;
 import io.paasoperator.apiserver.watch.ChangeNotifications;
@@ -100,17 +100,6 @@ public class WatchApi {
     }
 
     private void refuse(RoutingContext routing, Problem problem, long retryAfterSeconds) {
-        String body;
-        try {
-            body = means.json().writeValueAsString(problem);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a problem does not serialize", e);
-        }
-        var response = routing.response().setStatusCode(problem.status())
-                .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
-        if (retryAfterSeconds > 0) {
-            response.putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds));
-        }
-        response.end(body);
+        ProblemMappers.respond(routing.response(), problem, retryAfterSeconds, means.json());
     }
 }

@@ -1,5 +1,7 @@
 package io.paasoperator.apiserver.problem;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ProblemException;
 import jakarta.ws.rs.NotAllowedException;
@@ -9,7 +11,10 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -60,12 +65,32 @@ public class ProblemMappers {
     /** The answer carrying {@code problem}, with {@code Retry-After} when {@code retryAfterSeconds} is positive. */
     public static Response respond(Problem problem, long retryAfterSeconds) {
         Response.ResponseBuilder response = Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
+        headers(problem, retryAfterSeconds).forEach(response::header);
+        return response.build();
+    }
+
+    /** {@link #respond(Problem, long)} on a route Vert.x serves itself (the watch stream's refusals before it starts). */
+    public static void respond(HttpServerResponse response, Problem problem, long retryAfterSeconds, ObjectMapper json) {
+        String body;
+        try {
+            body = json.writeValueAsString(problem);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a problem does not serialize", e);
+        }
+        response.setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        headers(problem, retryAfterSeconds).forEach(response::putHeader);
+        response.end(body);
+    }
+
+    /** The headers a problem answer carries besides its type. */
+    private static Map<String, String> headers(Problem problem, long retryAfterSeconds) {
+        Map<String, String> headers = new LinkedHashMap<>();
         if (problem.status() == 401) {
-            response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer"); // RFC 9110: a 401 names the scheme to use
+            headers.put(HttpHeaders.WWW_AUTHENTICATE, "Bearer"); // RFC 9110: a 401 names the scheme to use
         }
         if (retryAfterSeconds > 0) {
-            response.header(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
+            headers.put(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds));
         }
-        return response.build();
+        return headers;
     }
 }

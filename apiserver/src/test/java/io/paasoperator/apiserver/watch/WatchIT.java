@@ -206,6 +206,9 @@ class WatchIT {
     void refusesBadCallsWithAProblemBeforeAnyStream() throws Exception {
         refused(401, null, "/apis/v1alpha1/middleware?watch=true", Map.of("Authorization", "Bearer not-a-token"));
         refused(401, null, "/apis/v1alpha1/middleware?watch=true", Map.of());
+        try (SseClient answer = SseClient.open(replicaA.host, replicaA.port, "/apis/v1alpha1/middleware?watch=true", Map.of(), 0)) {
+            assertEquals("Bearer", answer.headers.get("www-authenticate"), "a 401 names the scheme, as every route's does");
+        }
         JsonNode kind = refused(404, null, "/apis/v1alpha1/nosuchkind?watch=true", viewer());
         assertTrue(kind.path("detail").asText().contains("nosuchkind"), kind.toString());
         refused(400, "Last-Event-ID", "/apis/v1alpha1/middleware?watch=true", Map.of("Authorization", "Bearer " + VIEWER,
