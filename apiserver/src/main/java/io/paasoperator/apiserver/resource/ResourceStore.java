@@ -120,12 +120,7 @@ public class ResourceStore {
 
     /** Those of {@code names} (resource names, checked) that exist as resources of {@code kind}. */
     public Uni<List<ResourceRecord>> getMany(ResourceKind kind, Collection<String> names) {
-        if (names.isEmpty()) {
-            return Uni.createFrom().item(List.of());
-        }
-        return database.query(sql -> sql.preparedQuery("select " + ResourceRows.COLUMNS + " from resource where kind = $1"
-                        + " and name = any($2::text[])").execute(Tuple.of(kind.wire(), names.toArray(String[]::new))))
-                .map(ResourceStore::records);
+        return whereAny(kind, "name = any($2::text[])", names.toArray(String[]::new));
     }
 
     /** Every resource of {@code kind}, by name: what a watch starts with. */
@@ -136,12 +131,16 @@ public class ResourceStore {
 
     /** Those of {@code ids} that still exist as resources of {@code kind}. */
     public Uni<List<ResourceRecord>> byIds(ResourceKind kind, Collection<Long> ids) {
-        if (ids.isEmpty()) {
+        return whereAny(kind, "id = any($2::bigint[])", ids.toArray(Long[]::new));
+    }
+
+    /** The resources of {@code kind} that {@code condition} takes, {@code values} its array $2; none without values. */
+    private Uni<List<ResourceRecord>> whereAny(ResourceKind kind, String condition, Object[] values) {
+        if (values.length == 0) {
             return Uni.createFrom().item(List.of());
         }
-        return database.query(sql -> sql.preparedQuery("select " + ResourceRows.COLUMNS + " from resource where kind = $1"
-                        + " and id = any($2::bigint[])").execute(Tuple.of(kind.wire(), ids.toArray(Long[]::new))))
-                .map(ResourceStore::records);
+        return database.query(sql -> sql.preparedQuery("select " + ResourceRows.COLUMNS + " from resource where kind = $1 and "
+                + condition).execute(Tuple.of(kind.wire(), values))).map(ResourceStore::records);
     }
 
     /** One page ordered by name, after {@code after} when given, filtered by state when given. */
