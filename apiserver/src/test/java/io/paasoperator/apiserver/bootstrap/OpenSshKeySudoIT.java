@@ -25,6 +25,7 @@ import java.util.Map;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.transport.verification.PromiscuousVerifier;
 import net.schmizz.sshj.userauth.UserAuthException;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -173,8 +174,13 @@ class OpenSshKeySudoIT {
     }
 
     private static void awaitRunning(LocalSystem system, String name) {
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
-                .until(() -> system.realtime(system.apiserver, "database", name).equals("running"));
+        try {
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> system.realtime(system.apiserver, "database", name).equals("running"));
+        } catch (ConditionTimeoutException e) {
+            // What the apiserver says of it (its hosts' last errors, the bootstrap's notes) is what tells why.
+            throw new AssertionError(name + " not running after 120 s: " + getResource(system, name).path("detail"), e);
+        }
     }
 
     private static void assertAgentRunsAsItsAccount(LocalSystem system, OpenSshHost host) throws Exception {
