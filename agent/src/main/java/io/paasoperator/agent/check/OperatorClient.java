@@ -27,8 +27,8 @@ public class OperatorClient {
     /** {@link #send}'s answer when the apiserver could not be reached. */
     public static final int UNREACHABLE = -1;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT)
-            .version(HttpClient.Version.HTTP_1_1).build();
+    /** Made at the first report, not at start-up: a client loads the JDK's TLS stack and trust store, and starts a thread. */
+    private HttpClient http;
     private final ObjectMapper json;
     private final Optional<String> fallbackOperator;
     private final Optional<String> secret;
@@ -88,11 +88,18 @@ public class OperatorClient {
                     .header("Content-Type", "application/json")
                     .PUT(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(document)));
             secret.ifPresent(s -> request.header("Authorization", "Bearer " + s));
-            return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http().send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         } catch (IOException unreachable) {
             return UNREACHABLE;
         }
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+        }
+        return http;
     }
 }
