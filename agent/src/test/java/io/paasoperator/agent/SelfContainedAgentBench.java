@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SelfContainedAgentBench {
 
-    private static final String IP = "127.0.0.200";
+    /** Where the agents listen: -Dbench.ip=… where other work on the machine uses 127.0.0.200. */
+    private static final String IP = System.getProperty("bench.ip", "127.0.0.200");
     private static final String SECRET = "bench-secret-0123456789";
     private static final int STARTS = 3;
     private static final int APPLICATIONS = 20;
