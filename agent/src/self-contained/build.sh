@@ -5,7 +5,7 @@
 # AGENT_RUNTIME_JDK=... build.sh BUILD_JAVA_HOME MODULES TARGET LAUNCH
 # AGENT_RUNTIME_JDK: the JDK the runtime is made from (Maven property agent.runtime.jdk). Empty: the newest JDK 25 or later
 # under /usr/lib/jvm, else the build's own JDK. A JDK 25 runtime starts the agent (compiled for 17) from an AOT cache
-# (JEP 483/515) that launch --check makes; an older one can only use AppCDS, which starts it about twice as slowly.
+# (JEP 483/515) that launch --check makes; an older one can only use AppCDS, which starts it with about 1.5 times the CPU.
 set -eu
 build_java_home=$1 modules=$2 target=$3 launch=$4
 runtime_jdk=${AGENT_RUNTIME_JDK:-}
@@ -32,8 +32,8 @@ else
   if [ -z "$runtime_jdk" ]; then
     runtime_jdk=$build_java_home
     echo "WARNING: no JDK 25 or later under /usr/lib/jvm (give one with -Dagent.runtime.jdk=...): the self-contained" \
-      "agent's runtime is the build's JDK $(java_major "$runtime_jdk"), which starts it from AppCDS archives, about" \
-      "twice as slowly as from a JDK 25 AOT cache" >&2
+      "agent's runtime is the build's JDK $(java_major "$runtime_jdk"), which starts it from an AppCDS archive, with" \
+      "about 1.5 times the CPU a JDK 25 AOT cache needs" >&2
   fi
 fi
 echo "self-contained agent: runtime from $runtime_jdk (Java $(java_major "$runtime_jdk"))"
