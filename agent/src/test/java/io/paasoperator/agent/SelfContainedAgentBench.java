@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SelfContainedAgentBench {
 
-    private static final String IP = "127.0.0.200";
+    /** Where the agents listen: -Dbench.ip=… where other work on the machine uses 127.0.0.200. */
+    private static final String IP = System.getProperty("bench.ip", "127.0.0.200");
     private static final String SECRET = "bench-secret-0123456789";
     private static final int STARTS = 3;
     private static final int APPLICATIONS = 20;
@@ -39,7 +40,7 @@ class SelfContainedAgentBench {
         lines.add(String.format("upload: self-contained archive %.1f MB (%s)", Files.size(archive) / 1e6, archive));
         Instant checking = Instant.now();
         AgentProcess.checkedLaunch();
-        lines.add("self-contained: launch --check (an install's; makes the AppCDS archives) "
+        lines.add("self-contained: launch --check (an install's; makes the AOT cache, or a Java 17 runtime's AppCDS archive) "
                 + Duration.between(checking, Instant.now()).toMillis() + " ms");
         try (ScriptRepository repo = ScriptRepository.serve(Files.createDirectories(work.resolve("repo")));
                 ReportReceiver receiver = new ReportReceiver()) {
@@ -111,15 +112,16 @@ class SelfContainedAgentBench {
         return wall + " ms (CPU " + cpuTicks * 10 + " ms)";
     }
 
-    /** The resident set, and its anonymous and file-backed parts (the latter: the JVM, the AppCDS archives, jars). */
+    /** The resident set, and its anonymous and file-backed parts (the latter: the JVM, the AOT cache, jars), in MiB. */
     private static String rss(AgentProcess agent) throws IOException {
         List<String> status = Files.readAllLines(Path.of("/proc", String.valueOf(agent.pid()), "status"));
         return megabytes(status, "VmRSS") + " MB (anonymous " + megabytes(status, "RssAnon") + ", files "
                 + megabytes(status, "RssFile") + ")";
     }
 
-    private static long megabytes(List<String> status, String field) {
-        return status.stream().filter(l -> l.startsWith(field + ":")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")))
-                .findFirst().orElseThrow() / 1024;
+    private static String megabytes(List<String> status, String field) {
+        long kilobytes = status.stream().filter(l -> l.startsWith(field + ":"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElseThrow();
+        return String.format("%.1f", kilobytes / 1024.0);
     }
 }

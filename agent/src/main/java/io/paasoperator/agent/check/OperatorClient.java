@@ -46,8 +46,8 @@ public class OperatorClient {
         }
     }
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT)
-            .version(HttpClient.Version.HTTP_1_1).build();
+    /** Made at the first report, not at start-up: a client loads the JDK's TLS stack and trust store, and starts a thread. */
+    private HttpClient http;
     private final ObjectMapper json;
     private final Optional<String> fallbackOperator;
     private final Optional<String> secret;
@@ -101,7 +101,7 @@ public class OperatorClient {
                     .header("Content-Type", "application/json")
                     .PUT(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(document)));
             secret.ifPresent(s -> request.header("Authorization", "Bearer " + s));
-            HttpResponse<Void> answer = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> answer = http().send(request.build(), HttpResponse.BodyHandlers.discarding());
             Duration retryAfter = answer.statusCode() == 429 || answer.statusCode() == 503
                     ? RetryAfter.parse(answer.headers().firstValue("Retry-After").orElse(null), Instant.now()).orElse(null)
                     : null;
@@ -111,5 +111,12 @@ public class OperatorClient {
         } catch (IOException unreachable) {
             return new Answer(UNREACHABLE, null);
         }
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+        }
+        return http;
     }
 }

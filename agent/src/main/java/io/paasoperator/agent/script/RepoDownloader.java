@@ -38,8 +38,8 @@ public class RepoDownloader {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration FILE_TIMEOUT = Duration.ofMinutes(10);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NORMAL).build();
+    /** Made at the first install, not at start-up: a client loads the JDK's TLS stack and trust store, and starts a thread. */
+    private HttpClient http;
 
     public void fetchAll(String repoUrl, List<String> files, Map<String, String> checksums, Path staging)
             throws IOException, InterruptedException {
@@ -84,7 +84,7 @@ public class RepoDownloader {
         HttpRequest request = HttpRequest.newBuilder(source).timeout(FILE_TIMEOUT).GET().build();
         HttpResponse<Path> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofFile(target));
+            response = http().send(request, HttpResponse.BodyHandlers.ofFile(target));
         } catch (IOException e) {
             throw new DownloadException("GET " + source + " failed: " + e.getMessage());
         }
@@ -112,5 +112,12 @@ public class RepoDownloader {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NORMAL).build();
+        }
+        return http;
     }
 }

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged agent, started as a real process bound to one loopback address: one simulated host. The self-contained
- * build's {@code launch} when the build gives one (agent.launch: its own Java runtime, JVM options and AppCDS archive, as
+ * build's {@code launch} when the build gives one (agent.launch: its own Java runtime, JVM options and class-data archive, as
  * hosts run it), else {@code java -jar}.
  */
 public final class AgentProcess implements AutoCloseable {
@@ -88,7 +88,7 @@ public final class AgentProcess implements AutoCloseable {
         return builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
-    /** The launcher, once its --check (which an install runs first, and which makes the AppCDS archive) has passed. */
+    /** The launcher, once its --check (which an install runs first, and which makes the class-data archive) has passed. */
     public static synchronized String checkedLaunch() throws IOException {
         if (!checked) {
             Process check = new ProcessBuilder(LAUNCH, "--check").redirectErrorStream(true).start();

@@ -85,8 +85,11 @@ class OpenSshBootstrapIT {
             assertTrue(agentEnvironment.contains("PATH=" + pathWithoutJava), agentEnvironment.toString());
             assertTrue(agentEnvironment.stream().noneMatch(v -> v.startsWith("JAVA_HOME=")), agentEnvironment.toString());
             assertTrue(!Files.exists(Path.of(pathWithoutJava, "java")), "the account's PATH has no java");
-            assertTrue(Files.isRegularFile(agentHome.resolve("bin/" + build + "/agent.jsa")),
-                    "the install made the agent's class-data archive");
+            // A JDK 25 runtime's AOT cache, else (a build without a JDK 25) a Java 17 runtime's AppCDS archive.
+            Path installed = agentHome.resolve("bin/" + build);
+            String archive = Files.readString(installed.resolve("runtime/release")).contains("JAVA_VERSION=\"17.")
+                    ? "agent.jsa" : "agent.aot";
+            assertTrue(Files.isRegularFile(installed.resolve(archive)), "the install made the agent's class-data archive " + archive);
             assertEquals(agent.name(), Files.getOwner(environ).getName(), "its environment is its own to read");
             assertEquals("r--------", PosixFilePermissions.toString(Files.getPosixFilePermissions(environ)));
             Path settings = agentHome.resolve("agent.env");
