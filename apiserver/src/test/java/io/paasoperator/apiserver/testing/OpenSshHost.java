@@ -76,8 +76,9 @@ public final class OpenSshHost implements AutoCloseable {
         if (!Files.isExecutable(SSHD)) {
             throw new AssertionError(SSHD + " is missing: install Debian's openssh-server (.ci/run does)");
         }
-        Account login = account("paas-login");
-        Account agent = account("paas-agent");
+        // Named for this test run: another checkout's suite on the same machine makes, re-passwords and removes its own.
+        Account login = account("paas-login-" + ProcessHandle.current().pid());
+        Account agent = account("paas-agent-" + ProcessHandle.current().pid());
         boolean keyOnly = authorizedKey != null;
         if (keyOnly) {
             authorize(login, authorizedKey);
