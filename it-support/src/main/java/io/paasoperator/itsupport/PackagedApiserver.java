@@ -66,8 +66,9 @@ public final class PackagedApiserver implements AutoCloseable {
         Path dataDir = Files.createTempDirectory("paas-api-clients-it-");
         Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve(logName).toAbsolutePath();
 
+        // The heap as bin/run-local and the image size it: what is measured here is what runs.
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString());
+                "-Xmx128m", "-XX:+ExitOnOutOfMemoryError", "-jar", JAR.toString());
         builder.environment().keySet().removeIf(k -> k.startsWith("QUARKUS_") || k.startsWith("PAAS_") || k.startsWith("OPERATOR_"));
         builder.environment().put("PAAS_DATA_DIR", dataDir.toString());
         builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
