@@ -231,7 +231,6 @@ class WatchIT {
         }
         create("watch-bulky", bulky);
         int changes = 0;
-        int seen = 0;
         try (SseClient slow = SseClient.open(replicaA.host, replicaA.port, "/apis/v1alpha1/middleware?watch=true", viewer(), 4096)) {
             assertEquals(200, slow.status);
             await().atMost(WAIT).until(() -> openStreams(replicaA) == 1);
@@ -242,13 +241,12 @@ class WatchIT {
             }
             Frame last = null;
             for (Frame frame = slow.next(WAIT); frame != null; frame = slow.next(WAIT)) {
-                if ("MODIFIED".equals(frame.event())) {
-                    seen++;
-                }
                 if (frame.event() != null) {
                     last = frame;
                 }
             }
+            // The frame that passes the bound is itself written before the cut, so a server that kept up may have sent
+            // every change made until then: what shows the cut is the ERROR last, then the end of the stream.
             assertNotNull(last);
             assertEquals("ERROR", last.event(), "the stream ends with the reason");
             JsonNode problem = JSON.readTree(last.data());
@@ -256,7 +254,6 @@ class WatchIT {
             assertTrue(problem.path("detail").asText().contains("paas.watch.buffer-bytes"), problem.toString());
             assertNull(last.id(), "an ERROR moves no client's Last-Event-ID");
         }
-        assertTrue(seen < changes, "cut off before all " + changes + " changes, saw " + seen);
         assertEquals(200, replicaA.send("GET", "/apis/v1alpha1/middleware/watch-bulky/status", null).statusCode());
         await().atMost(WAIT).until(() -> openStreams(replicaA) == 0);
     }
