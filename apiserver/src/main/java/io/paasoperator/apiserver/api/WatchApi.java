@@ -65,7 +65,7 @@ public class WatchApi {
             return;
         }
         WatchStream stream;
-        Long since;
+        WatchStream.Resume since;
         try {
             if (!watch.equals("true")) {
                 throw ProblemException.invalidField("watch", "must be true or false");
@@ -82,21 +82,22 @@ public class WatchApi {
             refuse(routing, e.toProblem(), 0);
             return;
         }
-        stream.start(since, request.getHeader(LAST_EVENT_ID) != null ? LAST_EVENT_ID : "since");
+        stream.start(since);
     }
 
     /** Where to resume: the header an EventSource sends on its own, or {@code since} for clients that set no headers. */
-    private static Long since(HttpServerRequest request) {
+    private static WatchStream.Resume since(HttpServerRequest request) {
         String header = request.getHeader(LAST_EVENT_ID);
+        String field = header != null ? LAST_EVENT_ID : "since";
         String value = header != null ? header : request.getParam("since");
         if (value == null) {
             return null;
         }
         if (!EVENT_ID.matcher(value.trim()).matches()) {
-            throw ProblemException.invalidField(header != null ? LAST_EVENT_ID : "since", "must be the id of an event this"
-                    + " stream sent (a whole number); leave it out to start with every resource as it is");
+            throw ProblemException.invalidField(field, "must be the id of an event this stream sent (a whole number);"
+                    + " leave it out to start with every resource as it is");
         }
-        return Long.parseLong(value.trim());
+        return new WatchStream.Resume(Long.parseLong(value.trim()), field);
     }
 
     private void refuse(RoutingContext routing, Problem problem, long retryAfterSeconds) {

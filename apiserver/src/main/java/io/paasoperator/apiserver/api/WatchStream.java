@@ -68,11 +68,12 @@ final class WatchStream {
         this.means = means;
     }
 
-    /**
-     * Starts with every resource as it is ({@code since} null), or with the changes after the event {@code since}, which
-     * the client gave as {@code sinceField}.
-     */
-    void start(Long since, String sinceField) {
+    /** Where a client resumes: after the event {@code after}, which it gave as {@code field} (Last-Event-ID or since). */
+    record Resume(long after, String field) {
+    }
+
+    /** Starts with every resource as it is ({@code since} null), or with the changes after the event it names. */
+    void start(Resume since) {
         response.setChunked(true)
                 .putHeader(HttpHeaders.CONTENT_TYPE, WatchApi.EVENT_STREAM + "; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
@@ -90,7 +91,7 @@ final class WatchStream {
         if (since == null) {
             means.changes().snapshot(kind).subscribe().with(this::listed, this::failed);
         } else {
-            means.changes().resume(since, sinceField).chain(resumed -> {
+            means.changes().resume(since.after(), since.field()).chain(resumed -> {
                 position = resumed;
                 return means.changes().after(kind, resumed, BATCH);
             }).subscribe().with(this::read, this::failed);
