@@ -17,8 +17,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +43,8 @@ class OpenSshBootstrapIT {
     @Test
     void aHostWithOnlySshAndTwoAccountsGetsItsAgentAndRunsAnApplication() throws Exception {
         Path sshdLog = Files.createDirectories(Path.of("target", "it-logs")).resolve("sshd-" + IP + ".log");
+        // Files of this run only: a removed account's leftovers keep its uid, which a new account may be given.
+        FileTime started = FileTime.from(Instant.now().minusSeconds(1));
         try (LocalSystem system = LocalSystem.start("openssh",
                 Map.of("PAAS_AGENT_EXECUTABLE", ApiserverProcess.SELF_CONTAINED_AGENT.toString()));
                 OpenSshHost host = OpenSshHost.start(IP, system.work.resolve("sshd"), sshdLog);
@@ -117,7 +121,7 @@ class OpenSshBootstrapIT {
             }
             try (Stream<Path> tmp = Files.list(Path.of("/tmp"))) {
                 List<Path> staging = tmp.filter(p -> p.getFileName().toString().startsWith("paas-agent-"))
-                        .filter(p -> owner(p).equals(login.name())).toList();
+                        .filter(p -> owner(p).equals(login.name()) && modified(p).compareTo(started) >= 0).toList();
                 assertEquals(List.of(), staging, "the staging directory is removed");
             }
         }
@@ -142,6 +146,14 @@ class OpenSshBootstrapIT {
             return Files.getOwner(path).getName();
         } catch (IOException gone) {
             return "";
+        }
+    }
+
+    private static FileTime modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            return FileTime.fromMillis(0); // gone meanwhile: not a leftover of this run
         }
     }
 }
