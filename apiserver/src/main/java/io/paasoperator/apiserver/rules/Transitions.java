@@ -84,8 +84,9 @@ public final class Transitions {
     }
 
     /**
-     * A health report from the host's agent. Reports about an app that is not installed, or that an install, stop or
-     * uninstall is busy with, change nothing but the last check; that action's own result decides.
+     * A health report from the host's agent. Reports about an app that is not installed, or that an install, stop,
+     * uninstall or restart is busy with, change nothing but the last check; that action's own result decides. A healthy
+     * verdict that arrives while a restart runs may have been checked before the old process stopped.
      */
     public static Transition report(Desired desired, HostState host, CheckReport report, Instant now, Timing timing,
             IntFunction<Instant> retryAt) {
@@ -94,7 +95,8 @@ public final class Transitions {
             return Transition.none(host);
         }
         HostState heard = host.withReport(new HostState.LastCheck(report.code(), report.msg(), now));
-        if (StateMachine.busyWithOwnResult(realtime)) {
+        boolean restartInFlight = host.inFlight() != null && host.inFlight().action() == Action.RESTART;
+        if (StateMachine.busyWithOwnResult(realtime) || restartInFlight) {
             return new Transition(heard, Cause.HEALTH_REPORT, null);
         }
         ExpectedState expect = desired.expectFor(host);

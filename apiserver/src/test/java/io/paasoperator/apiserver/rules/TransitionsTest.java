@@ -111,6 +111,22 @@ class TransitionsTest {
     }
 
     @Test
+    void aHealthyReportWhileARestartRunsWaitsForTheRestartsResult() {
+        // The verdict may have been checked before the old process stopped: running is claimed only after the result.
+        HostState restarting = host("10.0.0.1", "running")
+                .withInFlight(new HostState.InFlight(Action.RESTART, "op-1", NOW, NOW.plusSeconds(60), 1))
+                .withRealtime(RealtimeState.RESTARTING, NOW);
+        HostState heard = Transitions.report(desired("running"), restarting, new CheckReport("0", "up"), NOW, TIMING, RETRY).host();
+        assertEquals(RealtimeState.RESTARTING, heard.realtime());
+        assertEquals("up", heard.lastCheck().msg());
+        HostState restarted = Transitions.result(desired("running"), heard,
+                finished("op-1", Action.RESTART, Operation.State.SUCCEEDED), NOW, RETRY).host();
+        assertEquals(RealtimeState.RESTARTING, restarted.realtime());
+        assertEquals(RealtimeState.RUNNING, Transitions.report(desired("running"), restarted, new CheckReport("0", "up"),
+                NOW, TIMING, RETRY).host().realtime());
+    }
+
+    @Test
     void anUnhealthyReportWhileRunningIsAFailedStepThatBacksOff() {
         HostState crashed = Transitions.report(desired("running"), host("10.0.0.1", "running"), new CheckReport("1", "refused"),
                 NOW, TIMING, RETRY).host();
