@@ -80,6 +80,8 @@ public final class FleetBenchmark {
                             + " %d cores, load average %s before, %s after%n", s.hosts, s.resourcesPerHost, s.resources(),
                     s.reportMode.wire(), s.reportInterval.toSeconds(), s.actionDuration.toMillis(),
                     Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
+            out.append(String.format("apiserver JVM options (JAVA_OPTS or the launch scripts'): %s%n",
+                    String.join(" ", PackagedApiserver.jvmOptions())));
             out.append(String.format("| %-58s | %-44s | %-8s |%n", "measure", "figure", "target"));
             out.append(String.format("|%s|%s|%s|%n", "-".repeat(60), "-".repeat(46), "-".repeat(10)));
             row(out, "register " + s.hosts + " hosts (PUT /hosts/{ip})", seconds(registerSeconds), "");

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
@@ -28,6 +29,8 @@ public final class PackagedApiserver implements AutoCloseable {
 
     /** The name of the one token configured (name:role:token): the actor of the changes the clients make. */
     public static final String TOKEN_NAME = "it-admin";
+    /** bin/run-local's and the image's JVM options when JAVA_OPTS is not set. */
+    static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx128m", "-XX:+ExitOnOutOfMemoryError");
 
     public static final Path JAR = Path.of(System.getProperty("apiserver.jar", "../apiserver/target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath().normalize();
@@ -66,9 +69,13 @@ public final class PackagedApiserver implements AutoCloseable {
         Path dataDir = Files.createTempDirectory("paas-api-clients-it-");
         Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve(logName).toAbsolutePath();
 
-        // The heap as bin/run-local and the image size it: what is measured here is what runs.
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:+ExitOnOutOfMemoryError", "-jar", JAR.toString());
+        // The JVM options bin/run-local and the image start it with (JAVA_OPTS replaces them there, and here): what is
+        // measured here is what runs.
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions());
+        command.addAll(List.of("-jar", JAR.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().keySet().removeIf(k -> k.startsWith("QUARKUS_") || k.startsWith("PAAS_") || k.startsWith("OPERATOR_"));
         builder.environment().put("PAAS_DATA_DIR", dataDir.toString());
         builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
@@ -86,6 +93,12 @@ public final class PackagedApiserver implements AutoCloseable {
             throw notReady;
         }
         return apiserver;
+    }
+
+    /** The JVM options the apiserver is started with: JAVA_OPTS, split on spaces as the launch scripts do, or theirs. */
+    public static List<String> jvmOptions() {
+        String javaOpts = System.getenv("JAVA_OPTS");
+        return javaOpts == null || javaOpts.isBlank() ? DEFAULT_JVM_OPTIONS : List.of(javaOpts.trim().split("\\s+"));
     }
 
     public String baseUrl() {
