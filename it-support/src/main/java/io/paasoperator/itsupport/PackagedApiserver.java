@@ -30,7 +30,8 @@ public final class PackagedApiserver implements AutoCloseable {
     /** The name of the one token configured (name:role:token): the actor of the changes the clients make. */
     public static final String TOKEN_NAME = "it-admin";
     /** bin/run-local's and the image's JVM options when JAVA_OPTS is not set. */
-    static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx128m", "-XX:+ExitOnOutOfMemoryError");
+    static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx128m", "-XX:+UseSerialGC",
+            "-XX:+IgnoreUnrecognizedVMOptions", "-XX:TrimNativeHeapInterval=5000", "-XX:+ExitOnOutOfMemoryError");
 
     public static final Path JAR = Path.of(System.getProperty("apiserver.jar", "../apiserver/target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath().normalize();
