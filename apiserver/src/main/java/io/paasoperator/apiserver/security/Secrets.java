@@ -10,15 +10,18 @@ import java.util.Base64;
 public final class Secrets {
 
     private static final int BYTES = 32;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Secrets() {
     }
 
-    /** 256 random bits, URL-safe base64: fits a header, an environment file and a shell variable unquoted. */
+    /**
+     * 256 random bits, URL-safe base64: fits a header, an environment file and a shell variable unquoted. A generator
+     * per call, not one in a static field: a native build initializes classes while it is built, and would carry a
+     * generator seeded on the build machine (GraalVM refuses one in the image).
+     */
     public static String generate() {
         byte[] raw = new byte[BYTES];
-        RANDOM.nextBytes(raw);
+        new SecureRandom().nextBytes(raw);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     }
 
