@@ -281,12 +281,18 @@ public class RequestReader {
         throw ProblemException.invalidField(error.field(), error.message());
     }
 
-    /** A JSON pointer ({@code /host/0/auth}) as the API names fields ({@code host[0].auth}), under {@code prefix}. */
+    /**
+     * A JSON pointer ({@code /host/0/auth}) as the API names fields ({@code host[0].auth}), under {@code prefix}. An empty
+     * segment inside the pointer is passed over: Jackson puts one there for a record's fields ({@code /host/0//auth}),
+     * read through a buffer for its constructor.
+     */
     private static String path(String prefix, JsonPointer pointer) {
         StringBuilder path = new StringBuilder(prefix);
         for (JsonPointer at = pointer; at != null && !at.matches(); at = at.tail()) {
             if (at.mayMatchElement()) {
                 path.append('[').append(at.getMatchingIndex()).append(']');
+            } else if (at.getMatchingProperty().isEmpty() && !at.tail().matches()) {
+                continue;
             } else {
                 if (!path.isEmpty()) {
                     path.append('.');

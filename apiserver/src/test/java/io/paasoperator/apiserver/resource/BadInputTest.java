@@ -161,11 +161,13 @@ class BadInputTest {
 
     @Test
     void unknownFieldsAreReportedWithEveryOtherErrorAtOnce() {
+        // Unknown fields holding a number, a string, an object and an array: each named by its own path.
         String body = VALID.replace("\"NAME\"", "\"-x\"").replace("\"127.0.0.2\"", "\"nope\", \"sshport\": 2222")
-                .replace("\"install.sh\"", "\"install.sh\", \"instal\": \"typo.sh\"").replace("{\"name\"", "{\"nmae\": 1, \"name\"");
+                .replace("\"install.sh\"", "\"install.sh\", \"instal\": \"typo.sh\", \"hooks\": [\"a.sh\"]")
+                .replace("{\"name\"", "{\"nmae\": 1, \"name\"").replace("\"sshport\"", "\"ssh\": {\"user\": \"x\"}, \"sshport\"");
         String answer = given().body(body).post(CREATE).then().statusCode(400)
-                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("nmae", "host[0].sshport", "app.instal", "name",
-                        "host[0].ip"))
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("nmae", "host[0].sshport", "host[0].ssh",
+                        "app.instal", "app.hooks", "name", "host[0].ip"))
                 .extract().asString();
         assertTrue(answer.contains("known here"), answer);
     }
