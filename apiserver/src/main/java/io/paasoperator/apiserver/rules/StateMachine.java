@@ -210,7 +210,13 @@ public final class StateMachine {
         return realtime != NOT_INSTALLED && realtime != INSTALLING && realtime != UNINSTALLING;
     }
 
-    static boolean busyWithOwnResult(RealtimeState realtime) {
-        return realtime == INSTALLING || realtime == STOPPING || realtime == UNINSTALLING;
+    /**
+     * Whether an action the host is busy with decides its state by its own result, so that a report decides nothing:
+     * an install, stop or uninstall, and a restart while it runs (its verdict may predate the old process's stop).
+     */
+    static boolean busyWithOwnResult(HostState host) {
+        RealtimeState realtime = host.realtime();
+        return realtime == INSTALLING || realtime == STOPPING || realtime == UNINSTALLING
+                || host.inFlight() != null && host.inFlight().action() == Action.RESTART;
     }
 }

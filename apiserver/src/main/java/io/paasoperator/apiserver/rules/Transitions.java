@@ -95,8 +95,7 @@ public final class Transitions {
             return Transition.none(host);
         }
         HostState heard = host.withReport(new HostState.LastCheck(report.code(), report.msg(), now));
-        boolean restartInFlight = host.inFlight() != null && host.inFlight().action() == Action.RESTART;
-        if (StateMachine.busyWithOwnResult(realtime) || restartInFlight) {
+        if (StateMachine.busyWithOwnResult(host)) {
             return new Transition(heard, Cause.HEALTH_REPORT, null);
         }
         ExpectedState expect = desired.expectFor(host);
