@@ -303,8 +303,11 @@ public class ResourceApi {
         });
     }
 
+    /** A pass for a resource the write made due (a create that needs nothing, e.g. not installed and to stay so, is not). */
     private void wake(ResourceRecord record) {
-        reconciler.wake(record.kind, record.name);
+        if (record.dueAt != null) {
+            reconciler.wake(record.kind, record.name);
+        }
     }
 
     private RestResponse<ResourceView> withEtag(ResourceRecord record) {

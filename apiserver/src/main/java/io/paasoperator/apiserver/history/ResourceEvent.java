@@ -98,6 +98,26 @@ public class ResourceEvent extends PanacheEntityBase {
         if (events.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
+        return sql.preparedQuery(insertAllStatement(1)).execute(Tuple.from(insertAllParameters(events, actor))).replaceWithVoid();
+    }
+
+    /**
+     * {@link #insertAll}'s statement with its parameters numbered from {@code first}, for a statement that writes events
+     * beside other rows (a create); {@link #insertAllParameters} gives its fourteen values.
+     */
+    public static String insertAllStatement(int first) {
+        String[] types = {"text", "text", "timestamptz", "text", "text", "text", "text", "text", "text", "int", "bigint",
+                "text", "text", "text"};
+        StringBuilder arrays = new StringBuilder();
+        for (int i = 0; i < types.length; i++) {
+            arrays.append(i == 0 ? "" : ", ").append('$').append(first + i).append("::").append(types[i]).append("[]");
+        }
+        return "insert into resource_event (kind, name, at, type, old_value, new_value, cause, message, operation_id,"
+                + " exit_code, duration_ms, output_tail, host, actor) select * from unnest(" + arrays + ")";
+    }
+
+    /** The values of {@link #insertAllStatement}: one array per column, {@code actor} named on what the API caused. */
+    public static List<Object> insertAllParameters(List<ResourceEvent> events, String actor) {
         int n = events.size();
         String[] kinds = new String[n], names = new String[n], types = new String[n], olds = new String[n], news = new String[n],
                 causes = new String[n], messages = new String[n], operations = new String[n], tails = new String[n],
@@ -125,14 +145,9 @@ public class ResourceEvent extends PanacheEntityBase {
             hosts[i] = e.host;
             actors[i] = e.actor;
         }
-        return sql.preparedQuery(INSERT_ALL).execute(Tuple.from(Arrays.asList(kinds, names, ats, types, olds, news, causes,
-                messages, operations, exitCodes, durations, tails, hosts, actors))).replaceWithVoid();
+        return Arrays.asList(kinds, names, ats, types, olds, news, causes, messages, operations, exitCodes, durations, tails,
+                hosts, actors);
     }
-
-    private static final String INSERT_ALL = "insert into resource_event (kind, name, at, type, old_value, new_value, cause,"
-            + " message, operation_id, exit_code, duration_ms, output_tail, host, actor) select * from unnest($1::text[],"
-            + " $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],"
-            + " $10::int[], $11::bigint[], $12::text[], $13::text[], $14::text[])";
 
     /** An action's result: what ran, how it ended, how long it took, and the end of its output. */
     public static ResourceEvent action(String kind, String name, Instant at, Operation operation) {

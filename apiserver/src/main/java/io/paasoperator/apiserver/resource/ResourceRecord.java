@@ -11,6 +11,7 @@ import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.host.HostStore.Heartbeat;
 import io.paasoperator.apiserver.rules.Desired;
 import io.paasoperator.apiserver.rules.HostState;
+import io.paasoperator.apiserver.rules.StateMachine;
 import io.paasoperator.apiserver.rules.Summary;
 import io.paasoperator.apiserver.rules.Transition;
 import io.paasoperator.apiserver.rules.Transitions;
@@ -141,7 +142,7 @@ public class ResourceRecord extends PanacheEntityBase {
         record.realtimeSince = now;
         record.createdAt = now;
         record.updatedAt = now;
-        record.dueAt = now;
+        record.dueAt = StateMachine.restsWhenCreated(expect, realtime) ? null : now;
         // A resource created as already installed ("for ease of testing") is taken to run its first generation.
         long installed = realtime == RealtimeState.NOT_INSTALLED ? 0 : 1;
         record.setHostStates(ips.stream().map(ip -> HostState.fresh(ip, realtime, installed, now)).toList());

@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.resource;
 
+import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
@@ -25,9 +26,17 @@ final class ResourceRows {
     static final String COLUMNS = "id, kind, name, app_spec, hosts, retired_hosts, host_states, expect, realtime, realtime_since,"
             + " generation, spec_version, max_in_flight, deleting, due_at, created_at, updated_at, version";
 
-    private static final String INSERT = "insert into resource (kind, name, app_spec, hosts, retired_hosts, host_states, expect,"
-            + " realtime, realtime_since, generation, spec_version, max_in_flight, deleting, due_at, created_at, updated_at,"
-            + " version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 0) returning id";
+    /**
+     * A new resource, its hosts' rows and its events: one statement (data-modifying CTEs, all stored or none), one round
+     * trip where three inserts took three.
+     */
+    private static final String INSERT = "with created as (insert into resource (kind, name, app_spec, hosts, retired_hosts,"
+            + " host_states, expect, realtime, realtime_since, generation, spec_version, max_in_flight, deleting, due_at,"
+            + " created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+            + " $16, 0) returning id),"
+            + " listed as (insert into resource_host (ip, kind, name) select ip, $1, $2 from unnest($17::text[]) as added(ip)),"
+            + " events as (" + ResourceEvent.insertAllStatement(18) + ")"
+            + " select id from created";
 
     private static final String UPDATE = "update resource set app_spec = $1, hosts = $2, retired_hosts = $3, host_states = $4,"
             + " expect = $5, realtime = $6, realtime_since = $7, generation = $8, spec_version = $9, max_in_flight = $10,"
@@ -67,13 +76,17 @@ final class ResourceRows {
                 .map(rows -> rows.size() == 0 ? null : read(rows.iterator().next()));
     }
 
-    /** Inserts a new record; sets its id (its version is 0, as Hibernate starts it). */
-    static Uni<ResourceRecord> insert(SqlClient sql, ResourceRecord record) {
-        Tuple values = Tuple.from(Arrays.asList(record.kind.wire(), record.name, record.appSpec, record.hosts,
-                record.retiredHosts, record.hostStatesJson, record.expect.wire(), record.realtime.wire(), time(record.realtimeSince),
-                record.generation, record.specVersion, record.maxInFlight, record.deleting, time(record.dueAt),
-                time(record.createdAt), time(record.updatedAt)));
-        return sql.preparedQuery(INSERT).execute(values).map(rows -> {
+    /**
+     * Inserts a new record with its hosts' rows and its events (those it has drained, naming {@code actor}); sets its id
+     * (its version is 0, as Hibernate starts it).
+     */
+    static Uni<ResourceRecord> insert(SqlClient sql, ResourceRecord record, String actor) {
+        List<Object> values = new java.util.ArrayList<>(Arrays.asList(record.kind.wire(), record.name, record.appSpec,
+                record.hosts, record.retiredHosts, record.hostStatesJson, record.expect.wire(), record.realtime.wire(),
+                time(record.realtimeSince), record.generation, record.specVersion, record.maxInFlight, record.deleting,
+                time(record.dueAt), time(record.createdAt), time(record.updatedAt), record.hostIps().toArray(String[]::new)));
+        values.addAll(ResourceEvent.insertAllParameters(record.drainEvents(), actor));
+        return sql.preparedQuery(INSERT).execute(Tuple.from(values)).map(rows -> {
             record.id = rows.iterator().next().getLong(0);
             record.version = 0;
             return record;

@@ -200,6 +200,14 @@ public final class StateMachine {
         return realtime == RealtimeState.of(expect);
     }
 
+    /**
+     * Whether a resource created in these states needs no pass: nothing installed and nothing to install, so no step
+     * and no report silence to time ({@link Summary#dueAt} is null). Any other new resource is due at once.
+     */
+    public static boolean restsWhenCreated(ExpectedState expect, RealtimeState realtime) {
+        return expect == ExpectedState.NOT_INSTALLED && realtime == NOT_INSTALLED;
+    }
+
     /** An installed app that does not serve: a failure if it should, merely stopped if it should not. */
     static RealtimeState notServing(ExpectedState expect) {
         return expect == ExpectedState.RUNNING ? FAILED : STOPPED;

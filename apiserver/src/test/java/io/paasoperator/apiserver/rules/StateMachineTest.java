@@ -57,6 +57,23 @@ class StateMachineTest {
         return step.getClass().getSimpleName().toLowerCase();
     }
 
+    /** A create stores no due time exactly when the rules would find nothing to do, now or later, on its fresh hosts. */
+    @Test
+    void aNewResourceRestsOnlyWhenTheRulesFindNothingEverDue() {
+        int resting = 0;
+        for (ExpectedState expect : ExpectedState.values()) {
+            for (RealtimeState realtime : RealtimeState.values()) {
+                long installed = realtime == RealtimeState.NOT_INSTALLED ? 0 : 1;
+                List<HostState> hosts = List.of(HostState.fresh("127.0.0.2", realtime, installed, NOW),
+                        HostState.fresh("127.0.0.3", realtime, installed, NOW));
+                Instant due = Summary.dueAt(new Desired(expect, 1, 1, true, false), hosts, NOW, TIMING, SILENCE);
+                assertEquals(due == null, StateMachine.restsWhenCreated(expect, realtime), expect + "/" + realtime + ": due " + due);
+                resting += due == null ? 1 : 0;
+            }
+        }
+        assertEquals(1, resting);
+    }
+
     /** Every (expect, realtime) pair: SPEC.md §4's table, plus what the transitional and unknown states lead to. */
     @ParameterizedTest(name = "expect {0}, realtime {1} -> {2}")
     @CsvSource({
