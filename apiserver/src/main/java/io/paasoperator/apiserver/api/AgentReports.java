@@ -60,13 +60,13 @@ public class AgentReports {
             return Uni.createFrom().failure(ProblemException.unauthorized(
                     "reports are taken from agents only, with their host's secret as a bearer token"));
         }
-        return hosts.bySecret(authorization.substring(BEARER.length())).map(host -> {
-            if (host == null) {
+        return hosts.ipBySecret(authorization.substring(BEARER.length())).map(ip -> {
+            if (ip == null) {
                 failures.failed(clientAddress);
                 throw ProblemException.unauthorized("the bearer token is not an agent's secret");
             }
-            agents.heardFrom(host.ip);
-            return host.ip;
+            agents.heardFrom(ip);
+            return ip;
         });
     }
 }

@@ -86,7 +86,10 @@ public class DatabaseWork {
         });
     }
 
-    /** {@link #read}, as SQL on the pool: no session. Tried again while the database is unreachable. */
+    /**
+     * {@link #read}, as SQL on the pool: no session. Tried again while the database is unreachable: for reads, and for a
+     * single statement that may run twice (it autocommits: a lost answer leaves its outcome unknown).
+     */
     public <T> Uni<T> query(Function<SqlClient, Uni<T>> work) {
         return retrying(() -> work.apply(pool));
     }

@@ -42,10 +42,14 @@ public class HostStore {
         return database.read(() -> AgentHost.listAll(Sort.by("ip")));
     }
 
-    /** The host whose agent holds this secret; null when no agent does. */
-    public Uni<AgentHost> bySecret(String secret) {
+    /**
+     * The address of the host whose agent holds this secret; null when no agent does. Asked by every agent report: one
+     * statement on the pool, no session.
+     */
+    public Uni<String> ipBySecret(String secret) {
         String hash = sha256Hex(secret);
-        return database.read(() -> AgentHost.<AgentHost>find("agentSecretSha256", hash).firstResult());
+        return database.query(sql -> sql.preparedQuery("select ip from agent_host where agent_secret_sha256 = $1")
+                .execute(Tuple.of(hash))).map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
     }
 
     /**
