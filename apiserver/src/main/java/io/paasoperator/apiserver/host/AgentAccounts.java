@@ -10,21 +10,22 @@ public final class AgentAccounts {
     private AgentAccounts() {
     }
 
-    /** Why {@code wanted} cannot share its host's agent with {@code existing}, or null when it can (or the hosts differ). */
-    public static String conflict(HostSpec wanted, HostSpec existing) {
-        if (!wanted.ip().equals(existing.ip())) {
+    /** The account {@code host} says its agent runs as: the user of its first auth; null when it gives none. */
+    public static String account(HostSpec host) {
+        return host.auth().isEmpty() ? null : host.auth().get(0).username();
+    }
+
+    /**
+     * Why an agent of {@code ip} wanted on {@code wantedPort} as {@code wantedAccount} cannot be the one another resource
+     * has there ({@code existingPort}, {@code existingAccount}); null when it can. A null account agrees with any.
+     */
+    public static String conflict(String ip, int wantedPort, String wantedAccount, int existingPort, String existingAccount) {
+        if (wantedPort != existingPort) {
+            return "the agent of " + ip + " listens on port " + existingPort + ", not " + wantedPort;
+        }
+        if (wantedAccount == null || existingAccount == null || wantedAccount.equals(existingAccount)) {
             return null;
         }
-        if (!wanted.agentPort().equals(existing.agentPort())) {
-            return "the agent of " + wanted.ip() + " listens on port " + existing.agentPort() + ", not " + wanted.agentPort();
-        }
-        if (wanted.auth().isEmpty() || existing.auth().isEmpty()) {
-            return null;
-        }
-        String account = existing.auth().get(0).username();
-        if (!wanted.auth().get(0).username().equals(account)) {
-            return "the agent of " + wanted.ip() + " runs as '" + account + "', not '" + wanted.auth().get(0).username() + "'";
-        }
-        return null;
+        return "the agent of " + ip + " runs as '" + existingAccount + "', not '" + wantedAccount + "'";
     }
 }

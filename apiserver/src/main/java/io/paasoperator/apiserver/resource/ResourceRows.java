@@ -1,6 +1,8 @@
 package io.paasoperator.apiserver.resource;
 
 import io.paasoperator.apiserver.history.ResourceEvent;
+import io.paasoperator.apiserver.host.AgentAccounts;
+import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
@@ -14,6 +16,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -34,8 +37,9 @@ final class ResourceRows {
             + " host_states, expect, realtime, realtime_since, generation, spec_version, max_in_flight, deleting, due_at,"
             + " created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
             + " $16, 0) returning id),"
-            + " listed as (insert into resource_host (ip, kind, name) select ip, $1, $2 from unnest($17::text[]) as added(ip)),"
-            + " events as (" + ResourceEvent.insertAllStatement(18) + ")"
+            + " listed as (insert into resource_host (ip, kind, name, agent_port, account) select ip, $1, $2, port, account"
+            + " from unnest($17::text[], $18::int[], $19::text[]) as added(ip, port, account)),"
+            + " events as (" + ResourceEvent.insertAllStatement(20) + ")"
             + " select id from created";
 
     private static final String UPDATE = "update resource set app_spec = $1, hosts = $2, retired_hosts = $3, host_states = $4,"
@@ -77,14 +81,37 @@ final class ResourceRows {
     }
 
     /**
+     * A row of {@code resource_host}: a host of a resource, and what its spec says of the host's agent (port, and account
+     * or null when it names none); both null while the host is being removed.
+     */
+    record HostRow(String ip, Integer agentPort, String account) {
+
+        static HostRow listed(HostSpec host) {
+            return new HostRow(host.ip(), host.withDefaults().agentPort(), AgentAccounts.account(host));
+        }
+
+        static HostRow removing(String ip) {
+            return new HostRow(ip, null, null);
+        }
+
+        /** The rows' ips, ports and accounts: the three arrays a statement unnests. */
+        static List<Object> columns(Collection<HostRow> rows) {
+            return Arrays.asList(rows.stream().map(HostRow::ip).toArray(String[]::new),
+                    rows.stream().map(HostRow::agentPort).toArray(Integer[]::new),
+                    rows.stream().map(HostRow::account).toArray(String[]::new));
+        }
+    }
+
+    /**
      * Inserts a new record with its hosts' rows and its events (those it has drained, naming {@code actor}); sets its id
      * (its version is 0, as Hibernate starts it).
      */
-    static Uni<ResourceRecord> insert(SqlClient sql, ResourceRecord record, String actor) {
+    static Uni<ResourceRecord> insert(SqlClient sql, ResourceRecord record, List<HostRow> hosts, String actor) {
         List<Object> values = new java.util.ArrayList<>(Arrays.asList(record.kind.wire(), record.name, record.appSpec,
                 record.hosts, record.retiredHosts, record.hostStatesJson, record.expect.wire(), record.realtime.wire(),
                 time(record.realtimeSince), record.generation, record.specVersion, record.maxInFlight, record.deleting,
-                time(record.dueAt), time(record.createdAt), time(record.updatedAt), record.hostIps().toArray(String[]::new)));
+                time(record.dueAt), time(record.createdAt), time(record.updatedAt)));
+        values.addAll(HostRow.columns(hosts));
         values.addAll(ResourceEvent.insertAllParameters(record.drainEvents(), actor));
         return sql.preparedQuery(INSERT).execute(Tuple.from(values)).map(rows -> {
             record.id = rows.iterator().next().getLong(0);

@@ -4,6 +4,7 @@ import io.paasoperator.apiserver.context.DatabaseWork;
 import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.host.AgentAccounts;
 import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.apiserver.resource.ResourceRows.HostRow;
 import io.paasoperator.apiserver.rules.HostState;
 import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.Problem;
@@ -57,11 +58,6 @@ public class ResourceStore {
     /** Conflicting writers each retry at once on fresh data; this bounds a pathological storm, not normal contention. */
     static final int MAX_WRITE_ATTEMPTS = 50;
     private static final Set<String> ABORTED_FOR_ANOTHER = Set.of("40P01", "40001");
-    /**
-     * Resources read per host when checking that a new one agrees on the host's agent: the resource itself (an update)
-     * and one other, which agrees with all the others (each was checked so when written).
-     */
-    static final int AGREEING_SAMPLE = 2;
 
     private final ResourceDocuments documents;
     private final Clock clock;
@@ -92,7 +88,7 @@ public class ResourceStore {
         return database.sqlTransaction(sql -> {
                     ResourceRecord record = ResourceRecord.create(kind, request.name(), app, hosts, request.ips(),
                             request.maxInFlight(), request.expect(), request.realtime(), now);
-                    return ResourceRows.insert(sql, record, actor);
+                    return ResourceRows.insert(sql, record, request.hosts().stream().map(HostRow::listed).toList(), actor);
                 })
                 .onFailure(DatabaseWork::isUniqueViolation)
                 .transform(e -> ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists"));
@@ -233,24 +229,21 @@ public class ResourceStore {
 
     /**
      * One agent serves every resource on a host: two resources naming different agent ports or accounts for one host
-     * would fight over it. Fails with a 409 naming the other resource.
+     * would fight over it. Fails with a 409 naming, for each host that disagrees, another resource it disagrees with.
      */
     public Uni<Void> refuseConflictingAgents(ResourceKind kind, String name, List<HostSpec> hosts) {
-        // Resources already on a host agree with each other (each was checked so): one of them stands for all.
-        return onHosts(hosts.stream().map(HostSpec::ip).toList(), AGREEING_SAMPLE).invoke(others -> {
-            List<Problem.FieldError> errors = new java.util.ArrayList<>();
-            for (OnHost other : others) {
-                if (other.kind() == kind && other.name().equals(name)) {
-                    continue;
-                }
-                for (HostSpec listed : other.hosts()) {
-                    for (int i = 0; i < hosts.size(); i++) {
-                        String conflict = AgentAccounts.conflict(hosts.get(i), listed.withDefaults());
-                        if (conflict != null) {
-                            errors.add(new Problem.FieldError("host[" + i + "]", conflict + " for " + other));
-                        }
-                    }
-                }
+        List<HostRow> wanted = hosts.stream().map(HostRow::listed).toList();
+        List<Object> values = new ArrayList<>(HostRow.columns(wanted));
+        values.add(kind.wire());
+        values.add(name);
+        return database.query(sql -> sql.preparedQuery(DISAGREEING).execute(Tuple.from(values))).invoke(rows -> {
+            List<Problem.FieldError> errors = new ArrayList<>();
+            for (Row row : rows) {
+                int i = row.getLong(0).intValue() - 1;
+                HostRow host = wanted.get(i);
+                String other = row.getString(1) + " '" + row.getString(2) + "'";
+                errors.add(new Problem.FieldError("host[" + i + "]", AgentAccounts.conflict(host.ip(), host.agentPort(),
+                        host.account(), row.getInteger(3), row.getString(4)) + " for " + other));
             }
             if (!errors.isEmpty()) {
                 throw new ProblemException(409, "Conflict", "a host's agent is already set up differently by another resource", errors);
@@ -258,9 +251,25 @@ public class ResourceStore {
         }).replaceWithVoid();
     }
 
+    /**
+     * For each wanted host ($1 ips, $2 ports, $3 accounts), one other resource ($4, $5 being the resource itself) whose
+     * row for the host disagrees: another port, or another account where both name one. Four index range scans per
+     * host that stop at their first row, so the check is exact and costs the same however many resources a host has.
+     */
+    private static final String DISAGREEING = "select w.i, d.kind, d.name, d.agent_port, d.account"
+            + " from unnest($1::text[], $2::int[], $3::text[]) with ordinality as w(ip, port, account, i) cross join lateral ("
+            + disagreeing("agent_port < w.port") + " union all " + disagreeing("agent_port > w.port")
+            + " union all " + disagreeing("agent_port = w.port and account < w.account")
+            + " union all " + disagreeing("agent_port = w.port and account > w.account") + " limit 1) d order by w.i";
+
+    private static String disagreeing(String condition) {
+        return "(select kind, name, agent_port, account from resource_host where ip = w.ip and " + condition
+                + " and (kind, name) <> ($4, $5) limit 1)";
+    }
+
     /** Every resource on host {@code ip} (listed, or being removed) tries a failed step there at once; emits them. */
     public Uni<List<ResourceRecord>> askAnewOnHost(String ip) {
-        return onHosts(List.of(ip), Integer.MAX_VALUE)
+        return onHost(ip)
                 .onItem().transformToMulti(on -> io.smallrye.mutiny.Multi.createFrom().iterable(on))
                 .onItem().transformToUniAndConcatenate(on -> update(on.kind(), on.name(), record -> record.askAnewOn(ip, now())))
                 .collect().asList();
@@ -271,7 +280,7 @@ public class ResourceStore {
      * for good). Fails with a 409 naming a resource whose spec still lists it. Emits how many resources let it go.
      */
     public Uni<Integer> forgetRemovedHost(String ip, String actor) {
-        return onHosts(List.of(ip), Integer.MAX_VALUE).invoke(others -> others.stream().filter(other -> other.lists(ip)).findFirst()
+        return onHost(ip).invoke(others -> others.stream().filter(other -> other.lists(ip)).findFirst()
                         .ifPresent(listing -> refuseListed(listing.toString(), ip)))
                 .onItem().transformToMulti(others -> io.smallrye.mutiny.Multi.createFrom().iterable(others))
                 .onItem().transformToUniAndConcatenate(other -> update(other.kind(), other.name(), record -> {
@@ -288,7 +297,7 @@ public class ResourceStore {
         throw ProblemException.conflict(resource + " lists host " + ip + ": remove it from that resource's host list first");
     }
 
-    /** A resource that has one of some hosts (listed, or still being removed), and the hosts its spec lists. */
+    /** A resource that has a host (listed, or still being removed), and the hosts its spec lists. */
     private record OnHost(ResourceKind kind, String name, List<HostSpec> hosts) {
         boolean lists(String ip) {
             return hosts.stream().anyMatch(h -> h.ip().equals(ip));
@@ -300,15 +309,10 @@ public class ResourceStore {
         }
     }
 
-    /**
-     * Up to {@code limit} resources per host of {@code ips}: per host, an index lookup in {@code resource_host} that stops
-     * after {@code limit} rows, however many resources the host has.
-     */
-    private Uni<List<OnHost>> onHosts(List<String> ips, int limit) {
-        return database.query(sql -> sql.preparedQuery("select r.kind, r.name, r.hosts from resource r where (r.kind, r.name) in"
-                        + " (select h.kind, h.name from unnest($1::text[]) as listed(ip) cross join lateral"
-                        + " (select kind, name from resource_host where resource_host.ip = listed.ip limit $2) h)")
-                .execute(Tuple.of(ips.toArray(String[]::new), limit)))
+    /** Every resource on host {@code ip}, listed or still being removed. */
+    private Uni<List<OnHost>> onHost(String ip) {
+        return database.query(sql -> sql.preparedQuery("select r.kind, r.name, r.hosts from resource r join resource_host h"
+                        + " on h.kind = r.kind and h.name = r.name where h.ip = $1").execute(Tuple.of(ip)))
                 .map(rows -> {
                     List<OnHost> on = new ArrayList<>(rows.size());
                     rows.forEach(row -> on.add(new OnHost(ResourceKind.fromWire(row.getString(0)), row.getString(1),
@@ -457,18 +461,46 @@ public class ResourceStore {
     private Uni<ResourceRecord> change(SqlConnection sql, ResourceKind kind, String name, Consumer<ResourceRecord> change,
             String actor) {
         return find(sql, kind, name).chain(record -> {
+            String specHostsBefore = record.hosts;
             Set<String> hostsBefore = record.hostIps();
             Set<String> actionsBefore = record.inFlightHosts();
             List<Object> stored = ResourceRows.written(record);
             change.accept(record);
             List<ResourceEvent> events = record.drainEvents();
             // The host rows before the resource row: the order a delete takes them in, so that the two never deadlock.
-            return syncRows(sql, "resource_host", record, hostsBefore, record.hostIps())
+            Uni<Void> hostRows = specHostsBefore.equals(record.hosts) && hostsBefore.equals(record.hostIps())
+                    ? Uni.createFrom().voidItem()
+                    : syncHostRows(sql, record, hostRows(specHostsBefore, hostsBefore), hostRows(record.hosts, record.hostIps()));
+            return hostRows
                     .chain(() -> syncRows(sql, "host_action", record, actionsBefore, record.inFlightHosts()))
                     .chain(() -> stored.equals(ResourceRows.written(record)) ? Uni.createFrom().item(record)
                             : ResourceRows.update(sql, record))
                     .call(() -> ResourceEvent.insertAll(sql, events, actor));
         });
+    }
+
+    /** The {@code resource_host} rows of a resource whose spec lists {@code specHosts} and that has hosts {@code ips}. */
+    private Map<String, HostRow> hostRows(String specHosts, Set<String> ips) {
+        Map<String, HostRow> rows = new java.util.HashMap<>();
+        ips.forEach(ip -> rows.put(ip, HostRow.removing(ip)));
+        documents.readHosts(specHosts).forEach(host -> rows.put(host.ip(), HostRow.listed(host)));
+        return rows;
+    }
+
+    /** Brings a resource's {@code resource_host} rows from {@code before} to {@code after}: one delete, one upsert at most. */
+    private static Uni<Void> syncHostRows(SqlClient sql, ResourceRecord record, Map<String, HostRow> before,
+            Map<String, HostRow> after) {
+        String[] gone = before.keySet().stream().filter(ip -> !after.containsKey(ip)).toArray(String[]::new);
+        List<HostRow> changed = after.values().stream().filter(row -> !row.equals(before.get(row.ip()))).toList();
+        Uni<?> deleted = gone.length == 0 ? Uni.createFrom().voidItem() : sql.preparedQuery("delete from resource_host"
+                + " where kind = $1 and name = $2 and ip = any($3::text[])").execute(Tuple.of(record.kind.wire(), record.name, gone));
+        List<Object> values = new ArrayList<>(List.of(record.kind.wire(), record.name));
+        values.addAll(HostRow.columns(changed));
+        return deleted.chain(() -> changed.isEmpty() ? Uni.createFrom().voidItem() : sql.preparedQuery("insert into"
+                        + " resource_host (ip, kind, name, agent_port, account) select ip, $1, $2, port, account from"
+                        + " unnest($3::text[], $4::int[], $5::text[]) as listed(ip, port, account) on conflict (kind, name, ip)"
+                        + " do update set agent_port = excluded.agent_port, account = excluded.account")
+                .execute(Tuple.from(values))).replaceWithVoid();
     }
 
     /**

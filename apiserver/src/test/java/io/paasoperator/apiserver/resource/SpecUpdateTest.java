@@ -131,6 +131,54 @@ class SpecUpdateTest {
         assertEquals(first, get(first).then().statusCode(200).extract().path("name"));
     }
 
+    /** A body for host {@code ip} with agent port {@code port} and, unless null, auth as {@code account}. */
+    private static String onHost(String name, String ip, int port, String account) {
+        String auth = account == null ? "" : ", \"auth\": [{\"username\": \"" + account + "\", \"password\": \"pw\"}]";
+        return """
+                {"name": "%s", "host": [{"ip": "%s", "agent_port": %d%s}],
+                 "app": {"repo_url": "http://127.0.0.1:8000/repo/", "install": "install.sh", "start": "start.sh",
+                         "stop": "stop.sh", "check": "check.sh", "uninstall": "uninstall.sh"}}
+                """.formatted(name, ip, port, auth);
+    }
+
+    /**
+     * The agreement is checked against every resource on the host, not a few of them: resources that name no account
+     * agree with any, so the one that names one must be found however many others come first.
+     */
+    @Test
+    void anAccountNamedByOneOfManyResourcesOnAHostIsFound() {
+        String ip = "127.0.0.157";
+        for (int i = 0; i < 5; i++) {
+            given().body(onHost(Seeds.uniqueName("no-auth"), ip, 3335, null)).post(API + "database/create").then().statusCode(201);
+        }
+        String named = Seeds.uniqueName("named");
+        given().body(onHost(named, ip, 3335, "alice")).post(API + "database/create").then().statusCode(201);
+        given().body(onHost(Seeds.uniqueName("no-auth"), ip, 3335, null)).post(API + "database/create").then().statusCode(201);
+        String refused = Seeds.uniqueName("bob");
+        given().body(onHost(refused, ip, 3335, "bob")).post(API + "database/create").then().statusCode(409)
+                .body("errors[0].field", equalTo("host[0]"))
+                .body("errors[0].message", equalTo("the agent of " + ip + " runs as 'alice', not 'bob' for database '" + named + "'"));
+        given().body(onHost(refused, ip, 3336, null)).post(API + "database/create").then().statusCode(409)
+                .body("errors[0].message", containsString("listens on port 3335, not 3336"));
+        given().body(onHost(refused, ip, 3335, "alice")).post(API + "database/create").then().statusCode(201);
+    }
+
+    /** A host's only resource may move its agent; then the new port is the one others must agree with, not the old. */
+    @Test
+    void aSpecUpdateMovesWhatTheHostsAgentIsAgreedToBe() {
+        String ip = "127.0.0.158";
+        String only = Seeds.uniqueName("only");
+        given().body(onHost(only, ip, 3335, "paas")).post(API + "database/create").then().statusCode(201);
+        given().body(onHost(only, ip, 3400, "paas")).put(API + "database/" + only).then().statusCode(200);
+        given().body(onHost(Seeds.uniqueName("old-port"), ip, 3335, "paas")).post(API + "database/create").then()
+                .statusCode(409).body("errors[0].message", containsString("listens on port 3400, not 3335"));
+        given().body(onHost(Seeds.uniqueName("new-port"), ip, 3400, null)).post(API + "database/create").then().statusCode(201);
+        // Once the host is no longer listed (being removed), what the resource said of its agent binds no one.
+        given().body(onHost(only, "127.0.0.159", 3335, "paas")).put(API + "database/" + only).then().statusCode(200);
+        given().body(onHost(Seeds.uniqueName("other-account"), ip, 3400, "someone")).post(API + "database/create").then()
+                .statusCode(201);
+    }
+
     @Test
     void uninstallOnDeleteIsAcceptedAndShownUntilDone() {
         String name = created();
