@@ -255,16 +255,18 @@ public class ResourceStore {
      * For each wanted host ($1 ips, $2 ports, $3 accounts), one other resource ($4, $5 being the resource itself) whose
      * row for the host disagrees: another port, or another account where both name one. Four index range scans per
      * host that stop at their first row, so the check is exact and costs the same however many resources a host has.
+     * Each is ordered as the index is: with a bare limit, the planner guessed that a sequential scan would meet a
+     * disagreeing row at once, and read the whole table (8 ms a create at 15,000 rows).
      */
     private static final String DISAGREEING = "select w.i, d.kind, d.name, d.agent_port, d.account"
             + " from unnest($1::text[], $2::int[], $3::text[]) with ordinality as w(ip, port, account, i) cross join lateral ("
-            + disagreeing("agent_port < w.port") + " union all " + disagreeing("agent_port > w.port")
-            + " union all " + disagreeing("agent_port = w.port and account < w.account")
-            + " union all " + disagreeing("agent_port = w.port and account > w.account") + " limit 1) d order by w.i";
+            + disagreeing("agent_port < w.port", "agent_port") + " union all " + disagreeing("agent_port > w.port", "agent_port")
+            + " union all " + disagreeing("agent_port = w.port and account < w.account", "account")
+            + " union all " + disagreeing("agent_port = w.port and account > w.account", "account") + " limit 1) d order by w.i";
 
-    private static String disagreeing(String condition) {
+    private static String disagreeing(String condition, String indexOrder) {
         return "(select kind, name, agent_port, account from resource_host where ip = w.ip and " + condition
-                + " and (kind, name) <> ($4, $5) limit 1)";
+                + " and (kind, name) <> ($4, $5) order by " + indexOrder + " limit 1)";
     }
 
     /** Every resource on host {@code ip} (listed, or being removed) tries a failed step there at once; emits them. */
