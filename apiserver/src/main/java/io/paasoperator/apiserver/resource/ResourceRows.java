@@ -37,8 +37,7 @@ final class ResourceRows {
             + " host_states, expect, realtime, realtime_since, generation, spec_version, max_in_flight, deleting, due_at,"
             + " created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
             + " $16, 0) returning id),"
-            + " listed as (insert into resource_host (ip, kind, name, agent_port, account) select ip, $1, $2, port, account"
-            + " from unnest($17::text[], $18::int[], $19::text[]) as added(ip, port, account)),"
+            + " listed as (" + HostRow.writeStatement(17) + "),"
             + " events as (" + ResourceEvent.insertAllStatement(20) + ")"
             + " select id from created";
 
@@ -92,6 +91,17 @@ final class ResourceRows {
 
         static HostRow removing(String ip) {
             return new HostRow(ip, null, null);
+        }
+
+        /**
+         * Writes a resource's host rows (kind $1, name $2) from three arrays numbered from {@code first}: ips, ports and
+         * accounts ({@link #columns}); a row already there takes the new port and account.
+         */
+        static String writeStatement(int first) {
+            return "insert into resource_host (ip, kind, name, agent_port, account) select ip, $1, $2, port, account from"
+                    + " unnest($" + first + "::text[], $" + (first + 1) + "::int[], $" + (first + 2) + "::text[])"
+                    + " as listed(ip, port, account) on conflict (kind, name, ip)"
+                    + " do update set agent_port = excluded.agent_port, account = excluded.account";
         }
 
         /** The rows' ips, ports and accounts: the three arrays a statement unnests. */

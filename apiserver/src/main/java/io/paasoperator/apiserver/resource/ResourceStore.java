@@ -31,6 +31,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -376,7 +377,7 @@ public class ResourceStore {
                         // The host rows first, the resource row last: the order a change takes them in, so that the two
                         // never deadlock.
                         : sql.preparedQuery("delete from host_action where kind = $1 and name = $2").execute(Tuple.of(kind.wire(), name))
-                                .chain(() -> syncRows(sql, "resource_host", record, record.hostIps(), Set.of()))
+                                .chain(() -> deleteRows(sql, "resource_host", record, record.hostIps()))
                                 .chain(() -> sql.preparedQuery("delete from resource where id = $1 and version = $2")
                                         .execute(Tuple.of(record.id, record.version)))
                                 .invoke(deleted -> {
@@ -483,7 +484,7 @@ public class ResourceStore {
 
     /** The {@code resource_host} rows of a resource whose spec lists {@code specHosts} and that has hosts {@code ips}. */
     private Map<String, HostRow> hostRows(String specHosts, Set<String> ips) {
-        Map<String, HostRow> rows = new java.util.HashMap<>();
+        Map<String, HostRow> rows = new HashMap<>();
         ips.forEach(ip -> rows.put(ip, HostRow.removing(ip)));
         documents.readHosts(specHosts).forEach(host -> rows.put(host.ip(), HostRow.listed(host)));
         return rows;
@@ -492,17 +493,13 @@ public class ResourceStore {
     /** Brings a resource's {@code resource_host} rows from {@code before} to {@code after}: one delete, one upsert at most. */
     private static Uni<Void> syncHostRows(SqlClient sql, ResourceRecord record, Map<String, HostRow> before,
             Map<String, HostRow> after) {
-        String[] gone = before.keySet().stream().filter(ip -> !after.containsKey(ip)).toArray(String[]::new);
+        Set<String> gone = new HashSet<>(before.keySet());
+        gone.removeAll(after.keySet());
         List<HostRow> changed = after.values().stream().filter(row -> !row.equals(before.get(row.ip()))).toList();
-        Uni<?> deleted = gone.length == 0 ? Uni.createFrom().voidItem() : sql.preparedQuery("delete from resource_host"
-                + " where kind = $1 and name = $2 and ip = any($3::text[])").execute(Tuple.of(record.kind.wire(), record.name, gone));
         List<Object> values = new ArrayList<>(List.of(record.kind.wire(), record.name));
         values.addAll(HostRow.columns(changed));
-        return deleted.chain(() -> changed.isEmpty() ? Uni.createFrom().voidItem() : sql.preparedQuery("insert into"
-                        + " resource_host (ip, kind, name, agent_port, account) select ip, $1, $2, port, account from"
-                        + " unnest($3::text[], $4::int[], $5::text[]) as listed(ip, port, account) on conflict (kind, name, ip)"
-                        + " do update set agent_port = excluded.agent_port, account = excluded.account")
-                .execute(Tuple.from(values))).replaceWithVoid();
+        return deleteRows(sql, "resource_host", record, gone).chain(() -> changed.isEmpty() ? Uni.createFrom().voidItem()
+                : sql.preparedQuery(HostRow.writeStatement(3)).execute(Tuple.from(values)).replaceWithVoid());
     }
 
     /**
@@ -514,12 +511,16 @@ public class ResourceStore {
         gone.removeAll(after);
         Set<String> added = new HashSet<>(after);
         added.removeAll(before);
-        Uni<?> deleted = gone.isEmpty() ? Uni.createFrom().voidItem() : sql.preparedQuery("delete from " + table
+        return deleteRows(sql, table, record, gone).chain(() -> added.isEmpty() ? Uni.createFrom().voidItem() : sql.preparedQuery(
+                        "insert into " + table + " (ip, kind, name) select ip, $1, $2 from unnest($3::text[]) as added(ip)")
+                .execute(Tuple.of(record.kind.wire(), record.name, added.toArray(String[]::new))).replaceWithVoid());
+    }
+
+    /** Deletes the record's rows of {@code table} for hosts {@code ips}; nothing is sent when there are none. */
+    private static Uni<Void> deleteRows(SqlClient sql, String table, ResourceRecord record, Set<String> ips) {
+        return ips.isEmpty() ? Uni.createFrom().voidItem() : sql.preparedQuery("delete from " + table
                         + " where kind = $1 and name = $2 and ip = any($3::text[])")
-                .execute(Tuple.of(record.kind.wire(), record.name, gone.toArray(String[]::new)));
-        return deleted.chain(() -> added.isEmpty() ? Uni.createFrom().voidItem() : sql.preparedQuery("insert into " + table
-                        + " (ip, kind, name) select ip, $1, $2 from unnest($3::text[]) as added(ip)")
-                .execute(Tuple.of(record.kind.wire(), record.name, added.toArray(String[]::new)))).replaceWithVoid();
+                .execute(Tuple.of(record.kind.wire(), record.name, ips.toArray(String[]::new))).replaceWithVoid();
     }
 
     /** Names that could never have been created are not looked up: some (a NUL) are not even text to PostgreSQL. */
