@@ -15,7 +15,7 @@ public interface WireValue {
 
     @JsonValue
     default String wire() {
-        return name().toLowerCase().replace('_', '-');
+        return WireWords.word(this);
     }
 
     /** Older spellings still accepted on input. */
@@ -28,9 +28,7 @@ public interface WireValue {
         if (text == null) {
             return Optional.empty();
         }
-        return Arrays.stream(type.getEnumConstants())
-                .filter(c -> c.wire().equals(text) || c.aliases().contains(text))
-                .findFirst();
+        return Optional.ofNullable(type.cast(WireWords.of(type).constant(text)));
     }
 
     /** Like {@link #parse}, for words that must be valid. */

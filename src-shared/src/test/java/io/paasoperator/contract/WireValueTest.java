@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class WireValueTest {
@@ -25,6 +26,17 @@ class WireValueTest {
             assertEquals(s, ExpectedState.fromWire(s.wire()));
             assertEquals(s.wire(), RealtimeState.of(s).wire());
         }
+    }
+
+    @Test
+    void everyEnumOfWordsParsesItsOwnWordsOnly() {
+        assertEquals(Optional.of(Action.CHECK), WireValue.parse(Action.class, "check"));
+        assertEquals(Optional.empty(), WireValue.parse(Action.class, "running"));
+        assertEquals(Optional.of(RealtimeState.UNKNOWN), WireValue.parse(RealtimeState.class, "unknow"));
+        assertEquals(Optional.empty(), WireValue.parse(ExpectedState.class, "unknow"));
+        assertEquals(Optional.empty(), WireValue.parse(ExpectedState.class, null));
+        assertEquals("not-installed", RealtimeState.NOT_INSTALLED.wire());
+        assertEquals("middleware", ResourceKind.MIDDLEWARE.wire());
     }
 
     @Test
