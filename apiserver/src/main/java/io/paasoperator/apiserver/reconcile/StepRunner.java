@@ -61,7 +61,7 @@ public class StepRunner {
     static final Duration BOOTSTRAP_ELSEWHERE_RETRY = Duration.ofSeconds(2);
     /** How soon an action in flight whose agent could not be asked about it is asked again. */
     static final Duration FOLLOW_RETRY = Duration.ofSeconds(5);
-    /** Followed operations kept before those past their deadline are dropped (another replica may have applied them). */
+    /** Followed operations kept before those past their deadline are first dropped (another replica may have applied them). */
     static final int FOLLOWED_PRUNE_AT = 1024;
 
     private final ResourceStore store;
@@ -80,6 +80,8 @@ public class StepRunner {
      * at the deadline. Entries past their deadline are dropped as new ones come.
      */
     private final Map<String, Followed> followed = new ConcurrentHashMap<>();
+    /** The size past which {@link #follow} drops entries past their deadline (event loops race on it: an extra scan at most). */
+    private volatile int followedPruneAt = FOLLOWED_PRUNE_AT;
 
     public StepRunner(ResourceStore store, ResourceDocuments documents, Agents agents, OperatorAddress operator,
             ReconcileSettings settings, MeterRegistry metrics, FreshContexts contexts, HostStore hostStore) {
@@ -336,9 +338,13 @@ public class StepRunner {
 
     /** Notes that this replica heard of {@code operationId} at {@code at}: sent it, or learnt from its agent that it runs. */
     private void follow(String operationId, Instant deadline, Instant at) {
-        if (followed.size() > FOLLOWED_PRUNE_AT) {
+        int size = followed.size();
+        if (size > followedPruneAt) {
             Instant now = now();
             followed.values().removeIf(entry -> entry.deadline().isBefore(now));
+            // The next scan waits for the map to double: one scan per call once thousands of operations were in flight
+            // at once, none yet past its deadline, cost a fleet's convergence time that grew with its square.
+            followedPruneAt = Math.max(FOLLOWED_PRUNE_AT, 2 * followed.size());
         }
         followed.put(operationId, new Followed(at, deadline));
     }
