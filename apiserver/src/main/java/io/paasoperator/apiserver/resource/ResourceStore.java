@@ -476,9 +476,9 @@ public class ResourceStore {
                     : syncHostRows(sql, record, hostRows(specHostsBefore, hostsBefore), hostRows(record.hosts, record.hostIps()));
             return hostRows
                     .chain(() -> syncRows(sql, "host_action", record, actionsBefore, record.inFlightHosts()))
-                    .chain(() -> stored.equals(ResourceRows.written(record)) ? Uni.createFrom().item(record)
-                            : ResourceRows.update(sql, record))
-                    .call(() -> ResourceEvent.insertAll(sql, events, actor));
+                    .chain(() -> stored.equals(ResourceRows.written(record))
+                            ? ResourceEvent.insertAll(sql, events, actor).replaceWith(record)
+                            : ResourceRows.update(sql, record, events, actor));
         });
     }
 
