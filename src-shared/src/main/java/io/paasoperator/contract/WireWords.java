@@ -24,11 +24,11 @@ final class WireWords {
         for (Object value : values) {
             Enum<?> constant = (Enum<?>) value;
             words[constant.ordinal()] = constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
-            ((WireValue) value).aliases().forEach(alias -> constants.putIfAbsent(alias, value));
+            constants.put(words[constant.ordinal()], value);
         }
         // Words win over aliases.
         for (Object value : values) {
-            constants.put(words[((Enum<?>) value).ordinal()], value);
+            ((WireValue) value).aliases().forEach(alias -> constants.putIfAbsent(alias, value));
         }
     }
 

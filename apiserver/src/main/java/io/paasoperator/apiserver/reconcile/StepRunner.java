@@ -338,8 +338,7 @@ public class StepRunner {
 
     /** Notes that this replica heard of {@code operationId} at {@code at}: sent it, or learnt from its agent that it runs. */
     private void follow(String operationId, Instant deadline, Instant at) {
-        int size = followed.size();
-        if (size > followedPruneAt) {
+        if (followed.size() > followedPruneAt) {
             Instant now = now();
             followed.values().removeIf(entry -> entry.deadline().isBefore(now));
             // The next scan waits for the map to double: one scan per call once thousands of operations were in flight

@@ -143,7 +143,8 @@ final class ResourceRows {
 
     /**
      * Writes a changed record, unless it was written since it was read (then fails with an {@link OptimisticLockException},
-     * which the store answers by running the transaction again on fresh data). Its version goes up by one.
+     * which the store answers by running the transaction again on fresh data). Its version goes up by one. The change's
+     * {@code events} go in the same statement.
      */
     static Uni<ResourceRecord> update(SqlClient sql, ResourceRecord record, List<ResourceEvent> events, String actor) {
         List<Object> values = new java.util.ArrayList<>(written(record));
