@@ -43,6 +43,7 @@ export OPERATOR_PORT="${OPERATOR_PORT:-$port}"
 if [ -f "$home/apiserver" ] && [ -x "$home/apiserver" ]; then
   exec "$home/apiserver" "$@"
 fi
-# JAVA_OPTS is a list of options by design: split on spaces.
+# The JVM options are jvm.options' (apiserver/jvm.options in the sources: why each, there) unless JAVA_OPTS is set; a
+# list of options by design: split on spaces.
 # shellcheck disable=SC2086
-exec java ${JAVA_OPTS:-} -jar "$home/apiserver/quarkus-run.jar" "$@"
+exec java ${JAVA_OPTS:-$(grep -v '^#' "$home/jvm.options")} -jar "$home/apiserver/quarkus-run.jar" "$@"

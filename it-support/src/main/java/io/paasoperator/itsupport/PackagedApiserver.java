@@ -29,12 +29,10 @@ public final class PackagedApiserver implements AutoCloseable {
 
     /** The name of the one token configured (name:role:token): the actor of the changes the clients make. */
     public static final String TOKEN_NAME = "it-admin";
-    /** bin/run-local's and the image's JVM options when JAVA_OPTS is not set. */
-    static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx128m", "-XX:+UseSerialGC",
-            "-XX:+IgnoreUnrecognizedVMOptions", "-XX:TrimNativeHeapInterval=5000", "-XX:+ExitOnOutOfMemoryError");
-
     public static final Path JAR = Path.of(System.getProperty("apiserver.jar", "../apiserver/target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath().normalize();
+    /** bin/run-local's and the image's JVM options when JAVA_OPTS is not set: lines not starting with #. */
+    static final Path JVM_OPTIONS = JAR.resolve("../../../jvm.options").normalize();
 
     /** The address it listens on, and agents report to: 127.0.0.1 unless the settings name another (QUARKUS_HTTP_HOST). */
     public final String host;
@@ -99,7 +97,15 @@ public final class PackagedApiserver implements AutoCloseable {
     /** The JVM options the apiserver is started with: JAVA_OPTS, split on spaces as the launch scripts do, or theirs. */
     public static List<String> jvmOptions() {
         String javaOpts = System.getenv("JAVA_OPTS");
-        return javaOpts == null || javaOpts.isBlank() ? DEFAULT_JVM_OPTIONS : List.of(javaOpts.trim().split("\\s+"));
+        if (javaOpts == null || javaOpts.isBlank()) {
+            try {
+                javaOpts = Files.readAllLines(JVM_OPTIONS).stream().filter(line -> !line.startsWith("#"))
+                        .collect(java.util.stream.Collectors.joining(" "));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("the apiserver's JVM options: " + JVM_OPTIONS, e);
+            }
+        }
+        return List.of(javaOpts.trim().split("\\s+"));
     }
 
     public String baseUrl() {
