@@ -69,6 +69,7 @@ public final class FleetBenchmark {
 
     /** The figures of one run, as printed. CPU in % of one core over its window; memory in MB. */
     public record Result(Settings settings, double registerSeconds, double createSeconds, double allRunningSeconds,
+            CpuEach convergeCpu, String convergeThreads,
             long steadyReportsTaken, long steadyReportsRefused, long steadyReportsUnanswered, long verdictsIgnored,
             long reportP50Ms, long reportP99Ms, double steadyApiserverCpu, double steadyPostgresCpu, double steadyMachineBusy,
             String steadyBusiestThreads, int runningAfterSteady, double idleApiserverCpu, double idlePostgresCpu,
@@ -91,6 +92,10 @@ public final class FleetBenchmark {
             row(out, "create " + s.resources() + " resources, " + s.createConcurrency + " at a time",
                     seconds(createSeconds) + String.format(" (%.0f/s)", s.resources() / createSeconds), "");
             row(out, "all running, from the first create", seconds(allRunningSeconds), "< 60 s");
+            // On a shared machine the CPU a resource costs on its way to running is steadier than the time it takes.
+            row(out, "CPU ms per resource to running: apiserver + PostgreSQL", String.format("%.1f + %.1f = %.1f",
+                    convergeCpu.apiserverMs, convergeCpu.postgresMs, convergeCpu.apiserverMs + convergeCpu.postgresMs), "");
+            row(out, "CPU ms per resource to running: the simulator and clients", String.format("%.1f", convergeCpu.benchmarkMs), "");
             row(out, "actions run / failed / results not delivered", actions + " / " + failedActions + " / "
                     + resultsNotDelivered, "");
             row(out, "results / reports sent again after Retry-After", resultsDeferred + " / " + reportsDeferred, "");
@@ -112,6 +117,7 @@ public final class FleetBenchmark {
             row(out, "apiserver RSS (end of steady)", String.format("%.0f MB", apiserverRssMb), "< 300 MB");
             row(out, "PostgreSQL memory: sum of RSS / sum of PSS", String.format("%.0f MB / %.0f MB", postgresRssMb,
                     postgresPssMb), "");
+            out.append(String.format("to running: the apiserver's busiest threads: %s%n", convergeThreads));
             out.append(String.format("steady: the apiserver's busiest threads: %s%n", steadyBusiestThreads));
             return out.toString();
         }
@@ -163,8 +169,11 @@ public final class FleetBenchmark {
 
             double createSeconds;
             double allRunningSeconds;
+            CpuEach convergeCpu;
+            String convergeThreads;
             try (FleetApi.RunningWatch watch = api.watchRunning()) {
                 long createStart = System.nanoTime();
+                CpuSince cpuAtCreate = CpuSince.now(apiserverPid, postmasterPid);
                 AtomicInteger created = new AtomicInteger();
                 FleetSimulator.Stats counts = fleet.stats();
                 Thread progress = progress(() -> String.format("%.0f s: %d created, %d running; the fleet: %d actions"
@@ -198,6 +207,8 @@ public final class FleetBenchmark {
                         Thread.sleep(100);
                     }
                     allRunningSeconds = since(createStart);
+                    convergeCpu = cpuAtCreate.each(settings.resources());
+                    convergeThreads = cpuAtCreate.window().busiestThreads();
                 } finally {
                     progress.interrupt();
                 }
@@ -231,7 +242,8 @@ public final class FleetBenchmark {
             Thread.sleep(2000); // reports in flight are answered
             Window idle = Window.measure(settings.idle(), apiserverPid, postmasterPid);
 
-            return new Result(settings, registerSeconds, createSeconds, allRunningSeconds, taken, refused, unanswered,
+            return new Result(settings, registerSeconds, createSeconds, allRunningSeconds, convergeCpu, convergeThreads,
+                    taken, refused, unanswered,
                     stats.verdictsIgnored.sum() - ignoredBefore, p50, p99, steady.apiserverCpu, steady.postgresCpu,
                     steady.machineBusy, steady.busiestThreads,
                     stillRunning, idle.apiserverCpu, idle.postgresCpu, idle.machineBusy, apiserverRssMb,
@@ -316,28 +328,53 @@ public final class FleetBenchmark {
     private record Window(double apiserverCpu, double postgresCpu, double machineBusy, String busiestThreads) {
 
         static Window measure(Duration length, long apiserverPid, long postmasterPid) throws InterruptedException {
-            long apiserverBefore = ProcessUsage.ticks(apiserverPid);
-            long postgresBefore = ProcessUsage.postgresTicks(postmasterPid);
-            Map<String, Long> threadsBefore = ProcessUsage.ticksByThreadName(apiserverPid);
-            long[] machineBefore = ProcessUsage.machineTicks();
-            long start = System.nanoTime();
+            CpuSince since = CpuSince.now(apiserverPid, postmasterPid);
             Thread.sleep(length.toMillis());
-            double seconds = since(start);
-            long apiserver = ProcessUsage.ticks(apiserverPid) - apiserverBefore;
-            long postgres = ProcessUsage.postgresTicks(postmasterPid) - postgresBefore;
-            Map<String, Long> threads = ProcessUsage.ticksByThreadName(apiserverPid);
-            threadsBefore.forEach((name, ticks) -> threads.merge(name, -ticks, Long::sum));
-            long[] machineAfter = ProcessUsage.machineTicks();
-            String busiest = threads.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                    .limit(6).map(t -> String.format("%s %.1f %%", t.getKey(), percentOfCore(t.getValue(), seconds)))
-                    .collect(Collectors.joining(", "));
-            return new Window(percentOfCore(apiserver, seconds), percentOfCore(postgres, seconds),
-                    100.0 * (machineAfter[0] - machineBefore[0]) / Math.max(1, machineAfter[1] - machineBefore[1]), busiest);
+            return since.window();
         }
 
         private static double percentOfCore(long ticks, double seconds) {
             return 100.0 * ticks / ProcessUsage.CLOCK_TICKS_PER_SECOND / seconds;
         }
+    }
+
+    /**
+     * The CPU counters of the apiserver, the PostgreSQL cluster, this benchmark's JVM (the simulated fleet and the API's
+     * clients) and the machine at one moment, to tell what each spent since.
+     */
+    private record CpuSince(long apiserverPid, long postmasterPid, long startNanos, long apiserver, long postgres, long benchmark,
+            Map<String, Long> threads, long[] machine) {
+
+        static CpuSince now(long apiserverPid, long postmasterPid) {
+            return new CpuSince(apiserverPid, postmasterPid, System.nanoTime(), ProcessUsage.ticks(apiserverPid),
+                    ProcessUsage.postgresTicks(postmasterPid), ProcessUsage.ticks(ProcessHandle.current().pid()),
+                    ProcessUsage.ticksByThreadName(apiserverPid), ProcessUsage.machineTicks());
+        }
+
+        Window window() {
+            double seconds = since(startNanos);
+            Map<String, Long> byThread = ProcessUsage.ticksByThreadName(apiserverPid);
+            threads.forEach((name, ticks) -> byThread.merge(name, -ticks, Long::sum));
+            long[] machineAfter = ProcessUsage.machineTicks();
+            String busiest = byThread.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(6).map(t -> String.format("%s %.1f %%", t.getKey(), Window.percentOfCore(t.getValue(), seconds)))
+                    .collect(Collectors.joining(", "));
+            return new Window(Window.percentOfCore(ProcessUsage.ticks(apiserverPid) - apiserver, seconds),
+                    Window.percentOfCore(ProcessUsage.postgresTicks(postmasterPid) - postgres, seconds),
+                    100.0 * (machineAfter[0] - machine[0]) / Math.max(1, machineAfter[1] - machine[1]), busiest);
+        }
+
+        /** The CPU spent since, per one of {@code count} things done. */
+        CpuEach each(int count) {
+            double perTick = 1000.0 / ProcessUsage.CLOCK_TICKS_PER_SECOND / count;
+            return new CpuEach((ProcessUsage.ticks(apiserverPid) - apiserver) * perTick,
+                    (ProcessUsage.postgresTicks(postmasterPid) - postgres) * perTick,
+                    (ProcessUsage.ticks(ProcessHandle.current().pid()) - benchmark) * perTick);
+        }
+    }
+
+    /** CPU milliseconds per thing done: by the apiserver, the PostgreSQL cluster, and this benchmark's JVM. */
+    public record CpuEach(double apiserverMs, double postgresMs, double benchmarkMs) {
     }
 
     /** Runs {@code task} for 0 to count-1, {@code concurrency} at a time; the first failure fails the whole. */
