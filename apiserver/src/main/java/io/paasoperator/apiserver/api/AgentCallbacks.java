@@ -91,13 +91,20 @@ public class AgentCallbacks {
                     schema = @Schema(ref = "OperationReportInput"))) String body) {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
-        return reports.authorize(resourceKind, name, authorization, ApiAuthentication.clientAddress(connection)).chain(ip -> {
+        // Whether the agent manages the resource is checked where the result is written: one read of it, not two.
+        return reports.agentHost(authorization, ApiAuthentication.clientAddress(connection)).chain(ip -> {
             // Fully qualified: OpenAPI's @Operation annotation holds the short name in this class.
-            io.paasoperator.contract.Operation operation = reader.readOperation(body);
-            if (!id.equals(operation.id())) {
-                throw ProblemException.invalidField("id", "the body is operation " + operation.id() + ", the URL names " + id);
+            io.paasoperator.contract.Operation operation;
+            try {
+                operation = reader.readOperation(body);
+                if (!id.equals(operation.id())) {
+                    throw ProblemException.invalidField("id", "the body is operation " + operation.id() + ", the URL names " + id);
+                }
+            } catch (ProblemException badBody) {
+                // As for every agent call, an agent that does not manage the resource hears 403 before what its body lacks.
+                return reports.manages(resourceKind, name, ip).chain(() -> Uni.createFrom().failure(badBody));
             }
-            return reconciler.result(resourceKind, name, ip, operation);
+            return reconciler.resultFromAgent(resourceKind, name, ip, operation);
         }).replaceWith(RestResponse.accepted());
     }
 

@@ -36,12 +36,12 @@ public class AgentReports {
      * hosts (listed, or being removed); else fails with 401 or 403. A 401 counts against {@code clientAddress}.
      */
     public Uni<String> authorize(ResourceKind kind, String name, String authorization, String clientAddress) {
-        return agentHost(authorization, clientAddress).chain(ip -> resources.get(kind, name).map(record -> {
-            if (record.host(ip).isEmpty()) {
-                throw ProblemException.forbidden("the agent of " + ip + " does not manage " + kind.wire() + " '" + name + "'");
-            }
-            return ip;
-        }));
+        return agentHost(authorization, clientAddress).call(ip -> manages(kind, name, ip));
+    }
+
+    /** Succeeds when the resource is on host {@code ip} (listed, or being removed); else fails with 403 (or 404). */
+    public Uni<Void> manages(ResourceKind kind, String name, String ip) {
+        return resources.get(kind, name).invoke(record -> record.hostOfAgent(ip)).replaceWithVoid();
     }
 
     /** Succeeds when {@code authorization} is the secret of {@code ip}'s agent; else fails with 401 or 403. */
@@ -53,8 +53,11 @@ public class AgentReports {
         }).replaceWithVoid();
     }
 
-    /** The host whose agent holds the bearer secret of {@code authorization}; a 401 counts against {@code clientAddress}. */
-    private Uni<String> agentHost(String authorization, String clientAddress) {
+    /**
+     * The host whose agent holds the bearer secret of {@code authorization}; a 401 counts against {@code clientAddress}.
+     * What the agent may speak for is then the caller's to check.
+     */
+    public Uni<String> agentHost(String authorization, String clientAddress) {
         if (authorization == null || !authorization.startsWith(BEARER) || authorization.length() == BEARER.length()) {
             failures.failed(clientAddress);
             return Uni.createFrom().failure(ProblemException.unauthorized(

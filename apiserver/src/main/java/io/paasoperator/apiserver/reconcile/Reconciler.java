@@ -163,9 +163,9 @@ public class Reconciler {
         });
     }
 
-    /** An action's result, pushed by the agent of host {@code ip}. */
-    public Uni<Void> result(ResourceKind kind, String name, String ip, Operation operation) {
-        return runner.result(new ResourceKey(kind, name), ip, operation).invoke(decided -> {
+    /** An action's result, pushed by the agent of host {@code ip}; 403 when that agent does not manage the resource. */
+    public Uni<Void> resultFromAgent(ResourceKind kind, String name, String ip, Operation operation) {
+        return runner.result(new ResourceKey(kind, name), ip, operation, true).invoke(decided -> {
             if (decided) {
                 wake(kind, name);
             }

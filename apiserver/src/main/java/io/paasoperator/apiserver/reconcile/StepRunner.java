@@ -228,7 +228,7 @@ public class StepRunner {
         return agents.operation(spec, id, notes(key, host.ip())).chain(operation -> {
             countAsk(operation == null ? "not-received" : operation.state().finished() ? "finished" : "running");
             if (operation != null && operation.state().finished()) {
-                return result(key, host.ip(), operation).replaceWith(now);
+                return result(key, host.ip(), operation, false).replaceWith(now);
             }
             if (follow.overdue()) {
                 return failInFlight(key, host.ip(), id, inFlight.action(), "no-result", late, false, now);
@@ -283,12 +283,15 @@ public class StepRunner {
         return calls.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(calls).andCollectFailures().replaceWithVoid();
     }
 
-    /** Applies an action's result, whoever delivered it (the agent's push, or a follow-up); emits whether it decided anything. */
-    public Uni<Boolean> result(ResourceKey key, String ip, Operation operation) {
+    /**
+     * Applies an action's result, whoever delivered it (the agent's push, or a follow-up); emits whether it decided
+     * anything. {@code fromAgent}: pushed by host {@code ip}'s agent, refused (403) unless the resource is on that host.
+     */
+    public Uni<Boolean> result(ResourceKey key, String ip, Operation operation, boolean fromAgent) {
         Instant now = now();
         boolean[] decided = {false};
         return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
-            HostState before = fresh.host(ip).orElse(null);
+            HostState before = fromAgent ? fresh.hostOfAgent(ip) : fresh.host(ip).orElse(null);
             if (before == null) {
                 return; // the host has left the resource
             }

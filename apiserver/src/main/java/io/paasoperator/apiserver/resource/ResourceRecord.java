@@ -16,6 +16,7 @@ import io.paasoperator.apiserver.rules.Summary;
 import io.paasoperator.apiserver.rules.Transition;
 import io.paasoperator.apiserver.rules.Transitions;
 import io.paasoperator.contract.ExpectedState;
+import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
 import io.paasoperator.contract.WireValue;
@@ -195,6 +196,12 @@ public class ResourceRecord extends PanacheEntityBase {
 
     public Optional<HostState> host(String ip) {
         return hostStates().stream().filter(h -> h.ip().equals(ip)).findFirst();
+    }
+
+    /** The host {@code ip}, listed or being removed; else 403: the agent of a host it is not on speaks for another. */
+    public HostState hostOfAgent(String ip) {
+        return host(ip).orElseThrow(() -> ProblemException.forbidden("the agent of " + ip + " does not manage "
+                + kind.wire() + " '" + name + "'"));
     }
 
     /** Every host of the resource, listed or being removed (see the store's {@code resource_host}). */

@@ -50,6 +50,9 @@ final class ResourceRows {
             + ResourceEvent.insertAllStatement(16) + ") select count(*) from updated";
 
     private static final String FIND = "select " + COLUMNS + " from resource where kind = $1 and name = $2";
+    private static final int COLUMN_COUNT = COLUMNS.split(",").length;
+    private static final String FIND_WITH_ACTIONS_ON_HOST = "select " + COLUMNS
+            + ", (select count(*) from host_action where ip = $3) from resource where kind = $1 and name = $2";
 
     private ResourceRows() {
     }
@@ -81,6 +84,21 @@ final class ResourceRows {
     static Uni<ResourceRecord> find(SqlClient sql, ResourceKind kind, String name) {
         return sql.preparedQuery(FIND).execute(Tuple.of(kind.wire(), name))
                 .map(rows -> rows.size() == 0 ? null : read(rows.iterator().next()));
+    }
+
+    /** A resource, and how many actions are in flight on host {@code ip} (of any resource). */
+    record WithActionsOnHost(ResourceRecord record, long actionsOnHost) {
+    }
+
+    /** {@link #find} and a count of the actions in flight on host {@code ip}, in one statement; null when there is none. */
+    static Uni<WithActionsOnHost> findWithActionsOn(SqlClient sql, ResourceKind kind, String name, String ip) {
+        return sql.preparedQuery(FIND_WITH_ACTIONS_ON_HOST).execute(Tuple.of(kind.wire(), name, ip)).map(rows -> {
+            if (rows.size() == 0) {
+                return null;
+            }
+            Row row = rows.iterator().next();
+            return new WithActionsOnHost(read(row), row.getLong(COLUMN_COUNT));
+        });
     }
 
     /**

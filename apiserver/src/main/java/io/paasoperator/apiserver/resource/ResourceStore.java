@@ -350,10 +350,20 @@ public class ResourceStore {
      */
     public Uni<ResourceRecord> claimOnHost(ResourceKind kind, String name, String ip, int maxPerHost,
             Consumer<ResourceRecord> change) {
+        if (!NamingRules.isResourceName(name)) {
+            return Uni.createFrom().failure(notFound(kind, name));
+        }
+        // The count and the record in one statement after the lock: a statement begun after the lock was granted sees
+        // every claim committed before (under READ COMMITTED, one sharing the locking statement's snapshot would not).
         return transaction(sql -> sql.preparedQuery("select ip from agent_host where ip = $1 for update").execute(Tuple.of(ip))
-                .chain(() -> sql.preparedQuery("select count(*) from host_action where ip = $1").execute(Tuple.of(ip)))
-                .map(rows -> rows.iterator().next().getLong(0))
-                .chain(busy -> busy >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem() : change(sql, kind, name, change, null)));
+                .chain(() -> ResourceRows.findWithActionsOn(sql, kind, name, ip))
+                .chain(found -> {
+                    if (found == null) {
+                        return Uni.createFrom().failure(notFound(kind, name));
+                    }
+                    return found.actionsOnHost() >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem()
+                            : change(sql, found.record(), change, null);
+                }));
     }
 
     /** Deletes the record (never the application on its hosts). Emits the deleted record, or null when there was none. */
@@ -463,23 +473,26 @@ public class ResourceStore {
      */
     private Uni<ResourceRecord> change(SqlConnection sql, ResourceKind kind, String name, Consumer<ResourceRecord> change,
             String actor) {
-        return find(sql, kind, name).chain(record -> {
-            String specHostsBefore = record.hosts;
-            Set<String> hostsBefore = record.hostIps();
-            Set<String> actionsBefore = record.inFlightHosts();
-            List<Object> stored = ResourceRows.written(record);
-            change.accept(record);
-            List<ResourceEvent> events = record.drainEvents();
-            // The host rows before the resource row: the order a delete takes them in, so that the two never deadlock.
-            Uni<Void> hostRows = specHostsBefore.equals(record.hosts) && hostsBefore.equals(record.hostIps())
-                    ? Uni.createFrom().voidItem()
-                    : syncHostRows(sql, record, hostRows(specHostsBefore, hostsBefore), hostRows(record.hosts, record.hostIps()));
-            return hostRows
-                    .chain(() -> syncRows(sql, "host_action", record, actionsBefore, record.inFlightHosts()))
-                    .chain(() -> stored.equals(ResourceRows.written(record))
-                            ? ResourceEvent.insertAll(sql, events, actor).replaceWith(record)
-                            : ResourceRows.update(sql, record, events, actor));
-        });
+        return find(sql, kind, name).chain(record -> change(sql, record, change, actor));
+    }
+
+    /** Applies {@code change} to {@code record}, read in this transaction, and writes what it changed. */
+    private Uni<ResourceRecord> change(SqlConnection sql, ResourceRecord record, Consumer<ResourceRecord> change, String actor) {
+        String specHostsBefore = record.hosts;
+        Set<String> hostsBefore = record.hostIps();
+        Set<String> actionsBefore = record.inFlightHosts();
+        List<Object> stored = ResourceRows.written(record);
+        change.accept(record);
+        List<ResourceEvent> events = record.drainEvents();
+        // The host rows before the resource row: the order a delete takes them in, so that the two never deadlock.
+        Uni<Void> hostRows = specHostsBefore.equals(record.hosts) && hostsBefore.equals(record.hostIps())
+                ? Uni.createFrom().voidItem()
+                : syncHostRows(sql, record, hostRows(specHostsBefore, hostsBefore), hostRows(record.hosts, record.hostIps()));
+        return hostRows
+                .chain(() -> syncRows(sql, "host_action", record, actionsBefore, record.inFlightHosts()))
+                .chain(() -> stored.equals(ResourceRows.written(record))
+                        ? ResourceEvent.insertAll(sql, events, actor).replaceWith(record)
+                        : ResourceRows.update(sql, record, events, actor));
     }
 
     /** The {@code resource_host} rows of a resource whose spec lists {@code specHosts} and that has hosts {@code ips}. */

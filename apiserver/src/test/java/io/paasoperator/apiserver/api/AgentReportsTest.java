@@ -38,8 +38,14 @@ class AgentReportsTest {
         given().header("Authorization", AgentIdentity.bearer(HOST_B)).body("{\"code\":\"1\",\"msg\":\"down\"}")
                 .put(API + name + "/check").then().statusCode(403)
                 .body("detail", containsString("the agent of " + HOST_B + " does not manage"));
+        // Without started_at: 403 all the same, before what the body lacks.
         given().header("Authorization", AgentIdentity.bearer(HOST_B)).body(operation)
                 .put(API + name + "/operations/op-1").then().statusCode(403);
+        // A whole result: refused where it would be written.
+        given().header("Authorization", AgentIdentity.bearer(HOST_B))
+                .body(operation.replace("}", ", \"started_at\": \"2026-12-04T10:00:00Z\"}"))
+                .put(API + name + "/operations/op-1").then().statusCode(403)
+                .body("detail", containsString("the agent of " + HOST_B + " does not manage"));
         given().get(API + name).then().statusCode(200)
                 .body("app.status.realtime", equalTo("running"))
                 .body("detail.version", equalTo(0));

@@ -182,11 +182,11 @@ class StepRunnerTest {
         String id = agents.submits.get(0).request().operationId();
         clock.advance(Duration.ofSeconds(7));
 
-        assertFalse(runner.result(key, IP1, finished(id + "-other", Action.INSTALL, Operation.State.SUCCEEDED, null))
+        assertFalse(runner.result(key, IP1, finished(id + "-other", Action.INSTALL, Operation.State.SUCCEEDED, null), true)
                 .await().indefinitely(), "a result for another operation decides nothing");
         assertEquals(RealtimeState.INSTALLING, host(key, IP1).realtime());
 
-        assertTrue(runner.result(key, IP1, finished(id, Action.INSTALL, Operation.State.SUCCEEDED, null)).await().indefinitely());
+        assertTrue(runner.result(key, IP1, finished(id, Action.INSTALL, Operation.State.SUCCEEDED, null), true).await().indefinitely());
         HostState host = host(key, IP1);
         assertEquals(RealtimeState.STOPPED, host.realtime());
         assertEquals(1, host.generation());
@@ -198,7 +198,7 @@ class StepRunnerTest {
         assertEquals(1.0, metrics.counter("paas.actions", "action", "install", "outcome", "succeeded").count());
 
         long version = record(key).version;
-        assertFalse(runner.result(key, IP1, finished(id, Action.INSTALL, Operation.State.SUCCEEDED, null)).await().indefinitely(),
+        assertFalse(runner.result(key, IP1, finished(id, Action.INSTALL, Operation.State.SUCCEEDED, null), true).await().indefinitely(),
                 "a repeated result decides nothing");
         assertEquals(version, record(key).version);
         assertEquals(1, store.history().stream().filter(e -> ResourceEvent.ACTION.equals(e.type) && id.equals(e.operationId)).count(),
@@ -443,7 +443,7 @@ class StepRunnerTest {
         pass(key);
         assertEquals(1, agents.lookups.size(), "not asked again before its next ask");
 
-        assertTrue(runner.result(key, IP1, finished("op-before-crash", Action.INSTALL, Operation.State.SUCCEEDED, null))
+        assertTrue(runner.result(key, IP1, finished("op-before-crash", Action.INSTALL, Operation.State.SUCCEEDED, null), true)
                 .await().indefinitely(), "its pushed result is applied");
         assertEquals(RealtimeState.STOPPED, host(key, IP1).realtime());
     }
@@ -825,7 +825,7 @@ class StepRunnerTest {
     void complete(ResourceKey key, String ip, int index, Operation.State state) {
         Submit submit = agents.submits.get(index);
         assertEquals(ip, submit.ip());
-        assertTrue(runner.result(key, ip, finished(submit.request().operationId(), submit.action(), state, null))
+        assertTrue(runner.result(key, ip, finished(submit.request().operationId(), submit.action(), state, null), true)
                 .await().indefinitely(), "the result of " + submit.action().wire() + " on " + ip + " decides");
     }
 
