@@ -33,12 +33,14 @@ public final class FleetApi {
     static final String REPO_URL = "http://127.0.0.1:9/fleet/";
 
     private final String base;
+    private final String metricsUrl;
     private final String token;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     public FleetApi(String baseUrl, String token) {
         this.base = baseUrl + "/apis/v1alpha1";
+        this.metricsUrl = baseUrl + "/q/metrics";
         this.token = token;
     }
 
@@ -85,6 +87,21 @@ public final class FleetApi {
             next = next == null || next.isEmpty() ? null : next;
         } while (next != null);
         return names;
+    }
+
+    /** The sum of the apiserver's metric {@code name} (Prometheus text, e.g. paas_reconcile_passes_total) over its tags. */
+    public double metric(String name) {
+        try {
+            String text = http.send(HttpRequest.newBuilder(URI.create(metricsUrl)).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            return text.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException("GET " + metricsUrl, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + metricsUrl, e);
+        }
     }
 
     public HttpResponse<String> send(String method, String path, String body) {

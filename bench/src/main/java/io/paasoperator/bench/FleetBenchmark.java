@@ -28,6 +28,8 @@ public final class FleetBenchmark {
 
     /** How long after a list the watch is given to have shown what the list showed. */
     private static final Duration WATCH_LAG = Duration.ofSeconds(5);
+    /** The apiserver's count of reconcile passes run. */
+    private static final String PASSES = "paas_reconcile_passes_total";
 
     /**
      * @param hosts simulated hosts ({@code fleet.hosts}, 2000)
@@ -69,7 +71,7 @@ public final class FleetBenchmark {
 
     /** The figures of one run, as printed. CPU in % of one core over its window; memory in MB. */
     public record Result(Settings settings, double registerSeconds, double createSeconds, double allRunningSeconds,
-            CpuEach convergeCpu, String convergeThreads,
+            CpuEach convergeCpu, double convergePasses, String convergeThreads,
             long steadyReportsTaken, long steadyReportsRefused, long steadyReportsUnanswered, long verdictsIgnored,
             long reportP50Ms, long reportP99Ms, double steadyApiserverCpu, double steadyPostgresCpu, double steadyMachineBusy,
             String steadyBusiestThreads, int runningAfterSteady, double idleApiserverCpu, double idlePostgresCpu,
@@ -96,6 +98,7 @@ public final class FleetBenchmark {
             row(out, "CPU ms per resource to running: apiserver + PostgreSQL", String.format("%.1f + %.1f = %.1f",
                     convergeCpu.apiserverMs, convergeCpu.postgresMs, convergeCpu.apiserverMs + convergeCpu.postgresMs), "");
             row(out, "CPU ms per resource to running: the simulator and clients", String.format("%.1f", convergeCpu.benchmarkMs), "");
+            row(out, "reconcile passes per resource to running", String.format("%.1f", convergePasses), "");
             row(out, "actions run / failed / results not delivered", actions + " / " + failedActions + " / "
                     + resultsNotDelivered, "");
             row(out, "results / reports sent again after Retry-After", resultsDeferred + " / " + reportsDeferred, "");
@@ -170,10 +173,12 @@ public final class FleetBenchmark {
             double createSeconds;
             double allRunningSeconds;
             CpuEach convergeCpu;
+            double convergePasses;
             String convergeThreads;
             try (FleetApi.RunningWatch watch = api.watchRunning()) {
                 long createStart = System.nanoTime();
                 CpuSince cpuAtCreate = CpuSince.now(apiserverPid, postmasterPid);
+                double passesAtCreate = api.metric(PASSES);
                 AtomicInteger created = new AtomicInteger();
                 FleetSimulator.Stats counts = fleet.stats();
                 Thread progress = progress(() -> String.format("%.0f s: %d created, %d running; the fleet: %d actions"
@@ -209,6 +214,7 @@ public final class FleetBenchmark {
                     allRunningSeconds = since(createStart);
                     convergeCpu = cpuAtCreate.each(settings.resources());
                     convergeThreads = cpuAtCreate.window().busiestThreads();
+                    convergePasses = (api.metric(PASSES) - passesAtCreate) / settings.resources();
                 } finally {
                     progress.interrupt();
                 }
@@ -242,8 +248,8 @@ public final class FleetBenchmark {
             Thread.sleep(2000); // reports in flight are answered
             Window idle = Window.measure(settings.idle(), apiserverPid, postmasterPid);
 
-            return new Result(settings, registerSeconds, createSeconds, allRunningSeconds, convergeCpu, convergeThreads,
-                    taken, refused, unanswered,
+            return new Result(settings, registerSeconds, createSeconds, allRunningSeconds, convergeCpu, convergePasses,
+                    convergeThreads, taken, refused, unanswered,
                     stats.verdictsIgnored.sum() - ignoredBefore, p50, p99, steady.apiserverCpu, steady.postgresCpu,
                     steady.machineBusy, steady.busiestThreads,
                     stillRunning, idle.apiserverCpu, idle.postgresCpu, idle.machineBusy, apiserverRssMb,

@@ -1,5 +1,6 @@
 package io.paasoperator.apiserver.reconcile;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.paasoperator.apiserver.context.FreshContexts;
@@ -61,6 +62,7 @@ public class Reconciler {
     private final WorkQueue queue;
     private final Map<RealtimeState, AtomicLong> byRealtime = new EnumMap<>(RealtimeState.class);
     private final List<Long> timers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Counter passes;
 
     public Reconciler(StepRunner runner, ResourceStore store, HostStore hostStore, Vertx vertx, Clock clock,
             ReconcileSettings settings, MeterRegistry metrics, FreshContexts contexts) {
@@ -74,6 +76,7 @@ public class Reconciler {
         this.queue = new WorkQueue(this::startPass,
                 (delay, task) -> vertx.setTimer(Math.max(1, delay.toMillis()), id -> task.run()), clock, settings.maxConcurrent());
         metrics.gauge("paas.reconcile.queue", List.of(), queue, WorkQueue::waiting);
+        passes = metrics.counter("paas.reconcile.passes");
         for (RealtimeState state : RealtimeState.values()) {
             AtomicLong count = new AtomicLong();
             byRealtime.put(state, count);
@@ -216,6 +219,7 @@ public class Reconciler {
 
     /** Runs a pass on a context of its own; whatever happens, the queue hears that it ended, and when to come back. */
     private void startPass(ResourceKey key, Runnable done) {
+        passes.increment();
         contexts.run(() -> runner.pass(key)).subscribe().with(again -> {
             if (again != null) {
                 queue.wakeAt(key, again);
