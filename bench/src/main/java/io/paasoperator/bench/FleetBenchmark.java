@@ -213,7 +213,7 @@ public final class FleetBenchmark {
                     }
                     allRunningSeconds = since(createStart);
                     convergeCpu = cpuAtCreate.each(settings.resources());
-                    convergeThreads = cpuAtCreate.window().busiestThreads();
+                    convergeThreads = cpuAtCreate.busiestThreads();
                     convergePasses = (api.metric(PASSES) - passesAtCreate) / settings.resources();
                 } finally {
                     progress.interrupt();
@@ -359,15 +359,20 @@ public final class FleetBenchmark {
 
         Window window() {
             double seconds = since(startNanos);
-            Map<String, Long> byThread = ProcessUsage.ticksByThreadName(apiserverPid);
-            threads.forEach((name, ticks) -> byThread.merge(name, -ticks, Long::sum));
             long[] machineAfter = ProcessUsage.machineTicks();
-            String busiest = byThread.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                    .limit(6).map(t -> String.format("%s %.1f %%", t.getKey(), Window.percentOfCore(t.getValue(), seconds)))
-                    .collect(Collectors.joining(", "));
             return new Window(Window.percentOfCore(ProcessUsage.ticks(apiserverPid) - apiserver, seconds),
                     Window.percentOfCore(ProcessUsage.postgresTicks(postmasterPid) - postgres, seconds),
-                    100.0 * (machineAfter[0] - machine[0]) / Math.max(1, machineAfter[1] - machine[1]), busiest);
+                    100.0 * (machineAfter[0] - machine[0]) / Math.max(1, machineAfter[1] - machine[1]), busiestThreads());
+        }
+
+        /** The apiserver's six busiest threads since (by name, numbered ones summed), in % of one core. */
+        String busiestThreads() {
+            double seconds = since(startNanos);
+            Map<String, Long> byThread = ProcessUsage.ticksByThreadName(apiserverPid);
+            threads.forEach((name, ticks) -> byThread.merge(name, -ticks, Long::sum));
+            return byThread.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(6).map(t -> String.format("%s %.1f %%", t.getKey(), Window.percentOfCore(t.getValue(), seconds)))
+                    .collect(Collectors.joining(", "));
         }
 
         /** The CPU spent since, per one of {@code count} things done. */

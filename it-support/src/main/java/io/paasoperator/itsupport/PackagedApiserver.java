@@ -1,6 +1,7 @@
 package io.paasoperator.itsupport;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -31,8 +33,8 @@ public final class PackagedApiserver implements AutoCloseable {
     public static final String TOKEN_NAME = "it-admin";
     public static final Path JAR = Path.of(System.getProperty("apiserver.jar", "../apiserver/target/quarkus-app/quarkus-run.jar"))
             .toAbsolutePath().normalize();
-    /** bin/run-local's and the image's JVM options when JAVA_OPTS is not set: lines not starting with #. */
-    static final Path JVM_OPTIONS = JAR.resolve("../../../jvm.options").normalize();
+    /** bin/run-local's and the image's JVM options when JAVA_OPTS is not set: apiserver/jvm.options, beside target/. */
+    static final Path JVM_OPTIONS = JAR.getParent().getParent().resolveSibling("jvm.options");
 
     /** The address it listens on, and agents report to: 127.0.0.1 unless the settings name another (QUARKUS_HTTP_HOST). */
     public final String host;
@@ -99,10 +101,11 @@ public final class PackagedApiserver implements AutoCloseable {
         String javaOpts = System.getenv("JAVA_OPTS");
         if (javaOpts == null || javaOpts.isBlank()) {
             try {
+                // Lines starting with # are comments, as the launch scripts read the file.
                 javaOpts = Files.readAllLines(JVM_OPTIONS).stream().filter(line -> !line.startsWith("#"))
-                        .collect(java.util.stream.Collectors.joining(" "));
+                        .collect(Collectors.joining(" "));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException("the apiserver's JVM options: " + JVM_OPTIONS, e);
+                throw new UncheckedIOException("the apiserver's JVM options: " + JVM_OPTIONS, e);
             }
         }
         return List.of(javaOpts.trim().split("\\s+"));

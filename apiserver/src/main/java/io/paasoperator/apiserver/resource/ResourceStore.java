@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.Predicate;
 import org.hibernate.JDBCException;
 import org.hibernate.StaleStateException;
@@ -350,20 +351,12 @@ public class ResourceStore {
      */
     public Uni<ResourceRecord> claimOnHost(ResourceKind kind, String name, String ip, int maxPerHost,
             Consumer<ResourceRecord> change) {
-        if (!NamingRules.isResourceName(name)) {
-            return Uni.createFrom().failure(notFound(kind, name));
-        }
         // The count and the record in one statement after the lock: a statement begun after the lock was granted sees
         // every claim committed before (under READ COMMITTED, one sharing the locking statement's snapshot would not).
         return transaction(sql -> sql.preparedQuery("select ip from agent_host where ip = $1 for update").execute(Tuple.of(ip))
-                .chain(() -> ResourceRows.findWithActionsOn(sql, kind, name, ip))
-                .chain(found -> {
-                    if (found == null) {
-                        return Uni.createFrom().failure(notFound(kind, name));
-                    }
-                    return found.actionsOnHost() >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem()
-                            : change(sql, found.record(), change, null);
-                }));
+                .chain(() -> findNamed(kind, name, () -> ResourceRows.findWithActionsOn(sql, kind, name, ip)))
+                .chain(found -> found.actionsOnHost() >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem()
+                        : change(sql, found.record(), change, null)));
     }
 
     /** Deletes the record (never the application on its hosts). Emits the deleted record, or null when there was none. */
@@ -538,10 +531,15 @@ public class ResourceStore {
 
     /** Names that could never have been created are not looked up: some (a NUL) are not even text to PostgreSQL. */
     private static Uni<ResourceRecord> find(SqlClient sql, ResourceKind kind, String name) {
+        return findNamed(kind, name, () -> ResourceRows.find(sql, kind, name));
+    }
+
+    /** What {@code read} finds of the resource, or 404 when it finds nothing or the name could never have been created. */
+    private static <T> Uni<T> findNamed(ResourceKind kind, String name, Supplier<Uni<T>> read) {
         if (!NamingRules.isResourceName(name)) {
             return Uni.createFrom().failure(notFound(kind, name));
         }
-        return ResourceRows.find(sql, kind, name).onItem().ifNull().failWith(() -> notFound(kind, name));
+        return read.get().onItem().ifNull().failWith(() -> notFound(kind, name));
     }
 
     private static List<ResourceRecord> records(RowSet<Row> rows) {
