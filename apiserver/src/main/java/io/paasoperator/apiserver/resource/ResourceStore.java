@@ -80,6 +80,11 @@ public class ResourceStore {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
+    /**
+     * Stores a new resource, or fails with a 409 when its name is taken. One statement, without a transaction around it:
+     * tried again on a connection lost meanwhile, a create that was stored before its answer was lost finds its own row
+     * (the same creation time and spec) and answers it.
+     */
     public Uni<ResourceRecord> create(ResourceKind kind, CreateRequest request, String actor) {
         Instant now = now();
         Map<String, String> metadata = new LinkedHashMap<>(request.app().metadata() == null ? Map.of() : request.app().metadata());
@@ -87,13 +92,18 @@ public class ResourceStore {
         String app = documents.storeApp(request.app().withMetadata(metadata));
         String hosts = documents.storeHosts(request.hosts());
         // A new record per attempt: one that a failed attempt inserted carries that attempt's id.
-        return database.sqlTransaction(sql -> {
+        return database.query(sql -> {
                     ResourceRecord record = ResourceRecord.create(kind, request.name(), app, hosts, request.ips(),
                             request.maxInFlight(), request.expect(), request.realtime(), now);
                     return ResourceRows.insert(sql, record, request.hosts().stream().map(HostRow::listed).toList(), actor);
                 })
-                .onFailure(DatabaseWork::isUniqueViolation)
-                .transform(e -> ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists"));
+                .onFailure(DatabaseWork::isUniqueViolation).recoverWithUni(() -> database.query(sql -> ResourceRows.find(sql, kind,
+                        request.name())).map(existing -> {
+                            if (existing != null && existing.createdAt.equals(now) && existing.appSpec.equals(app)) {
+                                return existing;
+                            }
+                            throw ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists");
+                        }));
     }
 
     public Uni<ResourceRecord> get(ResourceKind kind, String name) {

@@ -1,15 +1,20 @@
 package io.paasoperator.apiserver.resource;
 
 import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.paasoperator.apiserver.context.DatabaseWork;
 import io.paasoperator.apiserver.history.HistoryRetention;
 import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
+import io.paasoperator.contract.ProblemException;
+import io.paasoperator.contract.ResourceKind;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -20,7 +25,9 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,5 +115,64 @@ class StoredDataTest {
                 assertFalse(rows.next(), "the 401-day-old event should be gone");
             }
         }
+    }
+
+    @Inject
+    ResourceDocuments documents;
+
+    @Inject
+    DatabaseWork database;
+
+    @Inject
+    RequestReader reader;
+
+    @Inject
+    SpecValidator validator;
+
+    /**
+     * A create is one statement, tried again when the connection is lost; if the lost one was stored, the next attempt
+     * meets its own row: the same creation time and spec answer that row, anything else is a 409. Shown by running the
+     * same create twice on a clock that stands still.
+     */
+    @Test
+    void aCreateTriedAgainFindsItsOwnRowAndNothingElseDoes() throws Throwable {
+        String name = Seeds.uniqueName("again");
+        Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        ResourceStore stopped = new ResourceStore(documents, Clock.fixed(at, ZoneId.systemDefault()), database);
+        CreateRequest request = createRequest(name, "start.sh");
+        ResourceRecord first = VertxContextSupport.subscribeAndAwait(() -> stopped.create(ResourceKind.MIDDLEWARE, request, "test"));
+        long[] stored = rowsAndEvents(name);
+        assertEquals(1, stored[0]);
+        ResourceRecord again = VertxContextSupport.subscribeAndAwait(() -> stopped.create(ResourceKind.MIDDLEWARE, request, "test"));
+        assertEquals(first.id, again.id);
+        assertEquals(first.appSpec, again.appSpec);
+        assertArrayEquals(stored, rowsAndEvents(name), "the row and the create's events, written once");
+        ProblemException otherSpec = assertThrows(ProblemException.class, () -> VertxContextSupport.subscribeAndAwait(
+                () -> stopped.create(ResourceKind.MIDDLEWARE, createRequest(name, "other-start.sh"), "test")));
+        assertEquals(409, otherSpec.status());
+        ResourceStore later = new ResourceStore(documents, Clock.fixed(at.plusNanos(1000), ZoneId.systemDefault()), database);
+        ProblemException otherTime = assertThrows(ProblemException.class, () -> VertxContextSupport.subscribeAndAwait(
+                () -> later.create(ResourceKind.MIDDLEWARE, request, "test")));
+        assertEquals(409, otherTime.status());
+        assertTrue(otherTime.getMessage().contains("already exists"), otherTime.getMessage());
+    }
+
+    /** How many resources named {@code name} there are, and events about one. */
+    private long[] rowsAndEvents(String name) throws Exception {
+        try (Connection db = connect(); var count = db.prepareStatement("select (select count(*) from resource where name = ?),"
+                + " (select count(*) from resource_event where name = ?)")) {
+            count.setString(1, name);
+            count.setString(2, name);
+            try (ResultSet rows = count.executeQuery()) {
+                assertTrue(rows.next());
+                return new long[] {rows.getLong(1), rows.getLong(2)};
+            }
+        }
+    }
+
+    private CreateRequest createRequest(String name, String start) {
+        return validator.validate(reader.readCreate("{\"name\":\"" + name + "\",\"host\":[{\"ip\":\"127.0.0.78\",\"agent_port\":3335}],"
+                + "\"app\":{\"repo_url\":\"http://127.0.0.1:8000/r/\",\"install\":\"install.sh\",\"start\":\"" + start + "\","
+                + "\"stop\":\"stop.sh\",\"check\":\"check.sh\",\"uninstall\":\"uninstall.sh\"}}", ResourceKind.MIDDLEWARE));
     }
 }
