@@ -2,6 +2,8 @@ package io.paasoperator.apiserver.api;
 
 import io.paasoperator.apiserver.bootstrap.HostAgents;
 import io.paasoperator.apiserver.host.HostStore;
+import io.paasoperator.apiserver.host.HostStore.Heartbeat;
+import io.paasoperator.apiserver.host.HostStore.SecretHolder;
 import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.apiserver.security.AuthFailures;
 import io.paasoperator.contract.ProblemException;
@@ -44,13 +46,17 @@ public class AgentReports {
         return resources.get(kind, name).invoke(record -> record.hostOfAgent(ip)).replaceWithVoid();
     }
 
-    /** Succeeds when {@code authorization} is the secret of {@code ip}'s agent; else fails with 401 or 403. */
-    public Uni<Void> authorizeHost(String ip, String authorization, String clientAddress) {
-        return agentHost(authorization, clientAddress).invoke(sender -> {
-            if (!sender.equals(ip)) {
-                throw ProblemException.forbidden("this secret is the agent of " + sender + "'s, not of " + ip + "'s");
+    /**
+     * Emits the last heartbeat of host {@code ip} (null when it has none) when {@code authorization} is the secret of its
+     * agent; else fails with 401 or 403.
+     */
+    public Uni<Heartbeat> authorizeHost(String ip, String authorization, String clientAddress) {
+        return agent(authorization, clientAddress).map(sender -> {
+            if (!sender.ip().equals(ip)) {
+                throw ProblemException.forbidden("this secret is the agent of " + sender.ip() + "'s, not of " + ip + "'s");
             }
-        }).replaceWithVoid();
+            return sender.heartbeat();
+        });
     }
 
     /**
@@ -58,18 +64,22 @@ public class AgentReports {
      * What the agent may speak for is then the caller's to check.
      */
     public Uni<String> agentHost(String authorization, String clientAddress) {
+        return agent(authorization, clientAddress).map(SecretHolder::ip);
+    }
+
+    private Uni<SecretHolder> agent(String authorization, String clientAddress) {
         if (authorization == null || !authorization.startsWith(BEARER) || authorization.length() == BEARER.length()) {
             failures.failed(clientAddress);
             return Uni.createFrom().failure(ProblemException.unauthorized(
                     "reports are taken from agents only, with their host's secret as a bearer token"));
         }
-        return hosts.ipBySecret(authorization.substring(BEARER.length())).map(ip -> {
-            if (ip == null) {
+        return hosts.agentBySecret(authorization.substring(BEARER.length())).map(holder -> {
+            if (holder == null) {
                 failures.failed(clientAddress);
                 throw ProblemException.unauthorized("the bearer token is not an agent's secret");
             }
-            agents.heardFrom(ip);
-            return ip;
+            agents.heardFrom(holder.ip());
+            return holder;
         });
     }
 }

@@ -65,7 +65,7 @@ public class HostReportApi {
                     schema = @Schema(ref = "HostReportInput"))) String body) {
         bodyLimit.checkReadLength(body);
         return reports.authorizeHost(ip, authorization, ApiAuthentication.clientAddress(connection))
-                .chain(() -> reconciler.reportHost(ip, reader.readHostReport(body)))
+                .chain(heartbeat -> reconciler.reportHost(ip, heartbeat, reader.readHostReport(body)))
                 .map(RestResponse::accepted);
     }
 }

@@ -7,6 +7,7 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -42,14 +43,20 @@ public class HostStore {
         return database.read(() -> AgentHost.listAll(Sort.by("ip")));
     }
 
+    /** A host's agent, known by its secret: the host's address, and its last heartbeat (null when it has none). */
+    public record SecretHolder(String ip, Heartbeat heartbeat) {
+    }
+
     /**
-     * The address of the host whose agent holds this secret; null when no agent does. Asked by every agent report: one
-     * statement on the pool, no session.
+     * The agent that holds this secret; null when none does. Asked by every agent report, with the heartbeat a host's
+     * report compares against: one statement on the pool, no session.
      */
-    public Uni<String> ipBySecret(String secret) {
+    public Uni<SecretHolder> agentBySecret(String secret) {
         String hash = sha256Hex(secret);
-        return database.query(sql -> sql.preparedQuery("select ip from agent_host where agent_secret_sha256 = $1")
-                .execute(Tuple.of(hash))).map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
+        return database.query(sql -> sql.preparedQuery("select ip, reported_at, reported_apps from agent_host"
+                        + " where agent_secret_sha256 = $1").execute(Tuple.of(hash)))
+                .map(rows -> rows.size() == 0 ? null : new SecretHolder(rows.iterator().next().getString(0),
+                        heartbeat(rows.iterator().next())));
     }
 
     /**
@@ -182,10 +189,15 @@ public class HostStore {
                         + " where ip = any($1) and reported_apps is not null").execute(Tuple.of(ips.toArray(String[]::new))))
                 .map(rows -> {
                     Map<String, Heartbeat> found = new HashMap<>();
-                    rows.forEach(row -> found.put(row.getString(0), new Heartbeat(row.getOffsetDateTime(1).toInstant(),
-                            Set.of(row.getArrayOfStrings(2)))));
+                    rows.forEach(row -> found.put(row.getString(0), heartbeat(row)));
                     return found;
                 });
+    }
+
+    /** The heartbeat in a row of (ip, reported_at, reported_apps); null when its agent has not reported by host. */
+    private static Heartbeat heartbeat(Row row) {
+        String[] apps = row.getArrayOfStrings(2);
+        return apps == null ? null : new Heartbeat(row.getOffsetDateTime(1).toInstant(), Set.of(apps));
     }
 
     /**

@@ -125,21 +125,22 @@ public class Reconciler {
     }
 
     /**
-     * One report from the agent of host {@code ip} carrying every application's latest verdict. A resource is written
+     * One report from the agent of host {@code ip} carrying every application's latest verdict, {@code before} the host's
+     * heartbeat as its authorization read it (null when it had none). A resource is written
      * only when its verdict changes something ({@link StepRunner#reportChanges}); the host's heartbeat notes that the
      * others were heard. Applications the previous report covered and this one does not are looked at: their silence
      * is timed by themselves again.
      */
-    public Uni<HostReportOutcome> reportHost(String ip, HostReport report) {
+    public Uni<HostReportOutcome> reportHost(String ip, Heartbeat before, HostReport report) {
         Instant now = store.now();
         Map<ResourceKind, List<String>> names = new EnumMap<>(ResourceKind.class);
         report.reports().forEach(v -> names.computeIfAbsent(v.kind(), k -> new ArrayList<>()).add(v.name()));
         Uni<List<ResourceRecord>> records = Uni.join().all(names.entrySet().stream()
                         .map(e -> store.getMany(e.getKey(), e.getValue())).toList())
                 .andFailFast().map(lists -> lists.stream().flatMap(List::stream).toList());
-        return Uni.combine().all().unis(hostStore.heartbeats(List.of(ip)), records).asTuple().chain(found -> {
+        return records.chain(found -> {
             Map<String, ResourceRecord> byApp = new HashMap<>();
-            found.getItem2().forEach(r -> byApp.put(Heartbeat.app(r.kind.wire(), r.name), r));
+            found.forEach(r -> byApp.put(Heartbeat.app(r.kind.wire(), r.name), r));
             Set<String> taken = new HashSet<>();
             List<HostReportOutcome.Ignored> ignored = new ArrayList<>();
             List<HostReport.Verdict> changing = new ArrayList<>();
@@ -153,7 +154,6 @@ public class Reconciler {
                     changing.add(verdict);
                 }
             }
-            Heartbeat before = found.getItem1().get(ip);
             if (before != null) {
                 before.apps().stream().filter(app -> !taken.contains(app)).forEach(this::wake);
             }
