@@ -55,8 +55,13 @@ public class HostStore {
         String hash = sha256Hex(secret);
         return database.query(sql -> sql.preparedQuery("select ip, reported_at, reported_apps from agent_host"
                         + " where agent_secret_sha256 = $1").execute(Tuple.of(hash)))
-                .map(rows -> rows.size() == 0 ? null : new SecretHolder(rows.iterator().next().getString(0),
-                        heartbeat(rows.iterator().next())));
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return null;
+                    }
+                    Row row = rows.iterator().next();
+                    return new SecretHolder(row.getString(0), heartbeat(row));
+                });
     }
 
     /**
