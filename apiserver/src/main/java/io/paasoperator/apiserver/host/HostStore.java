@@ -29,6 +29,9 @@ import java.util.TreeSet;
 @ApplicationScoped
 public class HostStore {
 
+    /** What {@link #heartbeat(Row)} reads a row of. */
+    private static final String HEARTBEAT_COLUMNS = "ip, reported_at, reported_apps";
+
     private final DatabaseWork database;
 
     public HostStore(DatabaseWork database) {
@@ -53,7 +56,7 @@ public class HostStore {
      */
     public Uni<SecretHolder> agentBySecret(String secret) {
         String hash = sha256Hex(secret);
-        return database.query(sql -> sql.preparedQuery("select ip, reported_at, reported_apps from agent_host"
+        return database.query(sql -> sql.preparedQuery("select " + HEARTBEAT_COLUMNS + " from agent_host"
                         + " where agent_secret_sha256 = $1").execute(Tuple.of(hash)))
                 .map(rows -> {
                     if (rows.size() == 0) {
@@ -190,7 +193,7 @@ public class HostStore {
         if (ips.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        return database.query(sql -> sql.preparedQuery("select ip, reported_at, reported_apps from agent_host"
+        return database.query(sql -> sql.preparedQuery("select " + HEARTBEAT_COLUMNS + " from agent_host"
                         + " where ip = any($1) and reported_apps is not null").execute(Tuple.of(ips.toArray(String[]::new))))
                 .map(rows -> {
                     Map<String, Heartbeat> found = new HashMap<>();
@@ -199,7 +202,7 @@ public class HostStore {
                 });
     }
 
-    /** The heartbeat in a row of (ip, reported_at, reported_apps); null when its agent has not reported by host. */
+    /** The heartbeat in a row of {@link #HEARTBEAT_COLUMNS}; null when its agent has not reported by host. */
     private static Heartbeat heartbeat(Row row) {
         String[] apps = row.getArrayOfStrings(2);
         return apps == null ? null : new Heartbeat(row.getOffsetDateTime(1).toInstant(), Set.of(apps));
