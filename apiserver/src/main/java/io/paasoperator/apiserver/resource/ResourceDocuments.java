@@ -49,7 +49,7 @@ public class ResourceDocuments {
 
     /** The app spec as stored: secret metadata values sealed. */
     public AppSpec app(ResourceRecord record) {
-        return read(record.appSpec, json.getTypeFactory().constructType(AppSpec.class));
+        return record.parsedApp.of(record.appSpec, document -> read(document, json.constructType(AppSpec.class)));
     }
 
     /** The app spec with its secrets open, for the agent that hands them to the scripts. */
@@ -124,8 +124,9 @@ public class ResourceDocuments {
         return write(sealed);
     }
 
+    /** A stored host list, unmodifiable: a record keeps the one it read for whoever asks next. */
     public List<HostSpec> readHosts(String document) {
-        return read(document, json.getTypeFactory().constructType(HOSTS));
+        return List.copyOf(read(document, json.getTypeFactory().constructType(HOSTS)));
     }
 
     /**
@@ -184,12 +185,12 @@ public class ResourceDocuments {
 
     /** Hosts as stored: passwords still encrypted. Decrypt only where one is about to be used. */
     public List<HostSpec> hosts(ResourceRecord record) {
-        return read(record.hosts, json.getTypeFactory().constructType(HOSTS));
+        return record.parsedHosts.of(record.hosts, this::readHosts);
     }
 
     /** Hosts dropped from the spec and not yet uninstalled, as stored. */
     public List<HostSpec> retiredHosts(ResourceRecord record) {
-        return read(record.retiredHosts, json.getTypeFactory().constructType(HOSTS));
+        return record.parsedRetiredHosts.of(record.retiredHosts, this::readHosts);
     }
 
     /** The hosts being removed, less {@code ip} (uninstalled, or forgotten), as stored. */

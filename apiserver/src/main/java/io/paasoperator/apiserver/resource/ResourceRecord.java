@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.paasoperator.apiserver.history.ResourceEvent;
+import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.apiserver.host.HostStore.Heartbeat;
 import io.paasoperator.apiserver.rules.Desired;
 import io.paasoperator.apiserver.rules.HostState;
@@ -15,6 +16,7 @@ import io.paasoperator.apiserver.rules.StateMachine;
 import io.paasoperator.apiserver.rules.Summary;
 import io.paasoperator.apiserver.rules.Transition;
 import io.paasoperator.apiserver.rules.Transitions;
+import io.paasoperator.contract.AppSpec;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.RealtimeState;
@@ -125,6 +127,14 @@ public class ResourceRecord extends PanacheEntityBase {
 
     @Transient
     private List<HostState> hostStates;
+
+    /** {@link #appSpec}, {@link #hosts} and {@link #retiredHosts} as {@link ResourceDocuments} read them. */
+    @Transient
+    final ParsedDocument<AppSpec> parsedApp = new ParsedDocument<>();
+    @Transient
+    final ParsedDocument<List<HostSpec>> parsedHosts = new ParsedDocument<>();
+    @Transient
+    final ParsedDocument<List<HostSpec>> parsedRetiredHosts = new ParsedDocument<>();
 
     /** Pending history for this unit of work; persisted by the store with the change. */
     @Transient
