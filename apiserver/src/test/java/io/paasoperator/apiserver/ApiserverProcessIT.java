@@ -44,6 +44,7 @@ class ApiserverProcessIT {
             assertFalse(Files.readString(hashFile).contains(token), "the token itself must not be stored");
 
             assertEquals(201, apiserver.send("POST", "/apis/v1alpha1/database/create", Seeds.seedBody("database", name)).statusCode());
+            assertEquals(409, apiserver.send("POST", "/apis/v1alpha1/database/create", Seeds.seedBody("database", name)).statusCode());
             assertEquals(202, apiserver.send("PUT", "/apis/v1alpha1/database/" + name + "/running", "").statusCode());
             apiserver.kill(); // SIGKILL: its PostgreSQL is left orphaned
             assertTrue(Files.exists(dataDir.resolve("postgres/postmaster.pid")), "the killed run left its server behind");
@@ -60,6 +61,8 @@ class ApiserverProcessIT {
             List<String> traces = Files.readAllLines(apiserver.log()).stream()
                     .filter(line -> line.startsWith("\tat ") || line.contains("terminating connection")).toList();
             assertEquals(List.of(), traces, "stack traces in " + apiserver.log());
+            // A name already taken is an ordinary 409, not an error in PostgreSQL's log (which is this log too).
+            assertEquals(List.of(), Files.readAllLines(apiserver.log()).stream().filter(line -> line.contains("duplicate key")).toList());
         } finally {
             apiserver.close();
         }

@@ -31,14 +31,15 @@ final class ResourceRows {
 
     /**
      * A new resource, its hosts' rows and its events: one statement (data-modifying CTEs, all stored or none), one round
-     * trip where three inserts took three.
+     * trip where three inserts took three. A name already taken stores nothing and returns no row: no error, so nothing
+     * in PostgreSQL's log for what is an ordinary 409.
      */
     private static final String INSERT = "with created as (insert into resource (kind, name, app_spec, hosts, retired_hosts,"
             + " host_states, expect, realtime, realtime_since, generation, spec_version, max_in_flight, deleting, due_at,"
             + " created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-            + " $16, 0) returning id),"
-            + " listed as (" + HostRow.writeStatement(17) + "),"
-            + " events as (" + ResourceEvent.insertAllStatement(20) + ")"
+            + " $16, 0) on conflict (kind, name) do nothing returning id),"
+            + " listed as (" + HostRow.writeStatement(17, " where exists (select 1 from created)") + "),"
+            + " events as (" + ResourceEvent.insertAllStatement(20) + " where exists (select 1 from created))"
             + " select id from created";
 
     private static final String UPDATE = "update resource set app_spec = $1, hosts = $2, retired_hosts = $3, host_states = $4,"
@@ -117,12 +118,13 @@ final class ResourceRows {
 
         /**
          * Writes a resource's host rows (kind $1, name $2) from three arrays numbered from {@code first}: ips, ports and
-         * accounts ({@link #columns}); a row already there takes the new port and account.
+         * accounts ({@link #columns}); a row already there takes the new port and account. {@code onlyIf}: a where
+         * clause, or empty.
          */
-        static String writeStatement(int first) {
+        static String writeStatement(int first, String onlyIf) {
             return "insert into resource_host (ip, kind, name, agent_port, account) select ip, $1, $2, port, account from"
                     + " unnest($" + first + "::text[], $" + (first + 1) + "::int[], $" + (first + 2) + "::text[])"
-                    + " as listed(ip, port, account) on conflict (kind, name, ip)"
+                    + " as listed(ip, port, account)" + onlyIf + " on conflict (kind, name, ip)"
                     + " do update set agent_port = excluded.agent_port, account = excluded.account";
         }
 
@@ -136,7 +138,7 @@ final class ResourceRows {
 
     /**
      * Inserts a new record with its hosts' rows and its events (those it has drained, naming {@code actor}); sets its id
-     * (its version is 0, as Hibernate starts it).
+     * (its version is 0, as Hibernate starts it). Emits null, having stored nothing, when the name is taken.
      */
     static Uni<ResourceRecord> insert(SqlClient sql, ResourceRecord record, List<HostRow> hosts, String actor) {
         List<Object> values = new java.util.ArrayList<>(Arrays.asList(record.kind.wire(), record.name, record.appSpec,
@@ -146,6 +148,9 @@ final class ResourceRows {
         values.addAll(HostRow.columns(hosts));
         values.addAll(ResourceEvent.insertAllParameters(record.drainEvents(), actor));
         return sql.preparedQuery(INSERT).execute(Tuple.from(values)).map(rows -> {
+            if (rows.size() == 0) {
+                return null;
+            }
             record.id = rows.iterator().next().getLong(0);
             record.version = 0;
             return record;

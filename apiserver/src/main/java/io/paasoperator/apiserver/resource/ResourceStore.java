@@ -97,8 +97,8 @@ public class ResourceStore {
                             request.maxInFlight(), request.expect(), request.realtime(), now);
                     return ResourceRows.insert(sql, record, request.hosts().stream().map(HostRow::listed).toList(), actor);
                 })
-                .onFailure(DatabaseWork::isUniqueViolation).recoverWithUni(() -> database.query(sql -> ResourceRows.find(sql, kind,
-                        request.name())).map(existing -> {
+                .chain(created -> created != null ? Uni.createFrom().item(created) : database.query(sql -> ResourceRows.find(sql,
+                        kind, request.name())).map(existing -> {
                             if (existing != null && existing.createdAt.equals(now) && existing.appSpec.equals(app)) {
                                 return existing;
                             }
@@ -515,7 +515,7 @@ public class ResourceStore {
         List<Object> values = new ArrayList<>(List.of(record.kind.wire(), record.name));
         values.addAll(HostRow.columns(changed));
         return deleteRows(sql, "resource_host", record, gone).chain(() -> changed.isEmpty() ? Uni.createFrom().voidItem()
-                : sql.preparedQuery(HostRow.writeStatement(3)).execute(Tuple.from(values)).replaceWithVoid());
+                : sql.preparedQuery(HostRow.writeStatement(3, "")).execute(Tuple.from(values)).replaceWithVoid());
     }
 
     /**

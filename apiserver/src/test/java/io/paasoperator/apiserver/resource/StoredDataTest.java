@@ -155,6 +155,7 @@ class StoredDataTest {
                 () -> later.create(ResourceKind.MIDDLEWARE, request, "test")));
         assertEquals(409, otherTime.status());
         assertTrue(otherTime.getMessage().contains("already exists"), otherTime.getMessage());
+        assertArrayEquals(stored, rowsAndEvents(name), "a create refused for its name stores no event");
     }
 
     /** How many resources named {@code name} there are, and events about one. */
