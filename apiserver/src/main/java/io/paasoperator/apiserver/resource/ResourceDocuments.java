@@ -2,6 +2,7 @@ package io.paasoperator.apiserver.resource;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.paasoperator.apiserver.host.HostSpec;
 import io.paasoperator.apiserver.rules.Desired;
@@ -26,15 +27,18 @@ import java.util.function.UnaryOperator;
 @Singleton
 public class ResourceDocuments {
 
-    private static final TypeReference<List<HostSpec>> HOSTS = new TypeReference<>() {
-    };
-
     private final ObjectMapper json;
     private final SecretCipher cipher;
+    /** The two stored documents' types, resolved once rather than looked up at every read. */
+    private final JavaType appType;
+    private final JavaType hostsType;
 
     public ResourceDocuments(ObjectMapper json, SecretCipher cipher) {
         this.json = json;
         this.cipher = cipher;
+        this.appType = json.constructType(AppSpec.class);
+        this.hostsType = json.constructType(new TypeReference<List<HostSpec>>() {
+        });
     }
 
     /** A new app spec as stored: its secret metadata values sealed. */
@@ -49,7 +53,7 @@ public class ResourceDocuments {
 
     /** The app spec as stored: secret metadata values sealed. */
     public AppSpec app(ResourceRecord record) {
-        return record.parsedApp.of(record.appSpec, document -> read(document, json.constructType(AppSpec.class)));
+        return record.parsedApp.of(record.appSpec, document -> read(document, appType));
     }
 
     /** The app spec with its secrets open, for the agent that hands them to the scripts. */
@@ -126,7 +130,7 @@ public class ResourceDocuments {
 
     /** A stored host list, unmodifiable: a record keeps the one it read for whoever asks next. */
     public List<HostSpec> readHosts(String document) {
-        return List.copyOf(read(document, json.getTypeFactory().constructType(HOSTS)));
+        return List.copyOf(read(document, hostsType));
     }
 
     /**
@@ -232,7 +236,7 @@ public class ResourceDocuments {
         }
     }
 
-    private <T> T read(String document, com.fasterxml.jackson.databind.JavaType type) {
+    private <T> T read(String document, JavaType type) {
         try {
             return json.readValue(document, type);
         } catch (JsonProcessingException e) {
