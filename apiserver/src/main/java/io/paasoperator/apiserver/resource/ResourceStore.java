@@ -60,6 +60,8 @@ public class ResourceStore {
     /** Conflicting writers each retry at once on fresh data; this bounds a pathological storm, not normal contention. */
     static final int MAX_WRITE_ATTEMPTS = 50;
     private static final Set<String> ABORTED_FOR_ANOTHER = Set.of("40P01", "40001");
+    /** The first key of the advisory locks claims take turns on, one per host address (the second key). */
+    private static final int CLAIM_LOCKS = 0x7061_6173; // "paas"
 
     private final ResourceDocuments documents;
     private final Clock clock;
@@ -356,14 +358,17 @@ public class ResourceStore {
 
     /**
      * {@link #update}, for claiming an action on host {@code ip}: only while fewer than {@code maxPerHost} actions are in
-     * flight there. The host's row is locked while counting, so that concurrent claims on one host, from any replica,
-     * take turns. Emits null, changing nothing, when the host is busy.
+     * flight there. A lock on the host's address is held while counting, so that concurrent claims on one host, from
+     * any replica, take turns. Emits null, changing nothing, when the host is busy.
      */
     public Uni<ResourceRecord> claimOnHost(ResourceKind kind, String name, String ip, int maxPerHost,
             Consumer<ResourceRecord> change) {
+        // An advisory lock, not the host's agent_host row: locking the row made the host's reports (which write its
+        // heartbeat there) wait behind every claim on it. Two addresses sharing a hash only take turns needlessly.
         // The count and the record in one statement after the lock: a statement begun after the lock was granted sees
         // every claim committed before (under READ COMMITTED, one sharing the locking statement's snapshot would not).
-        return transaction(sql -> sql.preparedQuery("select ip from agent_host where ip = $1 for update").execute(Tuple.of(ip))
+        return transaction(sql -> sql.preparedQuery("select 1 from pg_advisory_xact_lock(" + CLAIM_LOCKS + ", hashtext($1))")
+                        .execute(Tuple.of(ip))
                 .chain(() -> findNamed(kind, name, () -> ResourceRows.findWithActionsOn(sql, kind, name, ip)))
                 .chain(found -> found.actionsOnHost() >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem()
                         : change(sql, found.record(), change, null)));

@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.paasoperator.apiserver.context.DatabaseWork;
 import io.paasoperator.apiserver.history.HistoryRetention;
+import io.paasoperator.apiserver.rules.HostState;
+import io.paasoperator.apiserver.rules.Transition;
 import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
+import io.paasoperator.contract.Action;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.test.common.TestResourceScope;
@@ -29,6 +32,14 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -156,6 +167,60 @@ class StoredDataTest {
         assertEquals(409, otherTime.status());
         assertTrue(otherTime.getMessage().contains("already exists"), otherTime.getMessage());
         assertArrayEquals(stored, rowsAndEvents(name), "a create refused for its name stores no event");
+    }
+
+    /**
+     * Claims of actions on one host take turns, from any number of callers at once: eight claims, two slots, two
+     * claimed. The host has no agent_host row yet (as before its first bootstrap): the turns do not depend on one.
+     */
+    @Test
+    void claimsOnOneHostTakeTurnsAndFillNoMoreThanItsSlots() throws Throwable {
+        String ip = "127.0.0.93";
+        ResourceStore store = new ResourceStore(documents, Clock.systemUTC(), database);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String name = Seeds.uniqueName("turns");
+            names.add(name);
+            CreateRequest request = validator.validate(reader.readCreate(Seeds.minimalBody(name, "not-installed", "not-installed")
+                    .replace("127.0.0.2", ip), ResourceKind.MIDDLEWARE));
+            VertxContextSupport.subscribeAndAwait(() -> store.create(ResourceKind.MIDDLEWARE, request, "test"));
+        }
+        ExecutorService callers = Executors.newFixedThreadPool(names.size());
+        try {
+            CountDownLatch together = new CountDownLatch(1);
+            List<Future<ResourceRecord>> claims = names.stream().map(name -> callers.submit(() -> {
+                together.await();
+                try {
+                    return VertxContextSupport.subscribeAndAwait(() -> store.claimOnHost(ResourceKind.MIDDLEWARE, name, ip, 2,
+                            this::installInFlight));
+                } catch (Throwable failed) {
+                    throw new IllegalStateException("claim for " + name, failed);
+                }
+            })).toList();
+            together.countDown();
+            int claimed = 0;
+            for (Future<ResourceRecord> claim : claims) {
+                claimed += claim.get(30, TimeUnit.SECONDS) == null ? 0 : 1;
+            }
+            assertEquals(2, claimed, "two slots, two claims");
+            try (Connection db = connect(); var count = db.prepareStatement("select count(*) from host_action where ip = ?")) {
+                count.setString(1, ip);
+                try (ResultSet rows = count.executeQuery()) {
+                    assertTrue(rows.next());
+                    assertEquals(2, rows.getLong(1), "the host's actions in flight");
+                }
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    private void installInFlight(ResourceRecord record) {
+        Instant now = Instant.now();
+        String ip = record.hostStates().get(0).ip();
+        record.apply(documents.desired(record), ip, host -> new Transition(host.withInFlight(
+                new HostState.InFlight(Action.INSTALL, UUID.randomUUID().toString(), now, now.plusSeconds(60), 1)),
+                Transition.Cause.RECONCILER, "claimed"), now);
     }
 
     /** How many resources named {@code name} there are, and events about one. */
