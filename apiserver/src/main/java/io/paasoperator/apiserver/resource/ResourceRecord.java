@@ -380,12 +380,17 @@ public class ResourceRecord extends PanacheEntityBase {
         RealtimeState next = Summary.realtime(wishes(), hostStates());
         if (next != realtime) {
             if (cause != null) {
-                event(ResourceEvent.REALTIME, realtime.wire(), next.wire(), cause, "summary of " + hostStates().size() + " hosts", null, now);
+                event(ResourceEvent.REALTIME, realtime.wire(), next.wire(), cause, summaryOf(hostStates().size()), null, now);
             }
             realtime = next;
             realtimeSince = now;
         }
         updatedAt = now;
+    }
+
+    /** The message of a realtime event summarising {@code hosts} hosts. */
+    static String summaryOf(int hosts) {
+        return hosts == 1 ? "summary of 1 host" : "summary of " + hosts + " hosts";
     }
 
     private void event(String type, String oldValue, String newValue, String cause, String message, String host, Instant now) {
