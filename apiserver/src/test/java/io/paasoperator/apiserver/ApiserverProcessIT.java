@@ -61,8 +61,11 @@ class ApiserverProcessIT {
             List<String> traces = Files.readAllLines(apiserver.log()).stream()
                     .filter(line -> line.startsWith("\tat ") || line.contains("terminating connection")).toList();
             assertEquals(List.of(), traces, "stack traces in " + apiserver.log());
-            // A name already taken is an ordinary 409, not an error in PostgreSQL's log (which is this log too).
-            assertEquals(List.of(), Files.readAllLines(apiserver.log()).stream().filter(line -> line.contains("duplicate key")).toList());
+            // A name already taken is an ordinary 409, not an error in PostgreSQL's log (which is this log too); and the
+            // WARN of the PostgreSQL client's gauge registered twice at each of the two starts is a known false alarm
+            // (KnownFalseAlarms), left out.
+            assertEquals(List.of(), Files.readAllLines(apiserver.log()).stream()
+                    .filter(line -> line.contains("duplicate key") || line.contains("already registered")).toList());
         } finally {
             apiserver.close();
         }
