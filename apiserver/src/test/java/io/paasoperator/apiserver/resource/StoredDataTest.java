@@ -9,8 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.paasoperator.apiserver.context.DatabaseWork;
 import io.paasoperator.apiserver.history.HistoryRetention;
-import io.paasoperator.apiserver.rules.HostState;
-import io.paasoperator.apiserver.rules.Transition;
+import io.paasoperator.apiserver.rules.Desired;
+import io.paasoperator.apiserver.rules.Step;
+import io.paasoperator.apiserver.rules.Transitions;
 import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
@@ -215,12 +216,12 @@ class StoredDataTest {
         }
     }
 
+    /** What the reconciler's claim writes: the rules' own start of an install, under a new operation id. */
     private void installInFlight(ResourceRecord record) {
         Instant now = Instant.now();
-        String ip = record.hostStates().get(0).ip();
-        record.apply(documents.desired(record), ip, host -> new Transition(host.withInFlight(
-                new HostState.InFlight(Action.INSTALL, UUID.randomUUID().toString(), now, now.plusSeconds(60), 1)),
-                Transition.Cause.RECONCILER, "claimed"), now);
+        Desired desired = documents.desired(record);
+        record.apply(desired, record.hostStates().get(0).ip(), host -> Transitions.begin(desired, host,
+                new Step.Run(Action.INSTALL, null), UUID.randomUUID().toString(), now, now.plusSeconds(60)), now);
     }
 
     /** How many resources named {@code name} there are, and events about one. */
