@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * loopback only, and takes only the password kept beside its data (owner-only): the server initdb makes trusts every
  * local account, which would make any account on the machine its superuser. Its binaries are unpacked beside the data
  * too, not in a world-writable temporary directory where another account could plant its own. Also what the tests run
- * against: a real server, not a stand-in.
+ * against: a real server, not a stand-in, as durable as any PostgreSQL.
  */
 public final class LocalPostgres implements AutoCloseable {
 
@@ -61,6 +61,10 @@ public final class LocalPostgres implements AutoCloseable {
                 .setCleanDataDirectory(false)
                 .setOverrideWorkingDirectory(binaries.toFile())
                 .setServerConfig("listen_addresses", "127.0.0.1")
+                // The embedding library starts a scratch server (-F: fsync off; synchronous_commit off): this one keeps
+                // the apiserver's records, so every commit is on disk before it is answered, as in any PostgreSQL.
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
                 .setDataDirectoryCustomizer(data -> requirePassword(data.toPath(), binaries, password))
                 .setConnectConfig("password", password) // its start-up check logs in
                 .setPGStartupWait(Duration.ofSeconds(60))

@@ -45,6 +45,23 @@ class LocalPostgresLockdownTest {
         assertTrue(Files.readString(data.resolve("pg_hba.conf")).startsWith(LocalPostgres.HBA_MARKER));
     }
 
+    /** The embedding library's scratch settings (fsync and synchronous_commit off) would lose or damage records in a crash. */
+    @Test
+    void everyCommitIsOnDiskBeforeItIsAnswered() throws Exception {
+        try (LocalPostgres postgres = LocalPostgres.start(work.resolve("durable"), false)) {
+            Map<String, String> settings = postgres.datasourceSettings();
+            try (Connection db = DriverManager.getConnection(settings.get("quarkus.datasource.jdbc.url"), "postgres",
+                    settings.get("quarkus.datasource.password"))) {
+                for (String setting : new String[] {"fsync", "synchronous_commit", "full_page_writes"}) {
+                    try (ResultSet row = db.createStatement().executeQuery("show " + setting)) {
+                        assertTrue(row.next());
+                        assertEquals("on", row.getString(1), setting);
+                    }
+                }
+            }
+        }
+    }
+
     private static void assertLogsInOnlyWithItsPassword(Map<String, String> settings) throws SQLException {
         String url = settings.get("quarkus.datasource.jdbc.url");
         assertThrows(SQLException.class, () -> DriverManager.getConnection(url, "postgres", "").close(), "no password");
