@@ -363,6 +363,36 @@ class AgentProcessIT {
         }
     }
 
+    /**
+     * A restart leaves the verdict as it was (healthy before, healthy after), so no change sends it; and a verdict that
+     * reached the apiserver while the restart ran may predate the old process's stop, so the apiserver waits for one
+     * after the result. The agent sends that one at once, not a report interval later.
+     */
+    @Test
+    void aRestartIsConfirmedHealthyRightAfterItsResult() throws Exception {
+        int webPort = AgentProcess.freePort("127.0.0.2");
+        try (AgentProcess agent = AgentProcess.start("127.0.0.191", work.resolve("restart-host"), null,
+                Map.of("AGENT_INSECURE", "true", "AGENT_REPORT_INTERVAL", "60s"), "agent-restart.log")) {
+            Map<String, Object> app = webapp("site-r", webPort);
+            app.put("host_ip", "127.0.0.191");
+            app.put("check_interval", 60); // neither checks nor reports repeat within this test
+            assertEquals("succeeded", agent.runToEnd("install", app).get("state").asText());
+            assertEquals("succeeded", agent.runToEnd("start", app).get("state").asText());
+            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.reportsFor("site-r").stream()
+                    .anyMatch(r -> r.code().equals("0")));
+
+            String restartId = agent.runToEnd("restart", app).get("id").asText();
+            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.resultsFor("site-r").stream()
+                    .anyMatch(r -> r.id().equals(restartId)));
+            long resultAt = receiver.resultsFor("site-r").stream().filter(r -> r.id().equals(restartId))
+                    .mapToLong(ReportReceiver.Result::atNanos).min().orElseThrow();
+            await().atMost(Duration.ofSeconds(15)).until(() -> receiver.reportsFor("site-r").stream()
+                    .anyMatch(r -> r.atNanos() > resultAt && r.code().equals("0") && r.hostReport() > 0));
+            assertTrue(fetch("http://127.0.0.2:" + webPort + "/index.html").contains("paas-operator test site"));
+            assertEquals("succeeded", agent.runToEnd("uninstall", app).get("state").asText());
+        }
+    }
+
     @Test
     void theAgentRefusesToStartWithoutASecret() throws Exception {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

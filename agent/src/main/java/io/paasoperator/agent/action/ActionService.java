@@ -185,7 +185,16 @@ public class ActionService {
         if (installed && kept) {
             loops.start(record); // after install, a restarted loop; after start or restart, a check right away
         }
-        results.execute(() -> deliverResult(request, result));
+        // The apiserver may have heard that first check before the result, and cannot tell it from one made before the
+        // old process stopped: after a successful start or restart, one more verdict follows the result, sent at once.
+        boolean confirm = installed && kept && result.state() == Operation.State.SUCCEEDED
+                && (action == Action.START || action == Action.RESTART);
+        results.execute(() -> {
+            deliverResult(request, result);
+            if (confirm) {
+                loops.confirm(key);
+            }
+        });
         LOG.infof("%s: %s %s in %d ms", key, action.wire(), result.state().wire(), result.durationMs());
     }
 

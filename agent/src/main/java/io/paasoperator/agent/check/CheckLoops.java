@@ -57,6 +57,18 @@ public class CheckLoops {
         loop.future = ticker.scheduleWithFixedDelay(() -> tick(loop), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Checks the application now (or right after the check running) and reports the verdict at once, even unchanged:
+     * it confirms the state after an action's result.
+     */
+    public void confirm(String key) {
+        Loop loop = loops.get(key);
+        if (loop != null) {
+            loop.news.set(true);
+            tick(loop);
+        }
+    }
+
     public void stop(String key) {
         Loop loop = loops.remove(key);
         if (loop != null) {
@@ -77,6 +89,7 @@ public class CheckLoops {
             return;
         }
         checkers.execute(() -> {
+            boolean news = loop.news.getAndSet(false);
             try {
                 Optional<AppRecord> record = registry.get(loop.key);
                 if (record.isEmpty()) {
@@ -91,13 +104,16 @@ public class CheckLoops {
                     return; // uninstalled or forgotten while the check ran
                 }
                 AppRecord updated = registry.update(loop.key, record.get(), r -> r.withCheck(report));
-                reports.verdict(updated, report);
+                reports.verdict(updated, report, news);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 LOG.errorf(e, "health check of %s failed", loop.key);
             } finally {
                 loop.checking.set(false);
+                if (loop.news.get()) {
+                    tick(loop); // a confirmation asked for while this check ran: its verdict may predate the ask
+                }
             }
         });
     }
@@ -111,6 +127,8 @@ public class CheckLoops {
     private static final class Loop {
         final String key;
         final AtomicBoolean checking = new AtomicBoolean();
+        /** The next verdict is sent at once even if unchanged ({@link #confirm}). */
+        final AtomicBoolean news = new AtomicBoolean();
         volatile ScheduledFuture<?> future;
 
         Loop(String key) {

@@ -65,8 +65,11 @@ public class HostReports {
         sender.scheduleWithFixedDelay(() -> sendDue(false), TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The latest verdict of an application; sent with the next report, or soon when it differs from the last one. */
-    public void verdict(AppRecord record, CheckReport report) {
+    /**
+     * The latest verdict of an application; sent with the next report, or soon when it differs from the last one or is
+     * {@code news} anyway.
+     */
+    public void verdict(AppRecord record, CheckReport report, boolean news) {
         Optional<URI> seedTarget = operator.checkTarget(record.request());
         if (seedTarget.isEmpty()) {
             return; // nowhere to report: the verdict is still kept in the application's record
@@ -78,7 +81,7 @@ public class HostReports {
         Duration every = seconds != null && seconds > 0 ? Duration.ofSeconds(seconds) : defaultCheckInterval;
         Latest previous = latest.put(record.key(), new Latest(hostTarget.orElse(null), seedTarget.get(), verdict,
                 every.compareTo(reportInterval) < 0 ? every : reportInterval));
-        if ((previous == null || !previous.verdict.equals(verdict)) && changeScheduled.compareAndSet(false, true)) {
+        if ((news || previous == null || !previous.verdict.equals(verdict)) && changeScheduled.compareAndSet(false, true)) {
             sender.schedule(() -> {
                 changeScheduled.set(false);
                 sendDue(true);

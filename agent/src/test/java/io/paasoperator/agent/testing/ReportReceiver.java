@@ -19,12 +19,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ReportReceiver implements AutoCloseable {
 
-    /** One delivered verdict; {@code hostReport}: the number of the host report that carried it, 0 for the seed's route. */
-    public record Report(String type, String name, String code, String msg, String authorization, int hostReport) {
+    /**
+     * One delivered verdict; {@code hostReport}: the number of the host report that carried it, 0 for the seed's route;
+     * {@code atNanos}: when it arrived ({@link System#nanoTime}).
+     */
+    public record Report(String type, String name, String code, String msg, String authorization, int hostReport,
+            long atNanos) {
     }
 
-    /** One delivered action result. */
-    public record Result(String type, String name, String id, JsonNode operation) {
+    /** One delivered action result, and when it arrived. */
+    public record Result(String type, String name, String id, JsonNode operation, long atNanos) {
     }
 
     /** One call that arrived: {@code route} "check", "report" or "result", when ({@link System#nanoTime}), and whether it was refused. */
@@ -70,7 +74,7 @@ public final class ReportReceiver implements AutoCloseable {
             if (parts.length == 6 && parts[5].equals("check") && exchange.getRequestMethod().equals("PUT")) {
                 JsonNode body = json.readTree(exchange.getRequestBody());
                 reports.add(new Report(parts[3], parts[4], body.path("code").asText(), body.path("msg").asText(),
-                        exchange.getRequestHeaders().getFirst("Authorization"), 0));
+                        exchange.getRequestHeaders().getFirst("Authorization"), 0, System.nanoTime()));
                 exchange.sendResponseHeaders(202, -1);
             } else if (parts.length == 6 && parts[3].equals("hosts") && parts[5].equals("report")
                     && exchange.getRequestMethod().equals("PUT")) {
@@ -79,11 +83,12 @@ public final class ReportReceiver implements AutoCloseable {
                 for (JsonNode verdict : json.readTree(exchange.getRequestBody()).path("reports")) {
                     reports.add(new Report(verdict.path("kind").asText(), verdict.path("name").asText(),
                             verdict.path("code").asText(), verdict.path("msg").asText(),
-                            exchange.getRequestHeaders().getFirst("Authorization"), number));
+                            exchange.getRequestHeaders().getFirst("Authorization"), number, System.nanoTime()));
                 }
                 exchange.sendResponseHeaders(202, -1);
             } else if (parts.length == 7 && parts[5].equals("operations") && exchange.getRequestMethod().equals("PUT")) {
-                results.add(new Result(parts[3], parts[4], parts[6], json.readTree(exchange.getRequestBody())));
+                results.add(new Result(parts[3], parts[4], parts[6], json.readTree(exchange.getRequestBody()),
+                        System.nanoTime()));
                 exchange.sendResponseHeaders(202, -1);
             } else {
                 exchange.sendResponseHeaders(404, -1);
