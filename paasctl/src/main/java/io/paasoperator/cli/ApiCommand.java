@@ -4,7 +4,9 @@ import io.paasoperator.contract.ResourceKind;
 import io.paasoperator.contract.WireValue;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * A command that talks to the apiserver. Every failure ends as one message on stderr and an {@link ExitCode}: never a
@@ -12,8 +14,12 @@ import picocli.CommandLine.ParentCommand;
  */
 abstract class ApiCommand implements Callable<Integer> {
 
-    @ParentCommand
-    Paasctl root;
+    @Spec
+    CommandSpec spec;
+
+    /** Every command's own usage (picocli prints it, and checks nothing else, when this is given). */
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit")
+    boolean helpAsked;
 
     Output out;
     private Api api;
@@ -37,13 +43,18 @@ abstract class ApiCommand implements Callable<Integer> {
     /** The apiserver; the settings are read on first use, after the command's own input was checked. */
     Api api() {
         if (api == null) {
-            api = new Api(root.settings());
+            api = new Api(root().settings());
         }
         return api;
     }
 
     boolean json() {
-        return root.output == Format.JSON;
+        return root().output == Format.JSON;
+    }
+
+    /** paasctl's own options, however deep the command ({@code hosts register}). */
+    private Paasctl root() {
+        return (Paasctl) spec.root().userObject();
     }
 
     static ResourceKind kind(String text) {

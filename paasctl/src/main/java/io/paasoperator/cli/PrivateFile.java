@@ -26,21 +26,26 @@ final class PrivateFile {
 
     /** The file's text; {@code what} names it in errors ("token file", "config file"). */
     static String read(Path file, String what) {
+        return read(file, what, ExitCode.AUTH);
+    }
+
+    /** {@link #read(Path, String)}, failing with {@code exitCode}. */
+    static String read(Path file, String what, int exitCode) {
         try {
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
             Set<PosixFilePermission> open = EnumSet.copyOf(GROUP_OR_OTHERS);
             open.retainAll(permissions);
             if (!open.isEmpty()) {
-                throw new CliException(ExitCode.AUTH, what + " " + file + " is open to group or others (" + mode(permissions)
+                throw new CliException(exitCode, what + " " + file + " is open to group or others (" + mode(permissions)
                         + "); it holds a secret, so paasctl will not use it: chmod 600 " + file);
             }
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw new CliException(ExitCode.AUTH, what + " " + file + " does not exist");
+            throw new CliException(exitCode, what + " " + file + " does not exist");
         } catch (UnsupportedOperationException e) {
-            throw new CliException(ExitCode.AUTH, what + " " + file + ": this file system has no POSIX permissions to check");
+            throw new CliException(exitCode, what + " " + file + ": this file system has no POSIX permissions to check");
         } catch (IOException e) {
-            throw new CliException(ExitCode.AUTH, "cannot read " + what + " " + file + ": " + e.getMessage());
+            throw new CliException(exitCode, "cannot read " + what + " " + file + ": " + e.getMessage());
         }
     }
 

@@ -354,9 +354,29 @@ class PaasctlIT {
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         agent = AgentProcess.start(AGENT_IP, work.resolve("agent-home"), secret, apiserver.baseUrl(),
                 Path.of("target", "it-logs", "paasctl-it-agent.log").toAbsolutePath());
-        Answer registered = api("PUT", "/apis/v1alpha1/hosts/" + AGENT_IP,
-                JSON.writeValueAsString(Map.of("agent_port", agent.port, "secret", secret)), Map.of());
-        assertEquals(200, registered.status(), registered.body());
+        String port = String.valueOf(agent.port);
+        int runsBefore = results.size();
+        // The secret is never an argument: a file only its owner can read, or standard input.
+        Path openSecret = work.resolve("agent-open.secret");
+        Files.writeString(openSecret, secret + "\n");
+        Files.setPosixFilePermissions(openSecret, PosixFilePermissions.fromString("rw-r--r--"));
+        Result refused = paasctl("hosts", "register", AGENT_IP, "--agent-port", port, "--secret-file", openSecret.toString());
+        assertEquals(ExitCode.USAGE, refused.exit(), refused.toString());
+        assertTrue(refused.stderr().contains("secret file " + openSecret + " is open to group or others"), refused.toString());
+        assertEquals(404, api("GET", "/apis/v1alpha1/hosts/" + AGENT_IP).status(), "registered from a file others can read");
+        Path secretFile = privateFile(work.resolve("agent.secret"), secret + "\n");
+        Result badPort = paasctl("hosts", "register", AGENT_IP, "--agent-port", "0", "--secret-file", secretFile.toString());
+        assertEquals(ExitCode.USAGE, badPort.exit(), badPort.toString());
+        assertTrue(badPort.stderr().contains("agent_port"), badPort.toString());
+        Result registered = paasctlWithInput(secretFile, "hosts", "register", AGENT_IP, "--agent-port", port, "--secret-file", "-");
+        assertEquals(0, registered.exit(), registered.toString());
+        assertTrue(registered.stdout().lines().anyMatch(l -> l.matches(AGENT_IP.replace(".", "\\.") + "\\s+" + port + "\\s+yes\\s.*")),
+                registered.toString());
+        Result again = paasctl("hosts", "register", AGENT_IP, "--agent-port", port, "--secret-file", secretFile.toString(), "-o", "json");
+        assertEquals(0, again.exit(), again.toString());
+        assertTrue(JSON.readTree(again.stdout()).path("registered").asBoolean(), again.toString());
+        assertTrue(results.stream().skip(runsBefore).noneMatch(r -> r.stdout().contains(secret) || r.stderr().contains(secret)),
+                "the agent's secret printed");
 
         Path file = write("cli-counter.json", """
                 {"name": "cli-counter", "host": [{"ip": "%s", "agent_port": %d}],
@@ -365,6 +385,8 @@ class PaasctlIT {
                          "metadata": {"INSTALL_SECONDS": "1"}}}
                 """.formatted(AGENT_IP, agent.port, COUNTER_REPO.toUri()));
         assertEquals(0, paasctl("apply", "-f", file.toString(), "--kind", "middleware").exit());
+        Result listed = paasctl("hosts", "forget", AGENT_IP);
+        assertEquals(ExitCode.CONFLICT, listed.exit(), "forgotten while a resource lists it: " + listed);
 
         Result running = paasctl("set", "middleware", "cli-counter", "running", "--wait", "--timeout", "150s");
         assertEquals(0, running.exit(), running.toString());
@@ -499,6 +521,31 @@ class PaasctlIT {
     }
 
     @Test
+    @Order(15)
+    void hostsForgetDropsTheRegisteredAgentOnceNoResourceListsIt() throws Exception {
+        Result forgotten = paasctl("hosts", "forget", AGENT_IP);
+        assertEquals(0, forgotten.exit(), forgotten.toString());
+        assertEquals("host " + AGENT_IP + " is forgotten\n", forgotten.stdout());
+        assertEquals(404, api("GET", "/apis/v1alpha1/hosts/" + AGENT_IP).status());
+        Result again = paasctl("hosts", "forget", AGENT_IP);
+        assertEquals(ExitCode.NOT_FOUND, again.exit(), again.toString());
+    }
+
+    @Test
+    @Order(16)
+    void everyCommandPrintsItsOwnHelpWithoutItsArguments() throws Exception {
+        for (String command : List.of("get", "list", "apply", "set", "restart", "delete", "events", "logs", "watch", "hosts",
+                "hosts register", "hosts forget")) {
+            List<String> args = new ArrayList<>(List.of(command.split(" ")));
+            args.add("--help");
+            Result help = paasctl(args.toArray(String[]::new));
+            assertEquals(0, help.exit(), help.toString());
+            assertTrue(help.stdout().startsWith("Usage: paasctl " + command + " "), help.toString());
+            assertEquals("", help.stderr(), help.toString());
+        }
+    }
+
+    @Test
     @Order(100)
     void noRunPrintedThePasswordOrTheToken() {
         assertFalse(results.isEmpty());
@@ -525,6 +572,14 @@ class PaasctlIT {
         Map<String, String> all = new HashMap<>(env);
         all.put("HOME", home.toString());
         Result result = PaasctlProcess.run(all, work, args);
+        results.add(result);
+        return result;
+    }
+
+    private static Result paasctlWithInput(Path input, String... args) throws Exception {
+        Map<String, String> env = new HashMap<>(Map.of("PAAS_SERVER", apiserver.baseUrl(), "PAAS_TOKEN_FILE", tokenFile.toString(),
+                "HOME", home.toString()));
+        Result result = PaasctlProcess.run(env, work, input, args);
         results.add(result);
         return result;
     }

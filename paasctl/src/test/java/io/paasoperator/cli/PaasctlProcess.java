@@ -43,9 +43,14 @@ final class PaasctlProcess {
 
     /** Runs paasctl to its end (at most 3 minutes: a --wait inside has its own, shorter, --timeout). */
     static Result run(Map<String, String> env, Path workDir, String... args) throws IOException, InterruptedException {
+        return run(env, workDir, Path.of("/dev/null"), args);
+    }
+
+    /** {@link #run(Map, Path, String...)} with {@code input} as its standard input. */
+    static Result run(Map<String, String> env, Path workDir, Path input, String... args) throws IOException, InterruptedException {
         Path stdout = Files.createTempFile(workDir, "stdout", ".txt");
         Path stderr = Files.createTempFile(workDir, "stderr", ".txt");
-        Process process = builder(env, List.of(args)).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        Process process = builder(env, List.of(args)).redirectInput(ProcessBuilder.Redirect.from(input.toFile()))
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         if (!process.waitFor(3, TimeUnit.MINUTES)) {
             process.destroyForcibly().waitFor();
