@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -58,11 +59,19 @@ public class AgentBundle {
     private final Path executable;
     private final String version;
     private Packed packed;
+    /**
+     * Where it is packed: one fixed file of the apiserver's own data directory, replaced by each start, so that an
+     * apiserver killed before its exit leaves no archive behind for every start (as a new temporary file each time did).
+     */
+    private final Path archive;
+    static final String ARCHIVE = "agent-bundle.tar.gz";
 
     public AgentBundle(@ConfigProperty(name = "paas.agent.executable") Path executable,
-            @ConfigProperty(name = "quarkus.application.version") String version) {
+            @ConfigProperty(name = "quarkus.application.version") String version,
+            @ConfigProperty(name = "paas.data-dir") Path dataDir) {
         this.executable = executable.toAbsolutePath().normalize();
         this.version = version;
+        this.archive = dataDir.toAbsolutePath().normalize().resolve(ARCHIVE);
     }
 
     /**
@@ -124,11 +133,12 @@ public class AgentBundle {
             entries.add(Entry.resource("launch", "bootstrap/launch-native"));
             entries.add(Entry.file("paas-agent", executable, true));
         }
-        Path archive = Files.createTempFile("paas-agent-", ".tar.gz",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        archive.toFile().deleteOnExit();
+        Files.createDirectories(archive.getParent());
+        Path part = archive.resolveSibling(ARCHIVE + ".part"); // the archive is replaced whole, never seen half-written
+        Files.deleteIfExists(part);
+        Files.createFile(part, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         MessageDigest digest = sha256();
-        try (OutputStream file = Files.newOutputStream(archive);
+        try (OutputStream file = Files.newOutputStream(part);
                 DigestOutputStream hashed = new DigestOutputStream(file, digest);
                 GZIPOutputStream gzip = new GZIPOutputStream(hashed);
                 TarArchiveOutputStream tar = new TarArchiveOutputStream(gzip)) {
@@ -140,6 +150,8 @@ public class AgentBundle {
                 copySelfContained(tar);
             }
         }
+        Files.move(part, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        archive.toFile().deleteOnExit();
         return new Packed(archive, HexFormat.of().formatHex(digest.digest()).substring(0, 16),
                 resource("bootstrap/install-agent.sh"));
     }
