@@ -393,6 +393,32 @@ class AgentProcessIT {
         }
     }
 
+    /**
+     * An apiserver that moved (another address or port) hears nothing from the agent, and probes it: from that probe on,
+     * the application's reports go to where the apiserver is now, not to where its last action said.
+     */
+    @Test
+    void aProbeFromAMovedApiserverSendsTheReportsThere() throws Exception {
+        Map<String, Object> app = lab("moving-lab", Map.of());
+        assertEquals("succeeded", host2.runToEnd("install", app).get("state").asText());
+        assertEquals("succeeded", host2.runToEnd("start", app).get("state").asText());
+        await().atMost(Duration.ofSeconds(20)).until(() -> !receiver.reportsFor("moving-lab").isEmpty());
+        try (ReportReceiver moved = new ReportReceiver()) {
+            Map<String, Object> probe = lab("moving-lab", Map.of());
+            probe.put("operator_port", String.valueOf(moved.port()));
+            assertEquals(200, host2.post("/check", probe).status());
+            await().atMost(Duration.ofSeconds(20)).until(() -> moved.reportsFor("moving-lab").stream()
+                    .anyMatch(r -> r.code().equals("0")));
+            // Checks every second, so a second way to the old address would show within a few.
+            Thread.sleep(1500);
+            int old = receiver.reportsFor("moving-lab").size();
+            int now = moved.reportsFor("moving-lab").size();
+            await().atMost(Duration.ofSeconds(20)).until(() -> moved.reportsFor("moving-lab").size() >= now + 2);
+            assertEquals(old, receiver.reportsFor("moving-lab").size(), "reports still go to the old address");
+            assertEquals("succeeded", host2.runToEnd("uninstall", probe).get("state").asText());
+        }
+    }
+
     @Test
     void theAgentRefusesToStartWithoutASecret() throws Exception {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

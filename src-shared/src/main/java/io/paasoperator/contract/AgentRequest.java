@@ -68,6 +68,12 @@ public record AgentRequest(
                 check, packageFile, metadata, checksums, timeouts, checkInterval, id, hostIp, hostIndex, hosts);
     }
 
+    /** The same request, with the apiserver at {@code ip}:{@code port} (where reports and results go). */
+    public AgentRequest withOperator(String ip, String port) {
+        return new AgentRequest(name, type, ip, port, repoUrl, install, start, stop, restart, uninstall,
+                check, packageFile, metadata, checksums, timeouts, checkInterval, operationId, hostIp, hostIndex, hosts);
+    }
+
     public AppSpec app() {
         return new AppSpec(repoUrl, install, start, stop, restart, check, uninstall, packageFile, metadata, checksums,
                 timeouts, checkInterval, null);

@@ -302,7 +302,10 @@ public class ActionService {
                     new CheckReport(CheckOutput.AGENT_FAILURE_CODE, "not installed"));
         }
         CheckReport report = healthCheck.run(record.get().withRequest(request));
-        AppRecord updated = registry.update(key, record.get(), r -> r.withCheck(report));
+        // A probe comes from the apiserver as it is now: if it moved (another OPERATOR_IP or port), reports and results
+        // go there from now on, not to where the last action said (which the apiserver, hearing nothing, probes again).
+        AppRecord updated = registry.update(key, record.get(), r -> r.withCheck(report)
+                .withRequest(r.request().withOperator(request.operatorIp(), request.operatorPort())));
         return updated.status();
     }
 
