@@ -59,11 +59,11 @@ public final class PackagedApiserver implements AutoCloseable {
 
     /**
      * The same with more settings (environment variables) on top of zero configuration, e.g. QUARKUS_HTTP_HOST with
-     * OPERATOR_IP to listen on a loopback address of the caller's own.
+     * OPERATOR_IP to listen on a loopback address of the caller's own, QUARKUS_HTTP_PORT to take another's place.
      */
     public static PackagedApiserver start(String logName, Map<String, String> settings) throws Exception {
         check(Files.exists(JAR), "build the apiserver first (./mvnw -B verify builds it before this module): " + JAR);
-        int port = freePort();
+        int port = settings.containsKey("QUARKUS_HTTP_PORT") ? Integer.parseInt(settings.get("QUARKUS_HTTP_PORT")) : freePort();
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);

@@ -122,7 +122,7 @@ final class Api {
             return http.send(request, handler);
         } catch (HttpConnectTimeoutException | ConnectException e) {
             String why = e instanceof HttpConnectTimeoutException ? "no answer to the connection" : "connection refused";
-            throw new CliException(ExitCode.ERROR, "cannot reach the apiserver at " + settings.server + " (" + why
+            throw new CliException.Unreachable("cannot reach the apiserver at " + settings.server + " (" + why
                     + "); is it running, and is that its address? (--server, PAAS_SERVER or 'server =' in the config file)");
         } catch (HttpTimeoutException e) {
             throw new CliException(ExitCode.ERROR, "the apiserver at " + settings.server + " did not answer " + request.method() + " "

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,7 +18,9 @@ import picocli.CommandLine.Parameters;
 /**
  * Follows GET /{kind}?watch=true (server-sent events): every resource as it is, then every change, until interrupted.
  * A stream that ends or is cut for a slow reader (503) is resumed from the last event's id; one whose history is gone
- * (410), or that ends during its first listing, starts again from a fresh listing.
+ * (410), or that ends during its first listing, starts again from a fresh listing, as does one whose apiserver knows no
+ * such id (another history: a new or restored database). An apiserver that cannot be reached after the first
+ * connection (restarting, say) is tried again, with a growing pause, for up to {@link #PATIENCE}.
  */
 @Command(name = "watch", description = {"Print every resource of a kind (ADDED), then each change (MODIFIED, DELETED) as it"
         + " happens, until interrupted.", "-o json prints one JSON object per line: {\"event\",\"id\",\"resource\"}."})
@@ -24,6 +28,9 @@ class WatchCommand extends ApiCommand {
 
     /** Reconnections in a row that bring no event before paasctl gives up. */
     private static final int MAX_EMPTY_RECONNECTS = 5;
+    /** How long an apiserver that was reached once may stay out of reach before paasctl gives up. */
+    static final Duration PATIENCE = Duration.ofMinutes(2);
+    private static final Duration MAX_PAUSE = Duration.ofSeconds(8);
 
     @Parameters(index = "0", paramLabel = "KIND", description = "database or middleware")
     String kind;
@@ -48,13 +55,44 @@ class WatchCommand extends ApiCommand {
     int run() {
         ResourceKind resourceKind = kind(kind);
         int emptyReconnects = 0;
+        boolean reached = false;
+        Instant lost = null;
+        Duration pause = Duration.ofMillis(500);
         while (true) {
-            boolean gotEvent = follow(resourceKind);
+            boolean gotEvent;
+            try {
+                gotEvent = follow(resourceKind);
+            } catch (CliException.Unreachable e) {
+                if (!reached) {
+                    throw e; // never reached: a wrong address, not a restart
+                }
+                if (lost == null) {
+                    lost = Instant.now();
+                    System.err.println("paasctl: " + e.getMessage() + "; trying again for up to " + PATIENCE.toMinutes() + " min");
+                } else if (Duration.between(lost, Instant.now()).compareTo(PATIENCE) > 0) {
+                    throw e;
+                }
+                sleep(pause);
+                pause = pause.multipliedBy(2).compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : pause.multipliedBy(2);
+                continue;
+            }
+            reached = true;
+            lost = null;
+            pause = Duration.ofMillis(500);
             emptyReconnects = gotEvent ? 0 : emptyReconnects + 1;
             if (emptyReconnects >= MAX_EMPTY_RECONNECTS) {
                 throw new CliException(ExitCode.ERROR, "the watch stream keeps ending without an event; gave up after "
                         + MAX_EMPTY_RECONNECTS + " tries");
             }
+        }
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCode.ERROR, "interrupted");
         }
     }
 
@@ -87,6 +125,15 @@ class WatchCommand extends ApiCommand {
         return gotEvent;
     }
 
+    private static boolean names(JsonNode problem, String field) {
+        for (JsonNode error : problem.path("errors")) {
+            if (field.equals(error.path("field").asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Prints one frame; false when the stream is to be left (an ERROR frame: resume, or start again). */
     private boolean frame(ResourceKind resourceKind, String id, String event, String data) throws IOException {
         if (event.equals("ERROR")) {
@@ -94,6 +141,12 @@ class WatchCommand extends ApiCommand {
             int status = problem.path("status").asInt();
             if (status == 410) {
                 System.err.println("paasctl: the apiserver's history no longer reaches event " + lastId + "; listing again");
+                lastId = null;
+                return false;
+            }
+            if (status == 400 && lastId != null && names(problem, "Last-Event-ID")) {
+                System.err.println("paasctl: the apiserver knows no event " + lastId + " (its history is another one: a new or"
+                        + " restored database?); listing again");
                 lastId = null;
                 return false;
             }

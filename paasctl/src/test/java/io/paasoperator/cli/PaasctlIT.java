@@ -344,6 +344,47 @@ class PaasctlIT {
         }
     }
 
+    /**
+     * The apiserver behind the address is restarted, and comes back with another database (a new one, or a backup
+     * restored): the watch waits for it, finds that it knows no event of the id it resumes from, and lists again.
+     */
+    @Test
+    @Order(17)
+    void watchWaitsForARestartedApiserverAndListsAgainWhenItsHistoryIsAnotherOne() throws Exception {
+        Map<String, String> place = Map.of("QUARKUS_HTTP_HOST", "127.0.0.174", "OPERATOR_IP", "127.0.0.174",
+                "PAAS_API_TOKENS", PackagedApiserver.TOKEN_NAME + ":admin:" + apiserver.token);
+        PackagedApiserver before = PackagedApiserver.start("paasctl-it-before.log", place);
+        String server = before.baseUrl();
+        Map<String, String> there = Map.of("PAAS_SERVER", server, "PAAS_TOKEN_FILE", tokenFile.toString());
+        try (Watch watch = Watch.on(server, "watch", "middleware", "-o", "json")) {
+            for (String name : List.of("moved-1", "moved-2")) {
+                Path file = write(name + ".json", body(name, "127.0.0.172", "8080"));
+                assertEquals(0, paasctl(there, "apply", "-f", file.toString(), "--kind", "middleware").exit());
+                assertEquals("ADDED", watch.nextAbout(name).path("event").asText());
+            }
+            assertEquals(0, paasctl(there, "set", "middleware", "moved-1", "stopped").exit());
+            JsonNode modified = watch.nextAbout("moved-1");
+            assertEquals("MODIFIED", modified.path("event").asText(), modified.toString());
+
+            before.close();
+            Map<String, String> samePlace = new HashMap<>(place);
+            samePlace.put("QUARKUS_HTTP_PORT", String.valueOf(before.port));
+            try (PackagedApiserver after = PackagedApiserver.start("paasctl-it-after.log", samePlace)) {
+                Path file = write("after-move.json", body("after-move", "127.0.0.172", "8080"));
+                assertEquals(0, paasctl(there, "apply", "-f", file.toString(), "--kind", "middleware").exit());
+                JsonNode added = watch.nextAbout("after-move");
+                assertEquals("ADDED", added.path("event").asText(), added.toString());
+                String stderr = Files.readString(work.resolve("watch-stderr.txt"));
+                assertTrue(stderr.contains("cannot reach the apiserver at " + server), stderr);
+                // The last id it had: the MODIFIED above, or a later change of the reconciler's.
+                java.util.regex.Matcher unknown = java.util.regex.Pattern.compile("the apiserver knows no event (\\d+) ").matcher(stderr);
+                assertTrue(unknown.find(), stderr);
+                assertTrue(Long.parseLong(unknown.group(1)) >= modified.path("id").asLong(), stderr);
+                assertTrue(watch.alive(), "the watch ended: " + stderr);
+            }
+        }
+    }
+
     // ---- a real application through a registered agent ------------------------------------------------------------
 
     @Test
@@ -603,8 +644,17 @@ class PaasctlIT {
         private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
         Watch(String... args) throws Exception {
-            process = PaasctlProcess.builder(Map.of("PAAS_SERVER", apiserver.baseUrl(), "PAAS_TOKEN_FILE", tokenFile.toString(),
-                    "HOME", home.toString()), List.of(args)).redirectError(work.resolve("watch-stderr.txt").toFile()).start();
+            this(apiserver.baseUrl(), List.of(args));
+        }
+
+        /** A watch of the apiserver at {@code server}. */
+        static Watch on(String server, String... args) throws Exception {
+            return new Watch(server, List.of(args));
+        }
+
+        private Watch(String server, List<String> args) throws Exception {
+            process = PaasctlProcess.builder(Map.of("PAAS_SERVER", server, "PAAS_TOKEN_FILE", tokenFile.toString(),
+                    "HOME", home.toString()), args).redirectError(work.resolve("watch-stderr.txt").toFile()).start();
             Thread reader = new Thread(() -> {
                 try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                     out.lines().forEach(lines::add);
@@ -635,6 +685,10 @@ class PaasctlIT {
                     return event;
                 }
             }
+        }
+
+        boolean alive() {
+            return process.isAlive();
         }
 
         @Override
