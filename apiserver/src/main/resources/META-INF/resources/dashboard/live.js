@@ -24,6 +24,8 @@ export class LiveResources {
         this.callbacks = { onChange, onMode, onRefused };
         this.stopper = new AbortController();
         this.wakers = {};
+        // Per kind, the id to resume from after the last event taken (null: list afresh), kept across a dropped stream.
+        this.positions = {};
     }
 
     start() {
@@ -80,6 +82,8 @@ export class LiveResources {
                     this.setMode(kind, 'polling');
                     continue;
                 }
+                // A dropped stream resumes after its last event, not from a fresh listing of everything.
+                lastEventId = this.positions[kind] ?? null;
                 this.errors[kind] = failure.message;
                 this.setMode(kind, 'reconnecting');
                 await this.pause(kind, RECONNECT_MS);
@@ -112,6 +116,7 @@ export class LiveResources {
         this.setMode(kind, 'watch');
         delete this.errors[kind];
         let resume = lastEventId;
+        this.positions[kind] = resume;
         // A fresh stream starts with every resource, all under the snapshot's id; resuming from that id when the stream
         // ends before a later id came would skip the part of the listing not yet received: list afresh instead.
         let snapshotId = lastEventId === null ? undefined : null;
@@ -122,8 +127,11 @@ export class LiveResources {
             if (frame.event === 'ERROR') {
                 const problem = JSON.parse(frame.data);
                 this.errors[kind] = problem.detail || problem.title;
-                // 410: the server's history no longer reaches back to our last id; anything else: resume from it.
-                return problem.status === 410 ? null : resume;
+                // 410: the server's history no longer reaches back to our last id; 400 naming it: the server knows no
+                // such id (it came back with another database); either way list afresh. Anything else: resume from it.
+                const unknownId = problem.status === 400 && resume !== null
+                    && (problem.errors || []).some((error) => error.field === 'Last-Event-ID');
+                return problem.status === 410 || unknownId ? null : resume;
             }
             const resource = JSON.parse(frame.data);
             if (frame.event === 'DELETED') {
@@ -137,6 +145,7 @@ export class LiveResources {
                 snapshotId = null;
             }
             resume = snapshotId === null ? frame.id ?? resume : null;
+            this.positions[kind] = resume;
             this.callbacks.onChange(kind, resource.name);
         }
         return resume;

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * one, starts and stops a resource with the page's buttons and sees each state arrive, sees a resource created
  * elsewhere appear, opens the resource's page and the hosts page, signs out, and signs in as a viewer, whose state
  * button is refused with the API's reason; it keeps a screenshot of each step in
- * target/dashboard/. Where the server has the watch stream, the page must use it and never poll the list.
+ * target/dashboard/. Where the server has the watch stream, the page must use it and never poll the list. A second
+ * flow follows an apiserver that comes back with another database.
  */
 class DashboardIT {
 
@@ -140,6 +141,71 @@ class DashboardIT {
         String apiserverLog = Files.readString(apiserver.log());
         assertFalse(apiserverLog.contains("request failed, incident"), "a request failed with a 500; see " + apiserver.log());
         assertFalse(output.contains(token) || output.contains(viewerToken), "a token in the flow's output");
+    }
+
+    /**
+     * An apiserver that comes back with another database (a new one, or a backup restored) knows no event of the id the
+     * page resumes from: the page lists afresh rather than asking for that id again and again (flow-new-history.mjs).
+     */
+    @Test
+    void aPageFollowingAnApiserverThatComesBackWithAnotherDatabaseListsAfresh() throws Exception {
+        int port = ApiserverProcess.freePort();
+        Map<String, String> settings = Map.of("PAAS_API_TOKENS", "dashboard-admin:admin:" + token);
+        Path signals = Files.createDirectories(work.resolve("new-history-signals"));
+        List<String> old = List.of("history-old-1", "history-old-2");
+        String fresh = "history-new";
+        ApiserverProcess before = ApiserverProcess.start(work.resolve("before"), port, settings, "dashboard-before.log");
+        try {
+            before.useToken(token);
+            assertEquals(201, before.send("POST", "/apis/v1alpha1/" + KIND + "/create", resting(old.get(0))).statusCode());
+            Path config = work.resolve("new-history.json");
+            Files.writeString(config, JSON.writeValueAsString(Map.of(
+                    "url", "http://" + BROWSER_IP + ":" + port + "/", "kind", KIND, "old", old, "fresh", fresh,
+                    "signals", signals.toString(), "screenshots", Files.createDirectories(SCREENSHOTS).toString(),
+                    "chromium", CHROMIUM,
+                    "profile", Files.createDirectories(work.resolve("chromium-profile-new-history")).toString())));
+            Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve("dashboard-new-history.log");
+            ProcessBuilder node = new ProcessBuilder("node", "flow-new-history.mjs", config.toString()).directory(FLOW_DIR.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            node.environment().put("DASHBOARD_TOKEN", token);
+            Process flow = node.start();
+            try {
+                awaitSignal(signals.resolve("listed"), flow, log);
+                assertEquals(201, before.send("POST", "/apis/v1alpha1/" + KIND + "/create", resting(old.get(1))).statusCode());
+                awaitSignal(signals.resolve("changed"), flow, log);
+                before.close();
+                ApiserverProcess after = ApiserverProcess.start(work.resolve("after"), port, settings, "dashboard-after.log");
+                try {
+                    after.useToken(token);
+                    assertEquals(201, after.send("POST", "/apis/v1alpha1/" + KIND + "/create", resting(fresh)).statusCode());
+                    assertTrue(flow.waitFor(3, TimeUnit.MINUTES), "the flow did not end within 3 minutes; see " + log);
+                    assertEquals(0, flow.exitValue(), "the flow failed; see " + log + " and " + SCREENSHOTS);
+                } finally {
+                    after.close();
+                }
+            } finally {
+                flow.descendants().forEach(ProcessHandle::destroyForcibly);
+                flow.destroyForcibly();
+            }
+            System.out.println(Files.readString(log));
+        } finally {
+            before.close();
+        }
+    }
+
+    /** A resource that needs nothing of any host: created not installed, it stays so. */
+    private static String resting(String name) throws Exception {
+        return JSON.writeValueAsString(Map.of("name", name, "host", List.of(Map.of("ip", AGENT_IP, "agent_port", agent.port)),
+                "app", Map.of("repo_url", repo.url("counter/"), "install", "install.sh", "start", "start.sh",
+                        "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh")));
+    }
+
+    private static void awaitSignal(Path signal, Process flow, Path log) throws Exception {
+        for (int i = 0; i < 1200 && !Files.exists(signal); i++) {
+            assertTrue(flow.isAlive() || Files.exists(signal), "the flow ended early; see " + log + ":\n" + Files.readString(log));
+            Thread.sleep(100);
+        }
+        assertTrue(Files.exists(signal), "no " + signal.getFileName() + " from the flow within 120 s; see " + log);
     }
 
     /** Whether GET /{kind}?watch=true answers an event stream (the watch route) rather than the plain list. */
