@@ -216,7 +216,7 @@ public class HostApi {
             @JsonProperty("last_error_at") Instant lastErrorAt) {
 
         static HostView of(AgentHost row) {
-            Agent agent = row.installedAt == null ? null
+            Agent agent = row.installedAt == null && row.agentVersion == null ? null
                     : new Agent(row.agentAccount, row.agentVersion, row.agentBuild, row.installedAt);
             SshHostKey key = row.sshHostKey == null ? null
                     : new SshHostKey(HostKeys.type(row.sshHostKey), HostKeys.fingerprint(row.sshHostKey), row.sshHostKeyAt);
@@ -225,7 +225,11 @@ public class HostApi {
         }
     }
 
-    /** What the bootstrap installed; never its secret. */
+    /**
+     * What the bootstrap installed (account, release, build, when), or the release and build a registered agent answered
+     * with when last verified; never its secret.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Agent(String account, String version, String build, @JsonProperty("installed_at") Instant installedAt) {
     }
 

@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -99,9 +100,14 @@ public class HostAgents {
     private Uni<AgentEndpoint> registered(HostSpec host, AgentHost row, AgentVersion answer) {
         Decision decision = AgentVerdict.decideRegistered(host.ip(), host.agentPort(), row.agentPort, refused(row), answer,
                 bundle.version());
-        return decision.verdict() == Verdict.USE
-                ? Uni.createFrom().item(trust(new AgentEndpoint(host.ip(), host.agentPort(), cipher.decrypt(row.agentSecret)), true))
-                : unusable(host.ip(), new BootstrapException(decision.why()));
+        if (decision.verdict() != Verdict.USE) {
+            return unusable(host.ip(), new BootstrapException(decision.why()));
+        }
+        // What it runs is noted when it changes (GET /hosts shows it); a failure to note it does not stop the step.
+        boolean news = !Objects.equals(row.agentVersion, answer.version()) || !Objects.equals(row.agentBuild, answer.build());
+        Uni<Void> noted = news ? hosts.recordRegisteredAgent(host.ip(), answer.version(), answer.build())
+                .onFailure().recoverWithNull() : Uni.createFrom().voidItem();
+        return noted.map(ignored -> trust(new AgentEndpoint(host.ip(), host.agentPort(), cipher.decrypt(row.agentSecret)), true));
     }
 
     /** A registered agent that cannot be used: the host's record says why too, as it does after a failed bootstrap. */

@@ -146,6 +146,13 @@ public class HostStore {
                         .and("build", installed.build()).and("now", now).and("ip", ip))).replaceWithVoid();
     }
 
+    /** The release and build a registered agent answered with when it was last verified: shown by GET /hosts. */
+    public Uni<Void> recordRegisteredAgent(String ip, String version, String build) {
+        return database.transaction(() -> AgentHost.update("agentVersion = :version, agentBuild = :build"
+                + " where ip = :ip and registeredAt is not null", Parameters.with("version", version).and("build", build)
+                .and("ip", ip))).replaceWithVoid();
+    }
+
     public Uni<Void> recordError(String ip, String reason, Instant now) {
         return database.transaction(() -> AgentHost.update("lastError = :reason, lastErrorAt = :now where ip = :ip",
                 Parameters.with("reason", reason).and("now", now).and("ip", ip))).replaceWithVoid();

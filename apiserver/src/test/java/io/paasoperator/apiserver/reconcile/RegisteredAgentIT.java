@@ -83,7 +83,17 @@ class RegisteredAgentIT {
         assertNoBootstrap(name);
         JsonNode host = get("/apis/v1alpha1/hosts/" + agent.ip);
         assertTrue(host.path("registered").asBoolean(), host.toString());
-        assertTrue(host.path("agent").isMissingNode() && host.path("last_error").isMissingNode(), host.toString());
+        assertTrue(host.path("last_error").isMissingNode(), host.toString());
+        // What the agent answered when verified; nothing of an install (no account, no install time): there was none.
+        JsonNode version = JSON.readTree(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + agent.ip + ":" + agent.port + "/version")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals(version.path("version").asText(), host.at("/agent/version").asText(), host.toString());
+        assertFalse(version.path("version").asText().isEmpty(), version.toString());
+        // An agent started from its jar has no build (one the bootstrap installed reports its archive's digest).
+        assertEquals(version.path("build").isNull() ? "" : version.path("build").asText(), host.at("/agent/build").asText(),
+                host.toString());
+        assertTrue(host.at("/agent/account").isMissingNode() && host.at("/agent/installed_at").isMissingNode(), host.toString());
 
         // Its health reports are taken by the registered secret: stopped behind the agent's back, reported failed.
         Files.delete(agent.appHome(KIND, name).resolve("running"));
