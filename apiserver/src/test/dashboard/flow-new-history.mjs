@@ -6,32 +6,18 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, launch } from './browser.mjs';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const WAIT = 120_000;
 const row = (name) => `tr[data-resource="${config.kind}/${name}"]`;
-
-function check(condition, what) {
-    if (!condition) {
-        throw new Error('failed: ' + what);
-    }
-    console.log('ok: ' + what);
-}
 
 function signal(name) {
     writeFileSync(join(config.signals, name), '');
     console.log('signalled: ' + name);
 }
 
-const context = await chromium.launchPersistentContext(config.profile, {
-    executablePath: config.chromium,
-    headless: true,
-    chromiumSandbox: false,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1360, height: 860 },
-});
+const context = await launch(config);
 let page;
 try {
     page = context.pages()[0] || await context.newPage();

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, launch } from './browser.mjs';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const token = process.env.DASHBOARD_TOKEN;
@@ -14,21 +14,7 @@ const wrongToken = process.env.DASHBOARD_WRONG_TOKEN;
 const CONVERGE = 90_000;
 const row = (name) => `tr[data-resource="${config.kind}/${name}"]`;
 
-function check(condition, what) {
-    if (!condition) {
-        throw new Error('failed: ' + what);
-    }
-    console.log('ok: ' + what);
-}
-
-const context = await chromium.launchPersistentContext(config.profile, {
-    executablePath: config.chromium,
-    headless: true,
-    chromiumSandbox: false,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1360, height: 860 },
-});
+const context = await launch(config);
 let page;
 let step = 0;
 async function shot(name) {

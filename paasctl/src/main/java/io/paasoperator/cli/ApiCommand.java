@@ -49,12 +49,12 @@ abstract class ApiCommand implements Callable<Integer> {
     }
 
     boolean json() {
-        return root().output == Format.JSON;
+        return root().output() == Format.JSON;
     }
 
     /** paasctl's own options, however deep the command ({@code hosts register}). */
-    private Paasctl root() {
-        return (Paasctl) spec.root().userObject();
+    private GlobalOptions root() {
+        return (GlobalOptions) spec.root().userObject();
     }
 
     static ResourceKind kind(String text) {

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
                 "6 --wait timed out or the resource failed. See docs/cli.md."},
         subcommands = {GetCommand.class, ListCommand.class, ApplyCommand.class, SetCommand.class, RestartCommand.class,
                 DeleteCommand.class, EventsCommand.class, LogsCommand.class, WatchCommand.class, HostsCommand.class})
-public class Paasctl implements Runnable {
+public class Paasctl implements Runnable, GlobalOptions {
 
     @Option(names = "--server", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "The apiserver (default: PAAS_SERVER, the config file's 'server', else " + Settings.DEFAULT_SERVER + ")")
@@ -52,9 +52,14 @@ public class Paasctl implements Runnable {
                 + " delete, events, logs, watch or hosts (paasctl --help)");
     }
 
-    /** The settings of this run; read when a command first needs the apiserver. */
-    Settings settings() {
+    @Override
+    public Settings settings() {
         return Settings.resolve(server, tokenFile, config, System.getenv());
+    }
+
+    @Override
+    public Format output() {
+        return output;
     }
 
     /** Picocli makes it by reflection, in a native executable too. */

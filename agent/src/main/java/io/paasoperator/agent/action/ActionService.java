@@ -7,6 +7,7 @@ import io.paasoperator.agent.check.HealthCheck;
 import io.paasoperator.agent.check.OperatorClient;
 import io.paasoperator.agent.script.RepoDownloader;
 import io.paasoperator.agent.script.ScriptCall;
+import io.paasoperator.agent.script.ScriptEnvironment;
 import io.paasoperator.agent.script.ScriptResult;
 import io.paasoperator.agent.script.ScriptRunner;
 import io.paasoperator.agent.state.AppRecord;

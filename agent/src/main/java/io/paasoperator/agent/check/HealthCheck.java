@@ -1,8 +1,8 @@
 package io.paasoperator.agent.check;
 
 import io.paasoperator.agent.AgentConfig;
-import io.paasoperator.agent.action.ScriptEnvironment;
 import io.paasoperator.agent.script.ScriptCall;
+import io.paasoperator.agent.script.ScriptEnvironment;
 import io.paasoperator.agent.script.ScriptResult;
 import io.paasoperator.agent.script.ScriptRunner;
 import io.paasoperator.agent.state.AppRecord;

@@ -1,4 +1,4 @@
-package io.paasoperator.agent.action;
+package io.paasoperator.agent.script;
 
 import io.paasoperator.contract.AgentRequest;
 import java.nio.file.Path;
