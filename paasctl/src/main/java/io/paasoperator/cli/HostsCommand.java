@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "hosts", description = "The hosts with an agent (installed over SSH, or registered): one, or all.",
+@Command(name = "hosts", description = {"The hosts with an agent (installed over SSH, or registered): one, or all;"
+        + " register or forget one.", "VERSION: what the agent answered when the apiserver last used it."},
         subcommands = {HostsCommand.Register.class, HostsCommand.Forget.class})
 class HostsCommand extends ApiCommand {
 
@@ -104,7 +105,7 @@ class HostsCommand extends ApiCommand {
             "Every resource still removing it lets it go. Refused while a resource lists it (exit 5)."})
     static class Forget extends ApiCommand {
 
-        @Parameters(index = "0", paramLabel = "IP")
+        @Parameters(index = "0", paramLabel = "IP", description = "The host's address")
         String ip;
 
         @Override

@@ -343,11 +343,16 @@ public class RequestReader {
                 : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
     }
 
+    private static final java.util.regex.Pattern JACKSON_PLACE =
+            java.util.regex.Pattern.compile("\\[Source: [^\\]]*?; line: (\\d+), column: (\\d+)\\]");
+
     private static String firstLine(String message) {
         if (message == null) {
             return "unreadable input";
         }
-        String line = message.lines().findFirst().orElse("");
+        // Jackson names a second place as "[Source: REDACTED (`StreamReadFeature…` disabled); line: 1, column: 23]":
+        // said in the words of the first.
+        String line = JACKSON_PLACE.matcher(message.lines().findFirst().orElse("")).replaceAll("line $1, column $2");
         return line.length() > 200 ? line.substring(0, 200) + "…" : line;
     }
 }
