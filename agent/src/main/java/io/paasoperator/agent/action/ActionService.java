@@ -187,7 +187,7 @@ public class ActionService {
             loops.start(record); // after install, a restarted loop; after start or restart, a check right away
         }
         // The apiserver may have heard that first check before the result, and cannot tell it from one made before the
-        // old process stopped: after a successful start or restart, one more verdict follows the result, sent at once.
+        // old process stopped: after a successful start or restart, the loop's first verdict goes (again) after the result.
         boolean confirm = installed && kept && result.state() == Operation.State.SUCCEEDED
                 && (action == Action.START || action == Action.RESTART);
         results.execute(() -> {

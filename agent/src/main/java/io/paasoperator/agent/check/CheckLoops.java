@@ -58,14 +58,17 @@ public class CheckLoops {
     }
 
     /**
-     * Checks the application now (or right after the check running) and reports the verdict at once, even unchanged:
-     * it confirms the state after an action's result.
+     * Reports the loop's first verdict (made after the action that started the loop) at once, even unchanged; if it is
+     * not made yet, it goes as soon as it is. No check of its own: an app that answers once after a start would be
+     * asked twice, and its answer lost.
      */
     public void confirm(String key) {
         Loop loop = loops.get(key);
         if (loop != null) {
             loop.news.set(true);
-            tick(loop);
+            if (loop.checked && loop.news.compareAndSet(true, false)) {
+                reports.resend(key);
+            }
         }
     }
 
@@ -89,7 +92,6 @@ public class CheckLoops {
             return;
         }
         checkers.execute(() -> {
-            boolean news = loop.news.getAndSet(false);
             try {
                 Optional<AppRecord> record = registry.get(loop.key);
                 if (record.isEmpty()) {
@@ -104,16 +106,17 @@ public class CheckLoops {
                     return; // uninstalled or forgotten while the check ran
                 }
                 AppRecord updated = registry.update(loop.key, record.get(), r -> r.withCheck(report));
-                reports.verdict(updated, report, news);
+                reports.verdict(updated, report, loop.news.getAndSet(false));
+                loop.checked = true;
+                if (loop.news.compareAndSet(true, false)) {
+                    reports.resend(loop.key); // confirmed while this verdict was being recorded
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 LOG.errorf(e, "health check of %s failed", loop.key);
             } finally {
                 loop.checking.set(false);
-                if (loop.news.get()) {
-                    tick(loop); // a confirmation asked for while this check ran: its verdict may predate the ask
-                }
             }
         });
     }
@@ -129,6 +132,8 @@ public class CheckLoops {
         final AtomicBoolean checking = new AtomicBoolean();
         /** The next verdict is sent at once even if unchanged ({@link #confirm}). */
         final AtomicBoolean news = new AtomicBoolean();
+        /** A verdict of this loop (so made after the action that started it) is recorded. */
+        volatile boolean checked;
         volatile ScheduledFuture<?> future;
 
         Loop(String key) {

@@ -81,7 +81,21 @@ public class HostReports {
         Duration every = seconds != null && seconds > 0 ? Duration.ofSeconds(seconds) : defaultCheckInterval;
         Latest previous = latest.put(record.key(), new Latest(hostTarget.orElse(null), seedTarget.get(), verdict,
                 every.compareTo(reportInterval) < 0 ? every : reportInterval));
-        if ((news || previous == null || !previous.verdict.equals(verdict)) && changeScheduled.compareAndSet(false, true)) {
+        if (news || previous == null || !previous.verdict.equals(verdict)) {
+            sendSoon();
+        }
+    }
+
+    /** The application's latest verdict goes again soon, unchanged: it confirms the state after an action's result. */
+    public void resend(String key) {
+        if (latest.containsKey(key)) {
+            sendSoon();
+        }
+    }
+
+    /** Every report goes within {@link #CHANGE_DELAY}, so that verdicts of applications checked at once travel together. */
+    private void sendSoon() {
+        if (changeScheduled.compareAndSet(false, true)) {
             sender.schedule(() -> {
                 changeScheduled.set(false);
                 sendDue(true);
