@@ -87,7 +87,10 @@ class FleetSimulatorIT {
         for (int host = 0; host < HOSTS; host++) {
             JsonNode record = api.get("/hosts/" + ip(host));
             assertTrue(record.path("registered").asBoolean(), record.toString());
-            assertTrue(record.path("agent").isMissingNode(), "an agent was installed: " + record);
+            // What the simulated agent answered when verified; no account or install time: nothing was installed.
+            assertEquals("fleet-simulator", record.at("/agent/build").asText(), record.toString());
+            assertTrue(record.at("/agent/installed_at").isMissingNode() && record.at("/agent/account").isMissingNode(),
+                    "an agent was installed: " + record);
         }
         for (String name : names()) {
             assertEquals(List.of(), events(name).stream().filter(e -> e.path("type").asText().equals("bootstrap")).toList(),
