@@ -56,7 +56,7 @@ class AgentCallLimitTest {
 
         try (Socket first = startReport(agent); Socket second = startReport(agent)) {
             // Both are in flight once the next call is refused (they were admitted as their headers arrived).
-            await().atMost(Duration.ofSeconds(10)).until(() -> report(agent).statusCode() == 503);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(503, report(agent).statusCode()));
             HttpResponse<String> refused = report(agent);
             assertEquals(503, refused.statusCode(), refused.body());
             assertEquals("application/problem+json", refused.headers().firstValue("content-type").orElse(""));
@@ -73,15 +73,15 @@ class AgentCallLimitTest {
             // The first call's body arrives: it is answered as usual, and its place is free again.
             finish(first);
             assertTrue(readStatusLine(first).startsWith("HTTP/1.1 202"), "the held call is served");
-            await().atMost(Duration.ofSeconds(10)).until(() -> report(agent).statusCode() == 202);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(202, report(agent).statusCode()));
 
             // A caller that goes away mid-call frees its place as well.
             assertEquals(202, report(agent).statusCode());
             try (Socket third = startReport(agent)) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> report(agent).statusCode() == 503);
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(503, report(agent).statusCode()));
             }
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> report(agent).statusCode() == 202);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(202, report(agent).statusCode()));
     }
 
     private static HttpResponse<String> report(String agent) throws Exception {
