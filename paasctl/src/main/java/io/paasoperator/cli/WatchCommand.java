@@ -10,6 +10,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -73,7 +75,7 @@ class WatchCommand extends ApiCommand {
                     throw e;
                 }
                 sleep(pause);
-                pause = pause.multipliedBy(2).compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : pause.multipliedBy(2);
+                pause = Collections.min(List.of(pause.multipliedBy(2), MAX_PAUSE));
                 continue;
             }
             reached = true;

@@ -610,19 +610,19 @@ class PaasctlIT {
     }
 
     private static Result paasctl(Map<String, String> env, String... args) throws Exception {
+        return paasctl(env, Path.of("/dev/null"), args);
+    }
+
+    private static Result paasctl(Map<String, String> env, Path input, String... args) throws Exception {
         Map<String, String> all = new HashMap<>(env);
         all.put("HOME", home.toString());
-        Result result = PaasctlProcess.run(all, work, args);
+        Result result = PaasctlProcess.run(all, work, input, args);
         results.add(result);
         return result;
     }
 
     private static Result paasctlWithInput(Path input, String... args) throws Exception {
-        Map<String, String> env = new HashMap<>(Map.of("PAAS_SERVER", apiserver.baseUrl(), "PAAS_TOKEN_FILE", tokenFile.toString(),
-                "HOME", home.toString()));
-        Result result = PaasctlProcess.run(env, work, input, args);
-        results.add(result);
-        return result;
+        return paasctl(Map.of("PAAS_SERVER", apiserver.baseUrl(), "PAAS_TOKEN_FILE", tokenFile.toString()), input, args);
     }
 
     private static void apply(String name, String ip) throws Exception {

@@ -157,7 +157,7 @@ class DashboardIT {
         ApiserverProcess before = ApiserverProcess.start(work.resolve("before"), port, settings, "dashboard-before.log");
         try {
             before.useToken(token);
-            assertEquals(201, before.send("POST", "/apis/v1alpha1/" + KIND + "/create", resting(old.get(0))).statusCode());
+            assertEquals(201, before.send("POST", "/apis/v1alpha1/" + KIND + "/create", JSON.writeValueAsString(body(old.get(0)))).statusCode());
             Path config = work.resolve("new-history.json");
             Files.writeString(config, JSON.writeValueAsString(Map.of(
                     "url", "http://" + BROWSER_IP + ":" + port + "/", "kind", KIND, "old", old, "fresh", fresh,
@@ -171,13 +171,13 @@ class DashboardIT {
             Process flow = node.start();
             try {
                 awaitSignal(signals.resolve("listed"), flow, log);
-                assertEquals(201, before.send("POST", "/apis/v1alpha1/" + KIND + "/create", resting(old.get(1))).statusCode());
+                assertEquals(201, before.send("POST", "/apis/v1alpha1/" + KIND + "/create", JSON.writeValueAsString(body(old.get(1)))).statusCode());
                 awaitSignal(signals.resolve("changed"), flow, log);
                 before.close();
                 ApiserverProcess after = ApiserverProcess.start(work.resolve("after"), port, settings, "dashboard-after.log");
                 try {
                     after.useToken(token);
-                    assertEquals(201, after.send("POST", "/apis/v1alpha1/" + KIND + "/create", resting(fresh)).statusCode());
+                    assertEquals(201, after.send("POST", "/apis/v1alpha1/" + KIND + "/create", JSON.writeValueAsString(body(fresh))).statusCode());
                     assertTrue(flow.waitFor(3, TimeUnit.MINUTES), "the flow did not end within 3 minutes; see " + log);
                     assertEquals(0, flow.exitValue(), "the flow failed; see " + log + " and " + SCREENSHOTS);
                 } finally {
@@ -191,13 +191,6 @@ class DashboardIT {
         } finally {
             before.close();
         }
-    }
-
-    /** A resource that needs nothing of any host: created not installed, it stays so. */
-    private static String resting(String name) throws Exception {
-        return JSON.writeValueAsString(Map.of("name", name, "host", List.of(Map.of("ip", AGENT_IP, "agent_port", agent.port)),
-                "app", Map.of("repo_url", repo.url("counter/"), "install", "install.sh", "start", "start.sh",
-                        "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh")));
     }
 
     private static void awaitSignal(Path signal, Process flow, Path log) throws Exception {
