@@ -55,4 +55,9 @@ public class AgentCallLimit {
         });
         return Optional.empty();
     }
+
+    /** Agent calls admitted and not yet ended; a place is given back just after its answer is written. */
+    int inFlight() {
+        return inFlight.get();
+    }
 }

@@ -14,6 +14,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
+import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -49,14 +50,18 @@ class AgentCallLimitTest {
         }
     }
 
+    @Inject
+    AgentCallLimit limit;
+
     @Test
     void pastTheBoundAgentCallsAreToldToComeBackAndServedOnceBelowIt() throws Exception {
         String agent = AgentIdentity.bearer(HOST);
         assertEquals(202, report(agent).statusCode(), "served below the bound");
 
-        try (Socket first = startReport(agent); Socket second = startReport(agent)) {
-            // Both are in flight once the next call is refused (they were admitted as their headers arrived).
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(503, report(agent).statusCode()));
+        // A place is given back just after its answer is written, so the client may hold its 202 a moment before the
+        // place is free: each held call is opened once the calls before it have given theirs back, else it would be
+        // refused itself, and the test would hold nothing.
+        try (Socket first = hold(agent, 0); Socket second = hold(agent, 1)) {
             HttpResponse<String> refused = report(agent);
             assertEquals(503, refused.statusCode(), refused.body());
             assertEquals("application/problem+json", refused.headers().firstValue("content-type").orElse(""));
@@ -69,19 +74,35 @@ class AgentCallLimitTest {
             assertEquals(503, send("PUT", "/apis/v1alpha1/database/x/operations/op-1", "{}", agent).statusCode());
             assertEquals(503, send("PUT", "/apis/v1alpha1/database/x/check", "{\"code\":\"0\"}", agent).statusCode());
             assertEquals(200, send("GET", "/apis/v1alpha1/hosts", null, "Bearer test-token-current").statusCode());
+            assertEquals(2, limit.inFlight(), "a refused call takes no place");
 
             // The first call's body arrives: it is answered as usual, and its place is free again.
             finish(first);
             assertTrue(readStatusLine(first).startsWith("HTTP/1.1 202"), "the held call is served");
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(202, report(agent).statusCode()));
+            awaitInFlight(1);
+            assertEquals(202, report(agent).statusCode());
 
             // A caller that goes away mid-call frees its place as well.
-            assertEquals(202, report(agent).statusCode());
-            try (Socket third = startReport(agent)) {
-                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(503, report(agent).statusCode()));
+            try (Socket third = hold(agent, 1)) {
+                assertEquals(503, report(agent).statusCode());
             }
+            awaitInFlight(1);
+            assertEquals(202, report(agent).statusCode());
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(202, report(agent).statusCode()));
+        awaitInFlight(0);
+        assertEquals(202, report(agent).statusCode());
+    }
+
+    /** Opens a held host report once {@code before} calls are in flight, and waits until it is admitted as well. */
+    private Socket hold(String agent, int before) throws Exception {
+        awaitInFlight(before);
+        Socket socket = startReport(agent);
+        awaitInFlight(before + 1);
+        return socket;
+    }
+
+    private void awaitInFlight(int calls) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(calls, limit.inFlight(), "agent calls in flight"));
     }
 
     private static HttpResponse<String> report(String agent) throws Exception {
