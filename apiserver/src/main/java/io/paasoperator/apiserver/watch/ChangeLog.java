@@ -46,7 +46,7 @@ public class ChangeLog {
     private static final String GONE = "select (pruned_writer, pruned_seq) > ($1::bigint::text::xid8, $2)"
             + " from resource_change_horizon";
     private static final String RESUME = "select (select c.writer::text::bigint from resource_change c where c.seq = $1),"
-            + " pruned_writer::text::bigint, pruned_seq, pruned_through from resource_change_horizon";
+            + " pruned_writer::text::bigint, pruned_seq, pruned_through, first_seq from resource_change_horizon";
 
     /** Where a reader is: the writing transaction and seq of the last row it took (seq is that change's event id). */
     public record Position(long writer, long seq) {
@@ -95,7 +95,8 @@ public class ChangeLog {
 
     /**
      * Where a client resuming after event {@code seq} is. Fails with a 410 problem when retention dropped that change (the
-     * client must list again), and with a 400 problem naming {@code field} for an id no change ever had.
+     * client must list again), and with a 400 problem naming {@code field} for an id no change of this log ever had (one
+     * of another database's history, say).
      */
     public Uni<Position> resume(long seq, String field) {
         return database.query(sql -> sql.preparedQuery(RESUME).execute(Tuple.of(seq))).map(rows -> {
@@ -108,11 +109,12 @@ public class ChangeLog {
                 // The horizon itself: what a watch of an empty (or wholly pruned) log was told.
                 return new Position(row.getLong(1), seq);
             }
-            if (seq <= row.getLong(3)) {
+            // Below the log's first id, the id is another history's (a database replaced since): see V12.
+            if (seq <= row.getLong(3) && seq >= row.getLong(4)) {
                 throw gone(seq);
             }
-            throw ProblemException.invalidField(field, "no change had the id " + seq + ": give the id of an event"
-                    + " this stream sent, or leave it out to start with every resource as it is");
+            throw ProblemException.invalidField(field, "no change of this database's history had the id " + seq
+                    + ": give the id of an event this stream sent, or leave it out to start with every resource as it is");
         });
     }
 

@@ -276,10 +276,11 @@ class WatchIT {
         ApiserverProcess pruning = startReplica("127.0.0.152", "watch-apiserver-c.log",
                 Map.of("PAAS_WATCH_RETENTION", "PT1S", "PAAS_HISTORY_PURGE_EVERY", "1s"));
         // The purge is the scheduler's (every second on that replica); the stream is what is tested: once the change log
-        // is pruned past id 1, a watcher resuming from 1 must be told at once that it missed changes.
-        await().atMost(Duration.ofSeconds(120)).until(() -> prunedThrough() > 1);
+        // is pruned past its first change, a watcher resuming from it must be told at once that it missed changes.
+        long oldest = firstChange();
+        await().atMost(Duration.ofSeconds(120)).until(() -> prunedThrough() >= oldest);
         try (SseClient watch = SseClient.open(pruning.host, pruning.port, "/apis/v1alpha1/middleware?watch=true",
-                Map.of("Authorization", "Bearer " + VIEWER, "Last-Event-ID", "1"), 0)) {
+                Map.of("Authorization", "Bearer " + VIEWER, "Last-Event-ID", String.valueOf(oldest)), 0)) {
             assertEquals(200, watch.status);
             Frame first = firstEventWithin(watch, Duration.ofSeconds(10));
             assertNotNull(first, "no event came");
@@ -289,7 +290,7 @@ class WatchIT {
         }
         // An id no change ever had is a bad field, not a change log that lost something.
         try (SseClient watch = SseClient.open(pruning.host, pruning.port, "/apis/v1alpha1/middleware?watch=true",
-                Map.of("Authorization", "Bearer " + VIEWER, "Last-Event-ID", "999999999"), 0)) {
+                Map.of("Authorization", "Bearer " + VIEWER, "Last-Event-ID", "999999999999999999"), 0)) {
             Frame first = firstEventWithin(watch, Duration.ofSeconds(10));
             assertNotNull(first, "no event came");
             assertEquals("ERROR", first.event(), first.toString());
@@ -305,6 +306,45 @@ class WatchIT {
 
     @Test
     @Order(10)
+    void anIdFromAnotherDatabasesHistoryIsNeverResumed() throws Exception {
+        long here;
+        try (SseClient watch = watch(replicaA, "", Map.of())) {
+            here = Long.parseLong(nextEvents(watch, listedNames().size()).get(0).id());
+        }
+        // The apiserver's database replaced by a fresh one, as a new zero-configuration data directory would be.
+        try (LocalPostgres fresh = LocalPostgres.start(Path.of("target").toAbsolutePath().resolve("watch-db-fresh-"
+                + ProcessHandle.current().pid()))) {
+            Map<String, String> onFresh = new HashMap<>(ApiserverProcess.externalDatabase(fresh));
+            onFresh.remove("PAAS_API_TOKENS");
+            ApiserverProcess replaced = startReplica("127.0.0.153", "watch-apiserver-d.log", onFresh);
+            try {
+                create(replaced, "watch-elsewhere", Map.of("PORT", "4"));
+                long there;
+                try (SseClient watch = watch(replaced, "", Map.of())) {
+                    there = Long.parseLong(nextEvents(watch, 1).get(0).id());
+                }
+                // Numbered from the same start, the two logs would share ids: each history's id would resume on the other.
+                assertTrue(Math.abs(here - there) > 1_000_000_000L, "ids " + here + " and " + there + " are far apart");
+                for (Map.Entry<ApiserverProcess, Long> other : Map.of(replaced, here, replicaA, there).entrySet()) {
+                    try (SseClient watch = SseClient.open(other.getKey().host, other.getKey().port,
+                            "/apis/v1alpha1/middleware?watch=true", Map.of("Authorization", "Bearer " + VIEWER, "Last-Event-ID",
+                                    String.valueOf(other.getValue())), 0)) {
+                        Frame first = firstEventWithin(watch, Duration.ofSeconds(10));
+                        assertNotNull(first, "no event came");
+                        assertEquals("ERROR", first.event(), "resumed in another history: " + first);
+                        JsonNode problem = JSON.readTree(first.data());
+                        assertEquals(400, problem.path("status").asInt(), "no change of this history had it: " + first.data());
+                        assertEquals("Last-Event-ID", problem.at("/errors/0/field").asText(), first.data());
+                    }
+                }
+            } finally {
+                replaced.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(11)
     void noReplicaLoggedAnError() throws Exception {
         for (ApiserverProcess replica : replicas) {
             List<String> errors = Files.readAllLines(replica.log()).stream().filter(l -> LOGGED_ERROR.matcher(l).find()).toList();
@@ -351,6 +391,15 @@ class WatchIT {
             }
         }
         return events;
+    }
+
+    /** The id of the oldest change the log keeps, read from the database itself. */
+    private static long firstChange() throws Exception {
+        try (Connection db = connect(); Statement statement = db.createStatement();
+                ResultSet rows = statement.executeQuery("select min(seq) from resource_change")) {
+            assertTrue(rows.next());
+            return rows.getLong(1);
+        }
     }
 
     /** The highest change id retention has dropped, read from the database itself. */
@@ -434,11 +483,15 @@ class WatchIT {
     }
 
     private static void create(String name, Map<String, String> metadata) throws Exception {
+        create(replicaA, name, metadata);
+    }
+
+    private static void create(ApiserverProcess replica, String name, Map<String, String> metadata) throws Exception {
         Map<String, Object> body = Map.of("name", name,
                 "host", List.of(Map.of("ip", "127.0.0.155", "auth", List.of(Map.of("username", "app", "password", "pw-" + name)))),
                 "app", Map.of("repo_url", "http://127.0.0.155:9/repo/", "install", "install.sh", "start", "start.sh",
                         "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh", "metadata", metadata));
-        HttpResponse<String> answer = replicaA.send("POST", "/apis/v1alpha1/middleware/create", JSON.writeValueAsString(body));
+        HttpResponse<String> answer = replica.send("POST", "/apis/v1alpha1/middleware/create", JSON.writeValueAsString(body));
         assertEquals(201, answer.statusCode(), answer.body());
     }
 
