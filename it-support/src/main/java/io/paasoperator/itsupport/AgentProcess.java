@@ -37,12 +37,20 @@ public final class AgentProcess implements AutoCloseable {
 
     /** Starts the agent on {@code ip}, keeping its applications under {@code home}; returns once it answers. */
     public static AgentProcess start(String ip, Path home, String secret, String operatorUrl, Path log) throws Exception {
+        return start(ip, freePort(ip), home, secret, operatorUrl, log);
+    }
+
+    /** A port free on {@code ip} now: for an agent to start on later. */
+    public static int freePort(String ip) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(ip))) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Starts the agent on {@code ip} and {@code port}, keeping its applications under {@code home}; returns once it answers. */
+    public static AgentProcess start(String ip, int port, Path home, String secret, String operatorUrl, Path log) throws Exception {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException("build the agent first (./mvnw -B verify builds it before this module): " + JAR);
-        }
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(ip))) {
-            port = socket.getLocalPort();
         }
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", JAR.toString());

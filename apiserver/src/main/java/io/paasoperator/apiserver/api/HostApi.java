@@ -24,6 +24,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,8 @@ public class HostApi {
 
     private static final Logger LOG = Logger.getLogger(HostApi.class);
     private static final String NOT_AN_ADDRESS = "must be an IPv4 or IPv6 address";
+    /** How long a registration waits for each of its two calls to the agent; the answer says what was found. */
+    private static final Duration REGISTRATION_CHECK = Duration.ofSeconds(3);
 
     private final HostStore hosts;
     private final ResourceStore resources;
@@ -102,8 +105,10 @@ public class HostApi {
             description = "For hosts whose agent cloud-init, configuration management or an image installed: the apiserver"
                     + " calls it on agent_port with this secret (the agent's AGENT_SECRET), takes its reports by it, and never"
                     + " opens SSH to the host; resources may list it without auth. Registering again replaces port and"
-                    + " secret (a rotation). Resources on the host try a step that failed there at once. The secret is"
-                    + " write-only.")
+                    + " secret (a rotation). The agent is looked at first (two calls, each of at most 3 s): the answer shows the release and build"
+                    + " it runs, or as last_error why it cannot be used yet (no answer, an older release, the secret"
+                    + " refused); the registration is stored either way. Resources on the host try a step that failed there"
+                    + " at once. The secret is write-only.")
     @APIResponse(responseCode = "200", description = "Registered (or registered again)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = HostView.class)))
     @APIResponse(responseCode = "400", ref = "BadRequest")
@@ -128,7 +133,8 @@ public class HostApi {
                             + " register it once that is over (GET this host shows its outcome)");
                 default:
                     agents.forgetVerified(ip);
-                    return retryNow(ip).chain(() -> hosts.get(ip)).map(HostView::of);
+                    return agents.checkRegistered(ip, REGISTRATION_CHECK).chain(() -> retryNow(ip))
+                            .chain(() -> hosts.get(ip)).map(HostView::of);
             }
         });
     }

@@ -103,11 +103,57 @@ public class HostAgents {
         if (decision.verdict() != Verdict.USE) {
             return unusable(host.ip(), new BootstrapException(decision.why()));
         }
-        // What it runs is noted when it changes (GET /hosts shows it); a failure to note it does not stop the step.
-        boolean news = !Objects.equals(row.agentVersion, answer.version()) || !Objects.equals(row.agentBuild, answer.build());
-        Uni<Void> noted = news ? hosts.recordRegisteredAgent(host.ip(), answer.version(), answer.build())
-                .onFailure().recoverWithNull() : Uni.createFrom().voidItem();
-        return noted.map(ignored -> trust(new AgentEndpoint(host.ip(), host.agentPort(), cipher.decrypt(row.agentSecret)), true));
+        return noteUsable(row, answer)
+                .map(ignored -> trust(new AgentEndpoint(host.ip(), host.agentPort(), cipher.decrypt(row.agentSecret)), true));
+    }
+
+    /**
+     * What a registered agent runs, noted when it changes, and an error of before (it did not answer yet, say) cleared:
+     * GET /hosts shows both. A failure to note it stops nothing.
+     */
+    private Uni<Void> noteUsable(AgentHost row, AgentVersion answer) {
+        boolean news = !Objects.equals(row.agentVersion, answer.version()) || !Objects.equals(row.agentBuild, answer.build())
+                || row.lastError != null;
+        return news ? hosts.recordRegisteredAgent(row.ip, answer.version(), answer.build()).onFailure().recoverWithNull()
+                : Uni.createFrom().voidItem();
+    }
+
+    /**
+     * Looks at the agent of a host just registered, so that its record says at once whether it can be used: the release
+     * and build it answers with, or why not (no answer within {@code within}, an older release than this apiserver's,
+     * its secret refused). Never fails; the resources' steps look again whenever they need the agent.
+     */
+    public Uni<Void> checkRegistered(String ip, Duration within) {
+        return hosts.get(ip).chain(row -> row == null || !row.registered() ? Uni.createFrom().voidItem()
+                : agents.version(ip, row.agentPort).ifNoItem().after(within).fail()
+                        .onFailure().recoverWithNull()
+                        .chain(answer -> checkRegistered(row, answer, within)))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private Uni<Void> checkRegistered(AgentHost row, AgentVersion answer, Duration within) {
+        Decision decision = AgentVerdict.decideRegistered(row.ip, row.agentPort, row.agentPort, false, answer, bundle.version());
+        if (decision.verdict() != Verdict.USE) {
+            return hosts.recordError(row.ip, decision.why(), now());
+        }
+        // The version needs no secret; asking after an operation no one started does: any answer but 401 (404, as a
+        // rule) passed the agent's secret gate.
+        AgentEndpoint agent = new AgentEndpoint(row.ip, row.agentPort, cipher.decrypt(row.agentSecret));
+        return agents.operation(agent, UUID.randomUUID().toString()).ifNoItem().after(within).fail()
+                .map(unknown -> true)
+                .onFailure(AgentCallException.class).recoverWithUni(e -> switch (((AgentCallException) e).failure()) {
+                    case SECRET_REFUSED -> Uni.createFrom().item(false);
+                    case REFUSED -> Uni.createFrom().item(true);
+                    case UNREACHABLE -> Uni.createFrom().failure(e);
+                })
+                .chain(accepted -> {
+                    if (!accepted) {
+                        distrust(agent, AgentCallException.Failure.SECRET_REFUSED);
+                        return hosts.recordError(row.ip, AgentVerdict.registeredSecretRefused(row.ip, row.agentPort), now());
+                    }
+                    trust(agent, true);
+                    return noteUsable(row, answer);
+                });
     }
 
     /** A registered agent that cannot be used: the host's record says why too, as it does after a failed bootstrap. */

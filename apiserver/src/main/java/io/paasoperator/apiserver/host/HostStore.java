@@ -146,9 +146,13 @@ public class HostStore {
                         .and("build", installed.build()).and("now", now).and("ip", ip))).replaceWithVoid();
     }
 
-    /** The release and build a registered agent answered with when it was last verified: shown by GET /hosts. */
+    /**
+     * The release and build a registered agent answered with when it was last verified, found usable: shown by GET
+     * /hosts, with no error of before.
+     */
     public Uni<Void> recordRegisteredAgent(String ip, String version, String build) {
-        return database.transaction(() -> AgentHost.update("agentVersion = :version, agentBuild = :build"
+        return database.transaction(() -> AgentHost.update("agentVersion = :version, agentBuild = :build,"
+                + " lastError = null, lastErrorAt = null"
                 + " where ip = :ip and registeredAt is not null", Parameters.with("version", version).and("build", build)
                 .and("ip", ip))).replaceWithVoid();
     }

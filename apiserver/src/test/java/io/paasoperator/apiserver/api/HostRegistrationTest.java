@@ -103,6 +103,8 @@ class HostRegistrationTest {
                 .body("registered", equalTo(true))
                 .body("registered_at", notNullValue())
                 .body("$", not(hasKey("agent")))
+                // Stored though nothing answers there: the agent is looked at first, and the answer says what was found.
+                .body("last_error", containsString("the registered agent on " + ip + ":3335 does not answer"))
                 .body(not(containsString(first)));
         given().get(HOSTS).then().statusCode(200).body("find { it.ip == '" + ip + "' }.registered", equalTo(true));
 

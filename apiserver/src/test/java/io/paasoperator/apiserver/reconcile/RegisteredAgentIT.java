@@ -70,7 +70,11 @@ class RegisteredAgentIT {
         AgentProcess agent = startAgent("127.0.0.61", secret);
         HttpResponse<String> registered = register(agent, secret);
         assertEquals(200, registered.statusCode(), registered.body());
-        assertTrue(JSON.readTree(registered.body()).path("registered").asBoolean(), registered.body());
+        JsonNode answer = JSON.readTree(registered.body());
+        assertTrue(answer.path("registered").asBoolean(), registered.body());
+        // Looked at before the answer: the release it runs, and no error.
+        assertEquals(agentVersion(agent).path("version").asText(), answer.at("/agent/version").asText(), registered.body());
+        assertTrue(answer.path("last_error").isMissingNode(), registered.body());
 
         String name = "registered-counter";
         create(name, agent);
@@ -85,9 +89,7 @@ class RegisteredAgentIT {
         assertTrue(host.path("registered").asBoolean(), host.toString());
         assertTrue(host.path("last_error").isMissingNode(), host.toString());
         // What the agent answered when verified; nothing of an install (no account, no install time): there was none.
-        JsonNode version = JSON.readTree(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://" + agent.ip + ":" + agent.port + "/version")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode version = agentVersion(agent);
         assertEquals(version.path("version").asText(), host.at("/agent/version").asText(), host.toString());
         assertFalse(version.path("version").asText().isEmpty(), version.toString());
         // An agent started from its jar has no build (one the bootstrap installed reports its archive's digest).
@@ -112,7 +114,11 @@ class RegisteredAgentIT {
         String secret = newSecret();
         AgentProcess agent = startAgent("127.0.0.62", secret);
         String wrong = newSecret();
-        assertEquals(200, register(agent, wrong).statusCode());
+        HttpResponse<String> registered = register(agent, wrong);
+        assertEquals(200, registered.statusCode());
+        // Stored, and the answer already says the agent refuses it.
+        assertTrue(JSON.readTree(registered.body()).path("last_error").asText().contains("the registered agent on " + agent.ip
+                + ":" + agent.port + " refuses the registered secret"), registered.body());
 
         String name = "registered-wrong-secret";
         create(name, agent);
@@ -141,6 +147,32 @@ class RegisteredAgentIT {
 
     @Test
     @Order(3)
+    void anAgentRegisteredBeforeItStartsIsUsedOnceItAnswersAndItsErrorGoes() throws Exception {
+        String ip = "127.0.0.65";
+        String secret = newSecret();
+        int port = AgentProcess.freePort(ip);
+        HttpResponse<String> registered = apiserver.send("PUT", "/apis/v1alpha1/hosts/" + ip,
+                JSON.writeValueAsString(Map.of("agent_port", port, "secret", secret)));
+        assertEquals(200, registered.statusCode(), registered.body());
+        JsonNode answer = JSON.readTree(registered.body());
+        assertTrue(answer.path("last_error").asText().contains("the registered agent on " + ip + ":" + port + " does not answer"),
+                registered.body());
+        assertTrue(answer.path("agent").isMissingNode(), registered.body());
+
+        AgentProcess agent = startAgent(ip, port, secret);
+        String name = "registered-late";
+        create(name, agent);
+        put(name, "running");
+        awaitRealtime(name, "running");
+        JsonNode host = get("/apis/v1alpha1/hosts/" + ip);
+        assertTrue(host.path("last_error").isMissingNode(), "the error of before it answered is still shown: " + host);
+        assertEquals(agentVersion(agent).path("version").asText(), host.at("/agent/version").asText(), host.toString());
+        put(name, "not-installed");
+        awaitRealtime(name, "not-installed");
+    }
+
+    @Test
+    @Order(4)
     void aHostWithNeitherARegisteredAgentNorAuthFailsSayingWhatToDo() throws Exception {
         String ip = "127.0.0.63";
         String name = "unregistered-no-auth";
@@ -157,7 +189,7 @@ class RegisteredAgentIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void noSecretInAnyAnswerOrLogAndNoRequestFailed() throws Exception {
         String answers = apiserver.send("GET", "/apis/v1alpha1/hosts", null).body()
                 + apiserver.send("GET", "/apis/v1alpha1/" + KIND, null).body()
@@ -180,11 +212,22 @@ class RegisteredAgentIT {
     }
 
     private static AgentProcess startAgent(String ip, String secret) throws Exception {
-        AgentProcess agent = AgentProcess.start(ip, system.work.resolve("installed-" + ip), secret,
+        return startAgent(ip, AgentProcess.freePort(ip), secret);
+    }
+
+    private static AgentProcess startAgent(String ip, int port, String secret) throws Exception {
+        AgentProcess agent = AgentProcess.start(ip, port, system.work.resolve("installed-" + ip), secret,
                 "http://127.0.0.1:" + system.service.port(),
                 Path.of("target", "it-logs", "registered-agent-" + ip + ".log"));
         agents.add(agent);
         return agent;
+    }
+
+    /** What the agent itself answers to /version. */
+    private static JsonNode agentVersion(AgentProcess agent) throws Exception {
+        return JSON.readTree(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + agent.ip + ":" + agent.port + "/version")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body());
     }
 
     private static HttpResponse<String> register(AgentProcess agent, String secret) throws Exception {
