@@ -80,6 +80,10 @@ class HostsCommand extends ApiCommand {
             } else {
                 out.table(COLUMNS, List.of(row(host)));
             }
+            // Registered either way; what the apiserver found when it looked at the agent says whether it can be used yet.
+            if (host.hasNonNull("last_error")) {
+                System.err.println("paasctl: registered, but the agent cannot be used yet: " + Text.clean(host.path("last_error").asText()));
+            }
             return ExitCode.OK;
         }
 

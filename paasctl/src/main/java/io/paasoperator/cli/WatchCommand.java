@@ -48,6 +48,8 @@ class WatchCommand extends ApiCommand {
 
     /** The id to resume from: the last event's, once past the first listing. */
     private String lastId;
+    /** Since when the apiserver has been out of reach; null while it answers. */
+    private Instant lostSince;
     /** The id every ADDED of a connection's first listing carries, while that listing lasts; null otherwise. */
     private String listingId;
     private boolean listing;
@@ -58,7 +60,6 @@ class WatchCommand extends ApiCommand {
         ResourceKind resourceKind = kind(kind);
         int emptyReconnects = 0;
         boolean reached = false;
-        Instant lost = null;
         Duration pause = Duration.ofMillis(500);
         while (true) {
             boolean gotEvent;
@@ -68,10 +69,10 @@ class WatchCommand extends ApiCommand {
                 if (!reached) {
                     throw e; // never reached: a wrong address, not a restart
                 }
-                if (lost == null) {
-                    lost = Instant.now();
+                if (lostSince == null) {
+                    lostSince = Instant.now();
                     System.err.println("paasctl: " + e.getMessage() + "; trying again for up to " + PATIENCE.toMinutes() + " min");
-                } else if (Duration.between(lost, Instant.now()).compareTo(PATIENCE) > 0) {
+                } else if (Duration.between(lostSince, Instant.now()).compareTo(PATIENCE) > 0) {
                     throw e;
                 }
                 sleep(pause);
@@ -79,7 +80,6 @@ class WatchCommand extends ApiCommand {
                 continue;
             }
             reached = true;
-            lost = null;
             pause = Duration.ofMillis(500);
             emptyReconnects = gotEvent ? 0 : emptyReconnects + 1;
             if (emptyReconnects >= MAX_EMPTY_RECONNECTS) {
@@ -113,6 +113,11 @@ class WatchCommand extends ApiCommand {
         boolean gotEvent = false;
         try (InputStream stream = api().stream(path.toString(), "text/event-stream", headers);
                 BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+            if (lostSince != null) {
+                System.err.println("paasctl: the apiserver answers again; " + (lastId == null ? "listing afresh"
+                        : "resuming after event " + lastId));
+                lostSince = null;
+            }
             EventStream events = new EventStream(lines);
             EventStream.Frame frame;
             while ((frame = events.next()) != null) {
@@ -179,10 +184,10 @@ class WatchCommand extends ApiCommand {
             out.jsonLine(line);
         } else {
             if (!headerPrinted) {
-                out.line(String.format("%-9s %-8s %-14s %-13s %s", "EVENT", "ID", "EXPECT", "REALTIME", "NAME"));
+                out.line(String.format("%-9s %-16s %-14s %-13s %s", "EVENT", "ID", "EXPECT", "REALTIME", "NAME"));
                 headerPrinted = true;
             }
-            out.line(String.format("%-9s %-8s %-14s %-13s %s", Text.clean(event), Text.clean(id), Resources.expect(resource),
+            out.line(String.format("%-9s %-16s %-14s %-13s %s", Text.clean(event), Text.clean(id), Resources.expect(resource),
                     Resources.realtime(resource), resourceKind.wire() + "/" + Text.clean(resource.path("name").asText())));
         }
         return true;

@@ -331,12 +331,15 @@ class PaasctlIT {
             assertEquals(first.path("id"), second.path("id"));
 
             apply("cli-watched", "127.0.0.172");
-            assertEquals("EVENT     ID       EXPECT         REALTIME      NAME", one.nextLine());
+            String header = one.nextLine();
+            assertEquals("EVENT     ID               EXPECT         REALTIME      NAME", header);
             JsonNode added = all.nextAbout("cli-watched");
             assertEquals("ADDED", added.path("event").asText(), added.toString());
             assertEquals("not-installed", added.at("/resource/app/status/expect").asText(), added.toString());
             assertTrue(Long.parseLong(added.path("id").asText()) > Long.parseLong(first.path("id").asText()), added.toString());
-            assertTrue(one.nextLine().matches("ADDED\\s+\\d+\\s+not-installed\\s+not-installed\\s+middleware/cli-watched"));
+            String row = one.nextLine();
+            assertTrue(row.matches("ADDED\\s+\\d+\\s+not-installed\\s+not-installed\\s+middleware/cli-watched"), row);
+            assertEquals(header.indexOf("EXPECT"), row.indexOf("not-installed"), "the columns line up (ids have up to 16 digits): " + row);
 
             assertEquals(0, paasctl("delete", "middleware", "cli-watched").exit());
             assertEquals("DELETED", all.nextAbout("cli-watched").path("event").asText());
@@ -376,6 +379,7 @@ class PaasctlIT {
                 assertEquals("ADDED", added.path("event").asText(), added.toString());
                 String stderr = Files.readString(work.resolve("watch-stderr.txt"));
                 assertTrue(stderr.contains("cannot reach the apiserver at " + server), stderr);
+                assertTrue(stderr.contains("paasctl: the apiserver answers again; resuming after event "), stderr);
                 // The last id it had: the MODIFIED above, or a later change of the reconciler's.
                 java.util.regex.Matcher unknown = java.util.regex.Pattern.compile("the apiserver knows no event (\\d+) ").matcher(stderr);
                 assertTrue(unknown.find(), stderr);
@@ -409,8 +413,15 @@ class PaasctlIT {
         Result badPort = paasctl("hosts", "register", AGENT_IP, "--agent-port", "0", "--secret-file", secretFile.toString());
         assertEquals(ExitCode.USAGE, badPort.exit(), badPort.toString());
         assertTrue(badPort.stderr().contains("agent_port"), badPort.toString());
+        // Another secret than the agent's: registered, and told at once that the agent refuses it.
+        Path wrongFile = privateFile(work.resolve("wrong.secret"), "not-" + secret + "\n");
+        Result wrong = paasctl("hosts", "register", AGENT_IP, "--agent-port", port, "--secret-file", wrongFile.toString());
+        assertEquals(0, wrong.exit(), wrong.toString());
+        assertTrue(wrong.stderr().contains("registered, but the agent cannot be used yet: the registered agent on " + AGENT_IP
+                + ":" + port + " refuses the registered secret"), wrong.toString());
         Result registered = paasctlWithInput(secretFile, "hosts", "register", AGENT_IP, "--agent-port", port, "--secret-file", "-");
         assertEquals(0, registered.exit(), registered.toString());
+        assertFalse(registered.stderr().contains("cannot be used"), registered.toString());
         assertTrue(registered.stdout().lines().anyMatch(l -> l.matches(AGENT_IP.replace(".", "\\.") + "\\s+" + port + "\\s+yes\\s.*")),
                 registered.toString());
         Result again = paasctl("hosts", "register", AGENT_IP, "--agent-port", port, "--secret-file", secretFile.toString(), "-o", "json");
