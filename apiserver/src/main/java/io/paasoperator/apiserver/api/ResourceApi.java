@@ -5,6 +5,7 @@ import io.paasoperator.apiserver.history.History;
 import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.apiserver.problem.BodyLimit;
 import io.paasoperator.apiserver.reconcile.Reconciler;
+import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.apiserver.resource.CreateRequest;
 import io.paasoperator.apiserver.resource.RequestReader;
@@ -36,6 +37,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.net.URI;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
@@ -138,9 +140,11 @@ public class ResourceApi {
                     defaultValue = "100")) @RestQuery String limit,
             @Parameter(description = "The previous page's continue value") @RestQuery("continue") String after) {
         ResourceKind resourceKind = kind(kind);
-        ExpectedState expectFilter = expect == null ? null : state(ExpectedState.class, expect, "expect");
-        RealtimeState realtimeFilter = realtime == null ? null : state(RealtimeState.class, realtime, "realtime");
-        int pageSize = pageSize(limit);
+        List<Problem.FieldError> errors = new ArrayList<>();
+        ExpectedState expectFilter = filter(ExpectedState.class, expect, "expect", errors);
+        RealtimeState realtimeFilter = filter(RealtimeState.class, realtime, "realtime", errors);
+        int pageSize = pageSize(limit, errors);
+        refuseIfAny(errors);
         // One more than asked tells whether another page follows.
         return store.list(resourceKind, expectFilter, realtimeFilter, after, pageSize + 1).map(records -> {
             List<ResourceRecord> page = records.size() > pageSize ? records.subList(0, pageSize) : records;
@@ -295,7 +299,10 @@ public class ResourceApi {
             @Parameter(description = "How many", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "1000",
                     defaultValue = "100")) @RestQuery String limit) {
         ResourceKind resourceKind = kind(kind);
-        return history.events(resourceKind, name, pageSize(limit)).map(events -> {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        int pageSize = pageSize(limit, errors);
+        refuseIfAny(errors);
+        return history.events(resourceKind, name, pageSize).map(events -> {
             if (events.isEmpty()) {
                 throw ProblemException.notFound(resourceKind.wire() + " '" + name + "' has no history");
             }
@@ -326,12 +333,25 @@ public class ResourceApi {
         return AgentCallbacks.kind(path);
     }
 
-    static <E extends Enum<E> & WireValue> E state(Class<E> type, String text, String field) {
-        return WireValue.parse(type, text).orElseThrow(() -> ProblemException.invalidField(field,
-                "must be one of " + AppSpecRules.wireWords(type)));
+    /** A list's filter on a state: null when not given, or when bad, and then named in {@code errors}. */
+    static <E extends Enum<E> & WireValue> E filter(Class<E> type, String text, String field, List<Problem.FieldError> errors) {
+        if (text == null) {
+            return null;
+        }
+        return WireValue.parse(type, text).orElseGet(() -> {
+            errors.add(new Problem.FieldError(field, "must be one of " + AppSpecRules.wireWords(type)));
+            return null;
+        });
     }
 
-    private static int pageSize(String limit) {
+    /** A query's bad parameters, every one of them named in one 400. */
+    static void refuseIfAny(List<Problem.FieldError> errors) {
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+    }
+
+    private static int pageSize(String limit, List<Problem.FieldError> errors) {
         if (limit == null) {
             return DEFAULT_PAGE;
         }
@@ -341,8 +361,9 @@ public class ResourceApi {
                 return size;
             }
         } catch (NumberFormatException e) {
-            // answered below
+            // named below
         }
-        throw ProblemException.invalidField("limit", "must be a whole number from 1 to " + MAX_PAGE);
+        errors.add(new Problem.FieldError("limit", "must be a whole number from 1 to " + MAX_PAGE));
+        return DEFAULT_PAGE;
     }
 }

@@ -19,6 +19,8 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -67,17 +69,16 @@ public class WatchApi {
         WatchStream stream;
         WatchStream.Resume since;
         try {
-            if (!watch.equals("true")) {
-                throw ProblemException.invalidField("watch", "must be true or false");
-            }
             ResourceKind kind = AgentCallbacks.kind(routing.pathParam("kind"));
-            String expect = request.getParam("expect");
-            String realtime = request.getParam("realtime");
-            since = since(request);
-            stream = new WatchStream(routing.response(), kind,
-                    expect == null ? null : ResourceApi.state(ExpectedState.class, expect, "expect"),
-                    realtime == null ? null : ResourceApi.state(RealtimeState.class, realtime, "realtime"),
-                    means);
+            List<Problem.FieldError> errors = new ArrayList<>();
+            if (!watch.equals("true")) {
+                errors.add(new Problem.FieldError("watch", "must be true or false"));
+            }
+            ExpectedState expect = ResourceApi.filter(ExpectedState.class, request.getParam("expect"), "expect", errors);
+            RealtimeState realtime = ResourceApi.filter(RealtimeState.class, request.getParam("realtime"), "realtime", errors);
+            since = since(request, errors);
+            ResourceApi.refuseIfAny(errors);
+            stream = new WatchStream(routing.response(), kind, expect, realtime, means);
         } catch (ProblemException e) {
             refuse(routing, e.toProblem(), 0);
             return;
@@ -85,8 +86,11 @@ public class WatchApi {
         stream.start(since);
     }
 
-    /** Where to resume: the header an EventSource sends on its own, or {@code since} for clients that set no headers. */
-    private static WatchStream.Resume since(HttpServerRequest request) {
+    /**
+     * Where to resume: the header an EventSource sends on its own, or {@code since} for clients that set no headers; null
+     * when neither is given, or when the one given is bad (then named in {@code errors}).
+     */
+    private static WatchStream.Resume since(HttpServerRequest request, List<Problem.FieldError> errors) {
         String header = request.getHeader(LAST_EVENT_ID);
         String field = header != null ? LAST_EVENT_ID : "since";
         String value = header != null ? header : request.getParam("since");
@@ -94,8 +98,9 @@ public class WatchApi {
             return null;
         }
         if (!EVENT_ID.matcher(value.trim()).matches()) {
-            throw ProblemException.invalidField(field, "must be the id of an event this stream sent (a whole number);"
-                    + " leave it out to start with every resource as it is");
+            errors.add(new Problem.FieldError(field, "must be the id of an event this stream sent (a whole number);"
+                    + " leave it out to start with every resource as it is"));
+            return null;
         }
         return new WatchStream.Resume(Long.parseLong(value.trim()), field);
     }

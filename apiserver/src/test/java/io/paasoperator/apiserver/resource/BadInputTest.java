@@ -162,6 +162,19 @@ class BadInputTest {
     }
 
     @Test
+    void everyBadQueryParameterIsNamedAtOnce() {
+        given().queryParam("expect", "bogus").queryParam("realtime", "nope").queryParam("limit", "0")
+                .get("/apis/v1alpha1/middleware").then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("expect", "realtime", "limit"));
+        // The watch's own parameters too, before any stream starts.
+        given().queryParam("watch", "maybe").queryParam("expect", "bogus").queryParam("since", "yesterday")
+                .get("/apis/v1alpha1/middleware").then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("watch", "expect", "since"));
+        given().queryParam("limit", "-5").get("/apis/v1alpha1/middleware/any/events").then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.contains("limit"));
+    }
+
+    @Test
     void unknownFieldsAreReportedWithEveryOtherErrorAtOnce() {
         // Unknown fields holding a number, a string, an object and an array: each named by its own path.
         String body = VALID.replace("\"NAME\"", "\"-x\"").replace("\"127.0.0.2\"", "\"nope\", \"sshport\": 2222")
