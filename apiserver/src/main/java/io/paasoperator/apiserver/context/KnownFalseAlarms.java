@@ -16,6 +16,11 @@ import java.util.logging.LogRecord;
  * <li>At every start, Quarkus registers the PostgreSQL client's {@code postgresql.queue.size} gauge twice, and
  * Micrometer warns that the second registration is ignored (quarkusio/quarkus#47504). The gauge is there once, as
  * it should be.</li>
+ * <li>A client that connects while the apiserver stops (a watch resumes at once when its stream ends) can meet Vert.x
+ * 4's acceptor still open after its event loops closed: Netty warns "Failed to register an accepted channel" with an
+ * IllegalStateException from {@code VertxEventLoopGroup.next} and a stack trace, once per such connection
+ * (eclipse-vertx/vert.x#6087, fixed in Vert.x 5). The connection is refused, as it would be a moment later; the client
+ * connects again.</li>
  * </ul>
  */
 @LoggingFilter(name = "known-false-alarms")
@@ -23,16 +28,26 @@ public final class KnownFalseAlarms implements Filter {
 
     private static final String POOL = "io.vertx.sqlclient.impl.pool.SqlConnectionPool";
     private static final String METER_REGISTRY = "io.micrometer.core.instrument.MeterRegistry";
+    private static final String SERVER_BOOTSTRAP = "io.netty.bootstrap.ServerBootstrap";
+    private static final String EVENT_LOOP_GROUP = "io.vertx.core.net.impl.VertxEventLoopGroup";
 
     @Override
     public boolean isLoggable(LogRecord record) {
-        return !staleTimer(record) && !gaugeRegisteredTwice(record);
+        return !staleTimer(record) && !gaugeRegisteredTwice(record) && !acceptedWhileStopping(record);
     }
 
     private static boolean staleTimer(LogRecord record) {
         Throwable thrown = record.getThrown();
         return thrown instanceof IllegalStateException && "Result is already complete".equals(thrown.getMessage())
                 && List.of(thrown.getStackTrace()).stream().anyMatch(frame -> frame.getClassName().equals(POOL));
+    }
+
+    private static boolean acceptedWhileStopping(LogRecord record) {
+        Throwable thrown = record.getThrown();
+        String message = record.getMessage();
+        return SERVER_BOOTSTRAP.equals(record.getLoggerName()) && message != null
+                && message.startsWith("Failed to register an accepted channel") && thrown instanceof IllegalStateException
+                && thrown.getStackTrace().length > 0 && thrown.getStackTrace()[0].getClassName().equals(EVENT_LOOP_GROUP);
     }
 
     private static boolean gaugeRegisteredTwice(LogRecord record) {
