@@ -4,18 +4,13 @@
 // when) that apiserver is stopped and a fresh one starts in its place, with a resource of its own. The page, resuming
 // from an event id the new apiserver never had, must list afresh: the new resource shown, the old ones gone.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { check, launch } from './browser.mjs';
+import { check, launch, signal } from './browser.mjs';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const WAIT = 120_000;
 const row = (name) => `tr[data-resource="${config.kind}/${name}"]`;
-
-function signal(name) {
-    writeFileSync(join(config.signals, name), '');
-    console.log('signalled: ' + name);
-}
 
 const context = await launch(config);
 let page;
@@ -29,11 +24,11 @@ try {
     await page.locator(row(config.old[0])).waitFor({ state: 'visible', timeout: WAIT });
     await page.locator('#live[data-mode="watch"]').waitFor({ timeout: 30_000 });
     check(true, `the old apiserver's ${config.old[0]} is listed, by the watch`);
-    signal('listed');
+    signal(config, 'listed');
     // A change after the listing: the page now resumes from that change's id, not from a fresh listing.
     await page.locator(row(config.old[1])).waitFor({ state: 'visible', timeout: WAIT });
     check(true, `${config.old[1]}, created after the listing, shown live`);
-    signal('changed');
+    signal(config, 'changed');
 
     await page.locator(row(config.fresh)).waitFor({ state: 'visible', timeout: WAIT });
     check(true, `the new apiserver's ${config.fresh} is shown`);

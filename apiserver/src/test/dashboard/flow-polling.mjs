@@ -4,18 +4,13 @@
 // request reaches the apiserver. The page must say it polls, and show a resource created and then deleted through
 // the API (files in config.signals tell the test when) by polling the list.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { check, launch } from './browser.mjs';
+import { check, launch, signal } from './browser.mjs';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const WAIT = 30_000;
 const row = (name) => `tr[data-resource="${config.kind}/${name}"]`;
-
-function signal(name) {
-    writeFileSync(join(config.signals, name), '');
-    console.log('signalled: ' + name);
-}
 
 const context = await launch(config);
 let page;
@@ -44,11 +39,11 @@ try {
     check(/polling every 2 s/.test(said), 'the header says the page polls: ' + said);
     check(refusedWatches.length >= 1, `it asked for the watch first (${refusedWatches.length} refused)`);
 
-    signal('polling');
+    signal(config, 'polling');
     await page.locator(row(config.name)).waitFor({ state: 'visible', timeout: WAIT });
     check(true, `${config.name}, created through the API, shown by a poll`);
     await page.screenshot({ path: join(config.screenshots, 'polling.png'), fullPage: true });
-    signal('shown');
+    signal(config, 'shown');
     await page.locator(row(config.name)).waitFor({ state: 'detached', timeout: WAIT });
     check(true, `${config.name}, deleted through the API, gone by a poll`);
     check(listPolls.length >= 3, `the list was polled (${listPolls.length} times)`);
