@@ -62,6 +62,8 @@ public class Reconciler {
     private final WorkQueue queue;
     private final Map<RealtimeState, AtomicLong> byRealtime = new EnumMap<>(RealtimeState.class);
     private final List<Long> timers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Set once the application stops: a pass that fails then was cut short, not failed. */
+    private volatile boolean stopping;
     private final Counter passes;
 
     public Reconciler(StepRunner runner, ResourceStore store, HostStore hostStore, Vertx vertx, Clock clock,
@@ -97,6 +99,7 @@ public class Reconciler {
 
     /** Shutting down: no more polls against a database pool that is closing. */
     void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
         timers.forEach(vertx::cancelTimer);
     }
 
@@ -226,13 +229,24 @@ public class Reconciler {
             }
             done.run();
         }, failure -> {
-            LOG.warnf("reconciling %s failed, trying again in %ss: %s", key, FAILED_PASS_RETRY.toSeconds(), failure.toString());
-            queue.wakeAt(key, clock.instant().plus(FAILED_PASS_RETRY));
+            if (stopping) {
+                // Cut by the stop (the pool closed under it): what it left is due in the database, for the next start.
+                LOG.debugf("reconciling %s cut short by the stop: %s", key, failure);
+            } else {
+                LOG.warnf("reconciling %s failed, trying again in %ss: %s", key, FAILED_PASS_RETRY.toSeconds(), failure.toString());
+                queue.wakeAt(key, clock.instant().plus(FAILED_PASS_RETRY));
+            }
             done.run();
         });
     }
 
     private void inBackground(String what, Supplier<Uni<Void>> work) {
-        contexts.run(work).subscribe().with(ok -> { }, e -> LOG.warnf("%s failed: %s", what, e.getMessage()));
+        contexts.run(work).subscribe().with(ok -> { }, e -> {
+            if (stopping) {
+                LOG.debugf("%s cut short by the stop: %s", what, e.getMessage());
+            } else {
+                LOG.warnf("%s failed: %s", what, e.getMessage());
+            }
+        });
     }
 }

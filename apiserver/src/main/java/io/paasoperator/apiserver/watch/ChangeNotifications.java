@@ -9,6 +9,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -44,6 +45,7 @@ public class ChangeNotifications {
     private final Optional<String> password;
     private final Set<Listener> listeners = ConcurrentHashMap.newKeySet();
     private PgSubscriber subscriber;
+    private volatile boolean stopped;
 
     public ChangeNotifications(Vertx vertx, MeterRegistry metrics, @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
             @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
@@ -66,13 +68,27 @@ public class ChangeNotifications {
     }
 
     private void connect() {
-        subscriber.connect().onFailure(failure -> {
-            LOG.warnf("cannot listen for resource changes yet (%s); trying again", failure.getMessage());
-            vertx.setTimer(RECONNECT_DELAY_MS, ignored -> connect());
+        subscriber.connect().onComplete(connected -> {
+            if (stopped) {
+                // Made while stopping: the subscriber's close found no connection to close then (it keeps none it
+                // makes later), and this one would outlive the pools, to be cut under Vert.x by the database's stop.
+                PgConnection made = subscriber.actualConnection();
+                if (made != null) {
+                    made.close();
+                }
+            } else if (connected.failed()) {
+                LOG.warnf("cannot listen for resource changes yet (%s); trying again", connected.cause().getMessage());
+                vertx.setTimer(RECONNECT_DELAY_MS, ignored -> {
+                    if (!stopped) {
+                        connect();
+                    }
+                });
+            }
         });
     }
 
     void stop(@Observes ShutdownEvent stopping) {
+        stopped = true;
         if (subscriber != null) {
             subscriber.close();
         }
