@@ -53,7 +53,10 @@ public class AgentClient {
     /** The agent's release and build: the one call that needs no secret, to find out whether the right agent runs. */
     public Uni<AgentVersion> version(String ip, int port) {
         return send(new AgentEndpoint(ip, port, null), client.get(port, ip, "/version"), null, CALL_TIMEOUT, "version", 200,
-                body -> read(body, AgentVersion.class));
+                body -> read(body, AgentVersion.class))
+                // Every agent has /version: what answers 404 there is another program on the agent's port.
+                .onFailure(NotKnown.class).transform(e -> new AgentCallException(AgentCallException.Failure.REFUSED,
+                        "something other than an agent answers at " + ip + ":" + port + " (404 to GET /version)"));
     }
 
     /** Asks the agent to run {@code action}; answers with the operation it started. */

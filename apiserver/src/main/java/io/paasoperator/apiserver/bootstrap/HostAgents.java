@@ -24,6 +24,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -114,45 +115,59 @@ public class HostAgents {
     private Uni<Void> noteUsable(AgentHost row, AgentVersion answer) {
         boolean news = !Objects.equals(row.agentVersion, answer.version()) || !Objects.equals(row.agentBuild, answer.build())
                 || row.lastError != null;
-        return news ? hosts.recordRegisteredAgent(row.ip, answer.version(), answer.build()).onFailure().recoverWithNull()
-                : Uni.createFrom().voidItem();
+        return news ? hosts.recordRegisteredAgent(row.ip, row.registeredAt, answer.version(), answer.build())
+                .onFailure().recoverWithNull().replaceWithVoid() : Uni.createFrom().voidItem();
     }
 
     /**
      * Looks at the agent of a host just registered, so that its record says at once whether it can be used: the release
      * and build it answers with, or why not (no answer within {@code within}, an older release than this apiserver's,
-     * its secret refused). Never fails; the resources' steps look again whenever they need the agent.
+     * its secret refused or not taken within {@code within}). What it finds is written only while that registration is
+     * the current one: registered again meanwhile, the newer look decides. Never fails; the resources' steps look again
+     * whenever they need the agent.
      */
     public Uni<Void> checkRegistered(String ip, Duration within) {
         return hosts.get(ip).chain(row -> row == null || !row.registered() ? Uni.createFrom().voidItem()
                 : agents.version(ip, row.agentPort).ifNoItem().after(within).fail()
-                        .onFailure().recoverWithNull()
-                        .chain(answer -> checkRegistered(row, answer, within)))
+                        .onItemOrFailure().transformToUni((answer, failure) -> failure instanceof AgentCallException other
+                                && other.failure() == AgentCallException.Failure.REFUSED
+                                // Something answered, but not as an agent does: what it was says more than "no answer".
+                                ? hosts.recordRegisteredError(row.ip, row.registeredAt, other.getMessage(), now()).replaceWithVoid()
+                                : checkRegistered(row, failure == null ? answer : null, within)))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
     private Uni<Void> checkRegistered(AgentHost row, AgentVersion answer, Duration within) {
         Decision decision = AgentVerdict.decideRegistered(row.ip, row.agentPort, row.agentPort, false, answer, bundle.version());
         if (decision.verdict() != Verdict.USE) {
-            return hosts.recordError(row.ip, decision.why(), now());
+            return hosts.recordRegisteredError(row.ip, row.registeredAt, decision.why(), now()).replaceWithVoid();
         }
         // The version needs no secret; asking after an operation no one started does: any answer but 401 (404, as a
         // rule) passed the agent's secret gate.
         AgentEndpoint agent = new AgentEndpoint(row.ip, row.agentPort, cipher.decrypt(row.agentSecret));
+        String where = row.ip + ":" + row.agentPort;
         return agents.operation(agent, UUID.randomUUID().toString()).ifNoItem().after(within).fail()
-                .map(unknown -> true)
-                .onFailure(AgentCallException.class).recoverWithUni(e -> switch (((AgentCallException) e).failure()) {
-                    case SECRET_REFUSED -> Uni.createFrom().item(false);
-                    case REFUSED -> Uni.createFrom().item(true);
-                    case UNREACHABLE -> Uni.createFrom().failure(e);
-                })
-                .chain(accepted -> {
-                    if (!accepted) {
-                        distrust(agent, AgentCallException.Failure.SECRET_REFUSED);
-                        return hosts.recordError(row.ip, AgentVerdict.registeredSecretRefused(row.ip, row.agentPort), now());
+                .map(unknown -> Optional.<AgentCallException.Failure>empty())
+                .onFailure().recoverWithItem(e -> Optional.of(e instanceof AgentCallException failed ? failed.failure()
+                        : AgentCallException.Failure.UNREACHABLE))
+                .chain(failure -> {
+                    if (failure.isEmpty() || failure.get() == AgentCallException.Failure.REFUSED) {
+                        return hosts.recordRegisteredAgent(row.ip, row.registeredAt, answer.version(), answer.build())
+                                .invoke(current -> {
+                                    if (current) {
+                                        trust(agent, true);
+                                    }
+                                }).replaceWithVoid();
                     }
-                    trust(agent, true);
-                    return noteUsable(row, answer);
+                    boolean refused = failure.get() == AgentCallException.Failure.SECRET_REFUSED;
+                    String why = refused ? AgentVerdict.registeredSecretRefused(row.ip, row.agentPort)
+                            : "the registered agent on " + where + " answers /version but no call with its secret within "
+                                    + within.toSeconds() + "s; it is looked at again when a resource needs it";
+                    return hosts.recordRegisteredError(row.ip, row.registeredAt, why, now()).invoke(current -> {
+                        if (current && refused) {
+                            distrust(agent, AgentCallException.Failure.SECRET_REFUSED);
+                        }
+                    }).replaceWithVoid();
                 });
     }
 

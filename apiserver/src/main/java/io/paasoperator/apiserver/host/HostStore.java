@@ -148,13 +148,22 @@ public class HostStore {
 
     /**
      * The release and build a registered agent answered with when it was last verified, found usable: shown by GET
-     * /hosts, with no error of before.
+     * /hosts, with no error of before. Written only while the registration {@code registeredAt} is the current one (one
+     * made since has its own look); true when written.
      */
-    public Uni<Void> recordRegisteredAgent(String ip, String version, String build) {
+    public Uni<Boolean> recordRegisteredAgent(String ip, Instant registeredAt, String version, String build) {
         return database.transaction(() -> AgentHost.update("agentVersion = :version, agentBuild = :build,"
-                + " lastError = null, lastErrorAt = null"
-                + " where ip = :ip and registeredAt is not null", Parameters.with("version", version).and("build", build)
-                .and("ip", ip))).replaceWithVoid();
+                + " lastError = null, lastErrorAt = null where ip = :ip and registeredAt = :at",
+                Parameters.with("version", version).and("build", build).and("ip", ip).and("at", registeredAt)))
+                .map(updated -> updated == 1);
+    }
+
+    /** Why a registered agent cannot be used, written only while the registration {@code registeredAt} is current. */
+    public Uni<Boolean> recordRegisteredError(String ip, Instant registeredAt, String reason, Instant now) {
+        return database.transaction(() -> AgentHost.update("lastError = :reason, lastErrorAt = :now"
+                + " where ip = :ip and registeredAt = :at",
+                Parameters.with("reason", reason).and("now", now).and("ip", ip).and("at", registeredAt)))
+                .map(updated -> updated == 1);
     }
 
     public Uni<Void> recordError(String ip, String reason, Instant now) {

@@ -63,28 +63,39 @@ public class ChangeNotifications {
         password.ifPresent(options::setPassword);
         // A connection lost once made is made again by the subscriber itself, every second, for as long as it takes.
         subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(attempts -> RECONNECT_DELAY_MS);
-        subscriber.channel(CHANNEL).handler(this::notified).subscribeHandler(ignored -> nudgeAll());
+        subscriber.channel(CHANNEL).handler(this::notified).subscribeHandler(ignored -> listening());
         connect();
     }
 
     private void connect() {
-        subscriber.connect().onComplete(connected -> {
+        subscriber.connect().onFailure(failure -> {
             if (stopped) {
-                // Made while stopping: the subscriber's close found no connection to close then (it keeps none it
-                // makes later), and this one would outlive the pools, to be cut under Vert.x by the database's stop.
-                PgConnection made = subscriber.actualConnection();
-                if (made != null) {
-                    made.close();
-                }
-            } else if (connected.failed()) {
-                LOG.warnf("cannot listen for resource changes yet (%s); trying again", connected.cause().getMessage());
-                vertx.setTimer(RECONNECT_DELAY_MS, ignored -> {
-                    if (!stopped) {
-                        connect();
-                    }
-                });
+                return;
             }
+            LOG.warnf("cannot listen for resource changes yet (%s); trying again", failure.getMessage());
+            // A subscriber whose first connection failed takes no other connect() until it is closed (PgSubscriberImpl):
+            // without this, the next try never happened, and no watch heard of a change.
+            subscriber.close();
+            vertx.setTimer(RECONNECT_DELAY_MS, ignored -> {
+                if (!stopped) {
+                    connect();
+                }
+            });
         });
+    }
+
+    /** After each LISTEN: the first, and every one the subscriber makes after a lost connection. */
+    private void listening() {
+        if (stopped) {
+            // Made while stopping: the subscriber's close found no connection to close then and keeps none it makes
+            // later; left open, it would be cut by the database's own stop under a closed Vert.x (an ERROR, a trace).
+            PgConnection made = subscriber.actualConnection();
+            if (made != null) {
+                made.close();
+            }
+            return;
+        }
+        nudgeAll();
     }
 
     void stop(@Observes ShutdownEvent stopping) {

@@ -17,6 +17,7 @@ import io.paasoperator.apiserver.testing.Seeds;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.quarkus.vertx.VertxContextSupport;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
@@ -89,6 +90,17 @@ class HostRegistrationTest {
                     .body("detail", notNullValue());
         }
         given().get(HOSTS + "127.0.0.89").then().statusCode(404);
+    }
+
+    @Test
+    void anotherProgramOnTheAgentPortIsNamedAsSuch() {
+        // This apiserver's own address and port: an HTTP server, but no agent (404 to /version).
+        String ip = "127.0.0.1";
+        given().body("{\"agent_port\": " + RestAssured.port + ", \"secret\": \"" + secret("other") + "\"}").put(HOSTS + ip)
+                .then().statusCode(200)
+                .body("last_error", containsString("something other than an agent answers at " + ip + ":" + RestAssured.port))
+                .body("$", not(hasKey("agent")));
+        given().delete(HOSTS + ip).then().statusCode(200);
     }
 
     @Test

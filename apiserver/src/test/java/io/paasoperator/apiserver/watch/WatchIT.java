@@ -272,12 +272,13 @@ class WatchIT {
     @Test
     @Order(9)
     void anIdOlderThanTheChangeLogKeepsIsGone() throws Exception {
+        // The oldest change kept, read before a pruning replica can drop it.
+        long oldest = firstChange();
         // A replica that keeps changes for a second and purges every second: changes before now are soon dropped.
         ApiserverProcess pruning = startReplica("127.0.0.152", "watch-apiserver-c.log",
                 Map.of("PAAS_WATCH_RETENTION", "PT1S", "PAAS_HISTORY_PURGE_EVERY", "1s"));
         // The purge is the scheduler's (every second on that replica); the stream is what is tested: once the change log
         // is pruned past its first change, a watcher resuming from it must be told at once that it missed changes.
-        long oldest = firstChange();
         await().atMost(Duration.ofSeconds(120)).until(() -> prunedThrough() >= oldest);
         try (SseClient watch = SseClient.open(pruning.host, pruning.port, "/apis/v1alpha1/middleware?watch=true",
                 Map.of("Authorization", "Bearer " + VIEWER, "Last-Event-ID", String.valueOf(oldest)), 0)) {
