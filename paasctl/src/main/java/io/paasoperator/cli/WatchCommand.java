@@ -184,10 +184,10 @@ class WatchCommand extends ApiCommand {
             out.jsonLine(line);
         } else {
             if (!headerPrinted) {
-                out.line(String.format("%-9s %-16s %-14s %-13s %s", "EVENT", "ID", "EXPECT", "REALTIME", "NAME"));
+                out.line(String.format("%-8s  %-16s  %-13s  %-13s  %s", "EVENT", "ID", "EXPECT", "REALTIME", "NAME"));
                 headerPrinted = true;
             }
-            out.line(String.format("%-9s %-16s %-14s %-13s %s", Text.clean(event), Text.clean(id), Resources.expect(resource),
+            out.line(String.format("%-8s  %-16s  %-13s  %-13s  %s", Text.clean(event), Text.clean(id), Resources.expect(resource),
                     Resources.realtime(resource), resourceKind.wire() + "/" + Text.clean(resource.path("name").asText())));
         }
         return true;

@@ -332,14 +332,17 @@ class PaasctlIT {
 
             apply("cli-watched", "127.0.0.172");
             String header = one.nextLine();
-            assertEquals("EVENT     ID               EXPECT         REALTIME      NAME", header);
+            assertEquals("EVENT     ID                EXPECT         REALTIME       NAME", header);
             JsonNode added = all.nextAbout("cli-watched");
             assertEquals("ADDED", added.path("event").asText(), added.toString());
             assertEquals("not-installed", added.at("/resource/app/status/expect").asText(), added.toString());
             assertTrue(Long.parseLong(added.path("id").asText()) > Long.parseLong(first.path("id").asText()), added.toString());
             String row = one.nextLine();
             assertTrue(row.matches("ADDED\\s+\\d+\\s+not-installed\\s+not-installed\\s+middleware/cli-watched"), row);
-            assertEquals(header.indexOf("EXPECT"), row.indexOf("not-installed"), "the columns line up (ids have up to 16 digits): " + row);
+            // Aligned, two spaces apart (ids have up to 16 digits; not-installed fills its column).
+            assertEquals(header.indexOf("EXPECT"), row.indexOf("not-installed"), "the columns line up: " + row);
+            assertEquals(header.indexOf("NAME"), row.indexOf("middleware/"), "the columns line up: " + row);
+            assertTrue(row.contains("not-installed  middleware/"), "two spaces apart: " + row);
 
             assertEquals(0, paasctl("delete", "middleware", "cli-watched").exit());
             assertEquals("DELETED", all.nextAbout("cli-watched").path("event").asText());
