@@ -1,6 +1,7 @@
 package io.paasoperator.apiserver.bootstrap;
 
 import io.paasoperator.contract.AgentVersion;
+import java.time.Duration;
 
 /**
  * Whether a host's agent can be used as it is, must be installed (again), or must not be touched: pure rules, no I/O.
@@ -94,6 +95,12 @@ public final class AgentVerdict {
                     + " upgraded over SSH: upgrade it the way it was installed");
         }
         return new Decision(Verdict.USE, null);
+    }
+
+    /** Why a registered agent that answered /version is not known to be usable: no call with its secret was answered. */
+    public static String registeredSecretUnanswered(String ip, int port, Duration within) {
+        return "the registered agent on " + ip + ":" + port + " answers /version but no call with its secret within "
+                + within.toSeconds() + "s; it is looked at again when a resource needs it";
     }
 
     /** Why a registered agent is not used once it refused its secret, and what to do. */

@@ -24,7 +24,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -110,13 +109,14 @@ public class HostAgents {
 
     /**
      * What a registered agent runs, noted when it changes, and an error of before (it did not answer yet, say) cleared:
-     * GET /hosts shows both. A failure to note it stops nothing.
+     * GET /hosts shows both. Emits false when the registration was replaced meanwhile (nothing written) or the write
+     * failed; a failure to note it stops nothing.
      */
-    private Uni<Void> noteUsable(AgentHost row, AgentVersion answer) {
+    private Uni<Boolean> noteUsable(AgentHost row, AgentVersion answer) {
         boolean news = !Objects.equals(row.agentVersion, answer.version()) || !Objects.equals(row.agentBuild, answer.build())
                 || row.lastError != null;
         return news ? hosts.recordRegisteredAgent(row.ip, row.registeredAt, answer.version(), answer.build())
-                .onFailure().recoverWithNull().replaceWithVoid() : Uni.createFrom().voidItem();
+                .onFailure().recoverWithItem(false) : Uni.createFrom().item(true);
     }
 
     /**
@@ -142,33 +142,35 @@ public class HostAgents {
         if (decision.verdict() != Verdict.USE) {
             return hosts.recordRegisteredError(row.ip, row.registeredAt, decision.why(), now()).replaceWithVoid();
         }
-        // The version needs no secret; asking after an operation no one started does: any answer but 401 (404, as a
-        // rule) passed the agent's secret gate.
         AgentEndpoint agent = new AgentEndpoint(row.ip, row.agentPort, cipher.decrypt(row.agentSecret));
-        String where = row.ip + ":" + row.agentPort;
-        return agents.operation(agent, UUID.randomUUID().toString()).ifNoItem().after(within).fail()
-                .map(unknown -> Optional.<AgentCallException.Failure>empty())
-                .onFailure().recoverWithItem(e -> Optional.of(e instanceof AgentCallException failed ? failed.failure()
-                        : AgentCallException.Failure.UNREACHABLE))
-                .chain(failure -> {
-                    if (failure.isEmpty() || failure.get() == AgentCallException.Failure.REFUSED) {
-                        return hosts.recordRegisteredAgent(row.ip, row.registeredAt, answer.version(), answer.build())
-                                .invoke(current -> {
-                                    if (current) {
-                                        trust(agent, true);
-                                    }
-                                }).replaceWithVoid();
+        return secretRefusal(agent, within).chain(failure -> {
+            if (failure == null) {
+                return noteUsable(row, answer).invoke(current -> {
+                    if (current) {
+                        trust(agent, true);
                     }
-                    boolean refused = failure.get() == AgentCallException.Failure.SECRET_REFUSED;
-                    String why = refused ? AgentVerdict.registeredSecretRefused(row.ip, row.agentPort)
-                            : "the registered agent on " + where + " answers /version but no call with its secret within "
-                                    + within.toSeconds() + "s; it is looked at again when a resource needs it";
-                    return hosts.recordRegisteredError(row.ip, row.registeredAt, why, now()).invoke(current -> {
-                        if (current && refused) {
-                            distrust(agent, AgentCallException.Failure.SECRET_REFUSED);
-                        }
-                    }).replaceWithVoid();
-                });
+                }).replaceWithVoid();
+            }
+            boolean refused = failure == AgentCallException.Failure.SECRET_REFUSED;
+            String why = refused ? AgentVerdict.registeredSecretRefused(row.ip, row.agentPort)
+                    : AgentVerdict.registeredSecretUnanswered(row.ip, row.agentPort, within);
+            return hosts.recordRegisteredError(row.ip, row.registeredAt, why, now()).invoke(current -> {
+                if (current && refused) {
+                    distrust(agent, AgentCallException.Failure.SECRET_REFUSED);
+                }
+            }).replaceWithVoid();
+        });
+    }
+
+    /**
+     * Whether the agent takes its secret: null when it does, else how the call failed. The version needs no secret;
+     * asking after an operation no one started does, and any answer but 401 (404, as a rule) passed the agent's gate.
+     */
+    private Uni<AgentCallException.Failure> secretRefusal(AgentEndpoint agent, Duration within) {
+        return agents.operation(agent, UUID.randomUUID().toString()).ifNoItem().after(within).fail()
+                .map(unknown -> (AgentCallException.Failure) null)
+                .onFailure().recoverWithItem(e -> !(e instanceof AgentCallException failed) ? AgentCallException.Failure.UNREACHABLE
+                        : failed.failure() == AgentCallException.Failure.REFUSED ? null : failed.failure());
     }
 
     /** A registered agent that cannot be used: the host's record says why too, as it does after a failed bootstrap. */

@@ -79,9 +79,8 @@ class ChangeNotificationsTest {
             port = probe.getLocalPort();
         }
         // The database behind a port where nothing answers yet, as when the apiserver starts before its database.
-        ChangeNotifications notifications = new ChangeNotifications(vertx, new SimpleMeterRegistry(),
-                settings.get("quarkus.datasource.reactive.url").replace(":" + database.getPort() + "/", ":" + port + "/"),
-                Optional.of(settings.get("quarkus.datasource.username")), Optional.of(settings.get("quarkus.datasource.password")));
+        ChangeNotifications notifications = notifications(vertx,
+                settings.get("quarkus.datasource.reactive.url").replace(":" + database.getPort() + "/", ":" + port + "/"));
         try {
             notifications.start(null);
             Thread.sleep(1500); // a first connection refused, and a second
@@ -98,7 +97,11 @@ class ChangeNotificationsTest {
     }
 
     private static ChangeNotifications notifications(Vertx vertx) {
-        return new ChangeNotifications(vertx, new SimpleMeterRegistry(), settings.get("quarkus.datasource.reactive.url"),
+        return notifications(vertx, settings.get("quarkus.datasource.reactive.url"));
+    }
+
+    private static ChangeNotifications notifications(Vertx vertx, String url) {
+        return new ChangeNotifications(vertx, new SimpleMeterRegistry(), url,
                 Optional.of(settings.get("quarkus.datasource.username")), Optional.of(settings.get("quarkus.datasource.password")));
     }
 
