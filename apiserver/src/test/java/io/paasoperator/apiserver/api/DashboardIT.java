@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -97,23 +98,13 @@ class DashboardIT {
                 JSON.writeValueAsString(body(name)));
         assertEquals(201, created.statusCode(), created.body());
 
-        Path config = work.resolve("flow.json");
-        Files.writeString(config, JSON.writeValueAsString(Map.of(
+        Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve("dashboard-flow.log");
+        Process flow = startFlow("flow.mjs", "chromium-profile", log, Map.of(
                 "url", "http://" + BROWSER_IP + ":" + apiserver.port + "/",
                 "kind", KIND, "name", name, "host", AGENT_IP,
-                "other", body("dashboard-counter-other"),
-                "screenshots", SCREENSHOTS.toString(),
-                "chromium", CHROMIUM,
-                "profile", Files.createDirectories(work.resolve("chromium-profile")).toString())));
-        Files.createDirectories(SCREENSHOTS);
-        Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve("dashboard-flow.log");
-        ProcessBuilder node = new ProcessBuilder("node", "flow.mjs", config.toString()).directory(FLOW_DIR.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        // The tokens go by environment, never on a command line.
-        node.environment().put("DASHBOARD_TOKEN", token);
-        node.environment().put("DASHBOARD_VIEWER_TOKEN", viewerToken);
-        node.environment().put("DASHBOARD_WRONG_TOKEN", "not-the-token-" + Math.abs(new SecureRandom().nextLong()));
-        Process flow = node.start();
+                "other", body("dashboard-counter-other")), Map.of(
+                "DASHBOARD_VIEWER_TOKEN", viewerToken,
+                "DASHBOARD_WRONG_TOKEN", "not-the-token-" + Math.abs(new SecureRandom().nextLong())));
         boolean ended = flow.waitFor(5, TimeUnit.MINUTES);
         if (!ended) {
             flow.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -151,17 +142,10 @@ class DashboardIT {
         try {
             before.useToken(token);
             assertEquals(201, before.send("POST", "/apis/v1alpha1/" + KIND + "/create", JSON.writeValueAsString(body(old.get(0)))).statusCode());
-            Path config = work.resolve("new-history.json");
-            Files.writeString(config, JSON.writeValueAsString(Map.of(
-                    "url", "http://" + BROWSER_IP + ":" + port + "/", "kind", KIND, "old", old, "fresh", fresh,
-                    "signals", signals.toString(), "screenshots", Files.createDirectories(SCREENSHOTS).toString(),
-                    "chromium", CHROMIUM,
-                    "profile", Files.createDirectories(work.resolve("chromium-profile-new-history")).toString())));
             Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve("dashboard-new-history.log");
-            ProcessBuilder node = new ProcessBuilder("node", "flow-new-history.mjs", config.toString()).directory(FLOW_DIR.toFile())
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
-            node.environment().put("DASHBOARD_TOKEN", token);
-            Process flow = node.start();
+            Process flow = startFlow("flow-new-history.mjs", "chromium-profile-new-history", log, Map.of(
+                    "url", "http://" + BROWSER_IP + ":" + port + "/", "kind", KIND, "old", old, "fresh", fresh,
+                    "signals", signals.toString()), Map.of());
             try {
                 awaitSignal(signals.resolve("listed"), flow, log);
                 assertEquals(201, before.send("POST", "/apis/v1alpha1/" + KIND + "/create", JSON.writeValueAsString(body(old.get(1)))).statusCode());
@@ -194,16 +178,10 @@ class DashboardIT {
     void aPageWhoseWatchIsRefusedPollsTheListAndStillShowsChanges() throws Exception {
         Path signals = Files.createDirectories(work.resolve("polling-signals"));
         String name = "dashboard-polled";
-        Path config = work.resolve("polling.json");
-        Files.writeString(config, JSON.writeValueAsString(Map.of(
-                "url", "http://" + BROWSER_IP + ":" + apiserver.port + "/", "kind", KIND, "name", name,
-                "signals", signals.toString(), "screenshots", Files.createDirectories(SCREENSHOTS).toString(),
-                "chromium", CHROMIUM, "profile", Files.createDirectories(work.resolve("chromium-profile-polling")).toString())));
         Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve("dashboard-polling.log");
-        ProcessBuilder node = new ProcessBuilder("node", "flow-polling.mjs", config.toString()).directory(FLOW_DIR.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        node.environment().put("DASHBOARD_TOKEN", token);
-        Process flow = node.start();
+        Process flow = startFlow("flow-polling.mjs", "chromium-profile-polling", log, Map.of(
+                "url", "http://" + BROWSER_IP + ":" + apiserver.port + "/", "kind", KIND, "name", name,
+                "signals", signals.toString()), Map.of());
         try {
             awaitSignal(signals.resolve("polling"), flow, log);
             // Not installed (no status given): nothing runs on the agent's host for it.
@@ -222,6 +200,25 @@ class DashboardIT {
             flow.destroyForcibly();
         }
         System.out.println(Files.readString(log));
+    }
+
+    /**
+     * Starts a browser flow with node: its config (plus the browser, a profile of its own and where screenshots go) in a
+     * file, its output in {@code log}. The admin's token and any {@code tokens} go by environment, never on a command line.
+     */
+    private static Process startFlow(String script, String profile, Path log, Map<String, Object> settings,
+            Map<String, String> tokens) throws Exception {
+        Map<String, Object> config = new HashMap<>(settings);
+        config.put("screenshots", Files.createDirectories(SCREENSHOTS).toString());
+        config.put("chromium", CHROMIUM);
+        config.put("profile", Files.createDirectories(work.resolve(profile)).toString());
+        Path file = work.resolve(script.replace(".mjs", ".json"));
+        Files.writeString(file, JSON.writeValueAsString(config));
+        ProcessBuilder node = new ProcessBuilder("node", script, file.toString()).directory(FLOW_DIR.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        node.environment().put("DASHBOARD_TOKEN", token);
+        node.environment().putAll(tokens);
+        return node.start();
     }
 
     private static void awaitSignal(Path signal, Process flow, Path log) throws Exception {
