@@ -16,6 +16,9 @@ import jakarta.inject.Singleton;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -31,6 +34,7 @@ public class ChangeNotifications {
     static final String CHANNEL = "resource_change";
     private static final Logger LOG = Logger.getLogger(ChangeNotifications.class);
     private static final long RECONNECT_DELAY_MS = 1000;
+    private static final long CLOSE_WAIT_MS = 2000;
 
     /**
      * A watcher: its kind, the context it runs on, and what to do when a change of that kind may be new. The change's seq
@@ -100,8 +104,17 @@ public class ChangeNotifications {
 
     void stop(@Observes ShutdownEvent stopping) {
         stopped = true;
-        if (subscriber != null) {
-            subscriber.close();
+        if (subscriber == null) {
+            return;
+        }
+        // Waited for, on the shutdown thread (never an event loop): a close still under way when Vert.x stops ends on a
+        // closed event loop, an ERROR and a stack trace in the last lines of the log.
+        try {
+            subscriber.close().toCompletionStage().toCompletableFuture().get(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debugf("the LISTEN connection did not close cleanly: %s", e.getMessage());
         }
     }
 
