@@ -128,6 +128,12 @@ final class Api {
             throw new CliException(ExitCode.ERROR, "the apiserver at " + settings.server + " did not answer " + request.method() + " "
                     + request.uri().getPath() + " within " + REQUEST_TIMEOUT.toSeconds() + " s");
         } catch (IOException e) {
+            if (request.method().equals("GET")) {
+                // Connected but closed with no answer (an apiserver stopping): for a read, as good as out of reach, and
+                // a watch tries again; a write is not called so, as it may have been done.
+                throw new CliException.Unreachable("the apiserver at " + settings.server + " closed the connection without"
+                        + " an answer to GET " + request.uri().getPath() + " (" + describe(e) + ")");
+            }
             throw new CliException(ExitCode.ERROR, request.method() + " " + settings.server + request.uri().getPath() + " failed: "
                     + describe(e));
         } catch (InterruptedException e) {
