@@ -1,6 +1,7 @@
 package io.paasoperator.apiserver.resource;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -134,11 +135,16 @@ class SpecUpdateTest {
     /** A body for host {@code ip} with agent port {@code port} and, unless null, auth as {@code account}. */
     private static String onHost(String name, String ip, int port, String account) {
         String auth = account == null ? "" : ", \"auth\": [{\"username\": \"" + account + "\", \"password\": \"pw\"}]";
+        return onHosts(name, "[{\"ip\": \"%s\", \"agent_port\": %d%s}]".formatted(ip, port, auth));
+    }
+
+    /** A body for the hosts of JSON array {@code hosts}. */
+    private static String onHosts(String name, String hosts) {
         return """
-                {"name": "%s", "host": [{"ip": "%s", "agent_port": %d%s}],
+                {"name": "%s", "host": %s,
                  "app": {"repo_url": "http://127.0.0.1:8000/repo/", "install": "install.sh", "start": "start.sh",
                          "stop": "stop.sh", "check": "check.sh", "uninstall": "uninstall.sh"}}
-                """.formatted(name, ip, port, auth);
+                """.formatted(name, hosts);
     }
 
     /**
@@ -161,6 +167,27 @@ class SpecUpdateTest {
         given().body(onHost(refused, ip, 3336, null)).post(API + "database/create").then().statusCode(409)
                 .body("errors[0].message", containsString("listens on port 3335, not 3336"));
         given().body(onHost(refused, ip, 3335, "alice")).post(API + "database/create").then().statusCode(201);
+    }
+
+    /** Each host of a resource is checked on its own: every one that disagrees is named by its place, and only those. */
+    @Test
+    void eachDisagreeingHostIsNamedByItsPlace() {
+        String first = "127.0.0.164", second = "127.0.0.165", fresh = "127.0.0.166";
+        String onFirst = Seeds.uniqueName("on-first"), onSecond = Seeds.uniqueName("on-second");
+        given().body(onHost(onFirst, first, 3335, null)).post(API + "database/create").then().statusCode(201);
+        given().body(onHost(onSecond, second, 3336, null)).post(API + "database/create").then().statusCode(201);
+        String name = Seeds.uniqueName("three");
+        String hosts = "[{\"ip\": \"%s\", \"agent_port\": %d}, {\"ip\": \"%s\", \"agent_port\": 3335},"
+                + " {\"ip\": \"%s\", \"agent_port\": %d}]";
+        given().body(onHosts(name, hosts.formatted(second, 3335, fresh, first, 3337))).post(API + "database/create").then()
+                .statusCode(409)
+                .body("errors.field", contains("host[0]", "host[2]"))
+                .body("errors[0].message", equalTo("the agent of " + second + " listens on port 3336, not 3335 for database '"
+                        + onSecond + "'"))
+                .body("errors[1].message", equalTo("the agent of " + first + " listens on port 3335, not 3337 for database '"
+                        + onFirst + "'"));
+        given().body(onHosts(name, hosts.formatted(second, 3336, fresh, first, 3335))).post(API + "database/create").then()
+                .statusCode(201);
     }
 
     /** A host's only resource may move its agent; then the new port is the one others must agree with, not the old. */
