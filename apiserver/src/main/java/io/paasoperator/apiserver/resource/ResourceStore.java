@@ -156,23 +156,35 @@ public class ResourceStore {
 
     /** One page ordered by name, after {@code after} when given, filtered by state when given. */
     public Uni<List<ResourceRecord>> list(ResourceKind kind, ExpectedState expect, RealtimeState realtime, String after, int limit) {
-        StringBuilder query = new StringBuilder("select " + ResourceRows.COLUMNS + " from resource where kind = $1");
         List<Object> params = new ArrayList<>(List.of(kind.wire()));
         if (expect != null) {
             params.add(expect.wire());
-            query.append(" and expect = $").append(params.size());
         }
         if (realtime != null) {
             params.add(realtime.wire());
-            query.append(" and realtime = $").append(params.size());
         }
         if (after != null) {
             params.add(after);
-            query.append(" and name > $").append(params.size());
         }
         params.add(limit);
-        query.append(" order by name limit $").append(params.size());
-        return database.query(sql -> sql.preparedQuery(query.toString()).execute(Tuple.from(params))).map(ResourceStore::records);
+        String query = listStatement(expect != null, realtime != null, after != null);
+        return database.query(sql -> sql.preparedQuery(query).execute(Tuple.from(params))).map(ResourceStore::records);
+    }
+
+    /** {@link #list}'s statement: kind, then the filters given in this order, then the page's size. */
+    static String listStatement(boolean byExpect, boolean byRealtime, boolean after) {
+        StringBuilder query = new StringBuilder("select " + ResourceRows.COLUMNS + " from resource where kind = $1");
+        int param = 1;
+        if (byExpect) {
+            query.append(" and expect = $").append(++param);
+        }
+        if (byRealtime) {
+            query.append(" and realtime = $").append(++param);
+        }
+        if (after) {
+            query.append(" and name > $").append(++param);
+        }
+        return query.append(" order by name limit $").append(++param).toString();
     }
 
     /** Sets the expected state; answered once stored. A resource being deleted takes no new expectation. */
@@ -429,15 +441,18 @@ public class ResourceStore {
         });
     }
 
+    // One statement, safe to run twice: a claim whose answer was lost only delays those resources until it expires. The
+    // ids as an array: its one plan looks each up by key, where "id in (…)" was planned as a join reading the table.
+    static final String TAKE_DUE = "update resource set due_at = $1 where id = any(array(select id from resource"
+            + " where due_at <= $2 order by due_at limit $3 for update skip locked)) returning kind, name";
+
     /**
      * Takes up to {@code limit} resources due by {@code now} for this replica: each is pushed {@code claimFor} into the
      * future (the pass that follows sets its real due time), and rows another replica is taking are skipped, so that
      * replicas share due work without each reading everything. Emits kind and name of each.
      */
     public Uni<List<Object[]>> takeDue(Instant now, int limit, Instant claimUntil) {
-        // One statement, safe to run twice: a claim whose answer was lost only delays those resources until it expires.
-        return database.query(sql -> sql.preparedQuery("update resource set due_at = $1 where id in (select id from resource"
-                        + " where due_at <= $2 order by due_at limit $3 for update skip locked) returning kind, name")
+        return database.query(sql -> sql.preparedQuery(TAKE_DUE)
                 .execute(Tuple.of(ResourceRows.time(claimUntil), ResourceRows.time(now), limit))).map(rows -> {
                     List<Object[]> keys = new ArrayList<>(rows.size());
                     rows.forEach(row -> keys.add(new Object[] {row.getString(0), row.getString(1)}));
