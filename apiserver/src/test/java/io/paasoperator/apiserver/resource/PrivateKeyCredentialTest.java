@@ -13,13 +13,13 @@ import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
 import io.paasoperator.apiserver.testing.SshKeys;
+import io.paasoperator.apiserver.testing.TestDatabase;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,15 +43,6 @@ class PrivateKeyCredentialTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String API = "/apis/v1alpha1/database/";
     private static final String PASSPHRASE = "key-pass-" + ProcessHandle.current().pid();
-
-    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String jdbcUrl;
-
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String user;
-
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String password;
 
     @Inject
     SecretCipher cipher;
@@ -128,7 +118,7 @@ class PrivateKeyCredentialTest {
     /** The stored row holds neither key nor passphrase in clear, and each opens to what was given. */
     private void assertSealed(String name, String key, String encrypted) throws Exception {
         JsonNode stored;
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
+        try (Connection db = TestDatabase.connect();
                 PreparedStatement query = db.prepareStatement("select r::text, r.hosts from resource r where name = ?")) {
             query.setString(1, name);
             try (ResultSet row = query.executeQuery()) {

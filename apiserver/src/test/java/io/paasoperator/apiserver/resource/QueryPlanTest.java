@@ -5,19 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.paasoperator.apiserver.testing.PostgresResource;
+import io.paasoperator.apiserver.testing.TestDatabase;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,15 +27,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
 class QueryPlanTest {
-
-    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String jdbcUrl;
-
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String user;
-
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String password;
 
     @Inject
     Pool pool;
@@ -50,10 +40,8 @@ class QueryPlanTest {
     @Test
     void onePlanServesEveryValue() throws Exception {
         Properties settings = new Properties();
-        settings.setProperty("user", user);
-        settings.setProperty("password", password);
         settings.setProperty("preferQueryMode", "simple"); // the statements' $n go to the server as they are, unbound
-        try (Connection db = DriverManager.getConnection(jdbcUrl, settings); Statement st = db.createStatement()) {
+        try (Connection db = TestDatabase.connect(settings); Statement st = db.createStatement()) {
             db.setAutoCommit(false);
             try {
                 // 20,000 running databases, 20 failed, 20 expected stopped, a few hundred due: a rare state must not be

@@ -14,14 +14,13 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
+import io.paasoperator.apiserver.testing.TestDatabase;
 import io.paasoperator.contract.ResourceKind;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Map;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,15 +34,6 @@ import org.junit.jupiter.api.Test;
 class SecretMetadataTest {
 
     private static final String API = "/apis/v1alpha1/middleware/";
-
-    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String jdbcUrl;
-
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String user;
-
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String password;
 
     @Inject
     ResourceStore store;
@@ -84,13 +74,13 @@ class SecretMetadataTest {
         assertTrue(events.contains("\"spec\""), events);
         assertFalse(events.contains("meta-secret"), events);
 
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password); Statement st = db.createStatement();
+        try (Connection db = TestDatabase.connect(); Statement st = db.createStatement();
                 ResultSet dump = st.executeQuery("select r::text from resource r union all select e::text from resource_event e")) {
             while (dump.next()) {
                 assertFalse(dump.getString(1).contains("meta-secret"), dump.getString(1));
             }
         }
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password); Statement st = db.createStatement();
+        try (Connection db = TestDatabase.connect(); Statement st = db.createStatement();
                 ResultSet row = st.executeQuery("select app_spec from resource where name = '" + name + "'")) {
             assertTrue(row.next());
             assertTrue(row.getString(1).contains("aesgcm:"), row.getString(1));

@@ -12,16 +12,15 @@ import io.paasoperator.apiserver.security.SecretCipher;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
+import io.paasoperator.apiserver.testing.TestDatabase;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,15 +30,6 @@ import org.junit.jupiter.api.Test;
 class SpecUpdateTest {
 
     private static final String API = "/apis/v1alpha1/";
-
-    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String jdbcUrl;
-
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String user;
-
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String password;
 
     @Inject
     SecretCipher cipher;
@@ -247,7 +237,7 @@ class SpecUpdateTest {
     }
 
     private String storedPassword(String name) throws Exception {
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password); Statement st = db.createStatement();
+        try (Connection db = TestDatabase.connect(); Statement st = db.createStatement();
                 ResultSet row = st.executeQuery("select hosts::jsonb->0->'auth'->0->>'password' from resource where name = '" + name + "'")) {
             row.next();
             return cipher.decrypt(row.getString(1));

@@ -16,6 +16,7 @@ import io.paasoperator.apiserver.testing.AgentIdentity;
 import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
+import io.paasoperator.apiserver.testing.TestDatabase;
 import io.paasoperator.contract.Action;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.ResourceKind;
@@ -25,7 +26,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.sql.Timestamp;
@@ -41,7 +41,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,27 +54,14 @@ class StoredDataTest {
         ApiClientToken.sendWithEveryRequest();
     }
 
-    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String jdbcUrl;
-
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String user;
-
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String password;
-
     @Inject
     HistoryRetention retention;
-
-    private Connection connect() throws Exception {
-        return DriverManager.getConnection(jdbcUrl, user, password);
-    }
 
     @Test
     void passwordsAreEncryptedAtRest() throws Exception {
         String name = Seeds.uniqueName("rest");
         given().body(Seeds.seedBody("database", name)).post("/apis/v1alpha1/database/create").then().statusCode(201);
-        try (Connection db = connect(); Statement st = db.createStatement();
+        try (Connection db = TestDatabase.connect(); Statement st = db.createStatement();
                 ResultSet row = st.executeQuery("select hosts, app_spec from resource where name = '" + name + "'")) {
             assertTrue(row.next());
             String hosts = row.getString("hosts");
@@ -85,7 +71,7 @@ class StoredDataTest {
             assertFalse(row.getString("app_spec").contains("// "), "comment keys are never stored");
             assertFalse(row.getString("app_spec").contains("MYSQL123"), "APP_PASSWD is secret metadata, sealed");
         }
-        try (Connection db = connect(); Statement st = db.createStatement();
+        try (Connection db = TestDatabase.connect(); Statement st = db.createStatement();
                 ResultSet dump = st.executeQuery("select r::text from resource r union all select e::text from resource_event e")) {
             while (dump.next()) {
                 assertFalse(dump.getString(1).contains("root123"), dump.getString(1));
@@ -97,7 +83,7 @@ class StoredDataTest {
     @Test
     void agentSecretsAreSealedAtRest() throws Exception {
         String secret = AgentIdentity.bearer("127.0.0.77").substring("Bearer ".length());
-        try (Connection db = connect(); Statement st = db.createStatement();
+        try (Connection db = TestDatabase.connect(); Statement st = db.createStatement();
                 ResultSet dump = st.executeQuery("select h::text, h.agent_secret from agent_host h where ip = '127.0.0.77'")) {
             assertTrue(dump.next());
             assertFalse(dump.getString(1).contains(secret), "an agent's secret in plain text: " + dump.getString(1));
@@ -112,7 +98,7 @@ class StoredDataTest {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Instant ancient = now.minus(401, ChronoUnit.DAYS);
         Instant recent = now.minus(399, ChronoUnit.DAYS);
-        try (Connection db = connect();
+        try (Connection db = TestDatabase.connect();
                 var insert = db.prepareStatement("insert into resource_event (kind, name, at, type, cause) values ('database', ?, ?, 'expect', 'api')")) {
             for (Instant at : new Instant[] {ancient, recent}) {
                 insert.setString(1, name);
@@ -121,7 +107,7 @@ class StoredDataTest {
             }
         }
         VertxContextSupport.subscribeAndAwait(retention::purgeOldEvents); // on a Vert.x context, as the scheduler runs it
-        try (Connection db = connect(); var query = db.prepareStatement("select at from resource_event where name = ?")) {
+        try (Connection db = TestDatabase.connect(); var query = db.prepareStatement("select at from resource_event where name = ?")) {
             query.setString(1, name);
             try (ResultSet rows = query.executeQuery()) {
                 assertTrue(rows.next());
@@ -206,7 +192,7 @@ class StoredDataTest {
                 claimed += claim.get(30, TimeUnit.SECONDS) == null ? 0 : 1;
             }
             assertEquals(2, claimed, "two slots, two claims");
-            try (Connection db = connect(); var count = db.prepareStatement("select count(*) from host_action where ip = ?")) {
+            try (Connection db = TestDatabase.connect(); var count = db.prepareStatement("select count(*) from host_action where ip = ?")) {
                 count.setString(1, ip);
                 try (ResultSet rows = count.executeQuery()) {
                     assertTrue(rows.next());
@@ -228,7 +214,7 @@ class StoredDataTest {
 
     /** How many resources named {@code name} there are, and events about one. */
     private long[] rowsAndEvents(String name) throws Exception {
-        try (Connection db = connect(); var count = db.prepareStatement("select (select count(*) from resource where name = ?),"
+        try (Connection db = TestDatabase.connect(); var count = db.prepareStatement("select (select count(*) from resource where name = ?),"
                 + " (select count(*) from resource_event where name = ?)")) {
             count.setString(1, name);
             count.setString(2, name);

@@ -14,6 +14,7 @@ import io.paasoperator.apiserver.testing.ApiClientToken;
 import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
 import io.paasoperator.apiserver.testing.SshKeys;
+import io.paasoperator.apiserver.testing.TestDatabase;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -21,7 +22,6 @@ import io.quarkus.vertx.VertxContextSupport;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -40,15 +40,6 @@ import org.junit.jupiter.api.Test;
 class KeyRotationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String jdbcUrl;
-
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String user;
-
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String password;
 
     @ConfigProperty(name = "paas.secret-key-previous")
     List<String> previousKeys;
@@ -141,7 +132,7 @@ class KeyRotationTest {
         String ip = "127.0.0.78";
         String secret = AgentIdentity.bearer(ip).substring("Bearer ".length());
         SecretCipher retired = new SecretCipher(Optional.of(previousKeys.get(0)), Optional.empty(), Files.createTempDirectory("k"));
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
+        try (Connection db = TestDatabase.connect();
                 PreparedStatement update = db.prepareStatement("update agent_host set agent_secret = ? where ip = ?")) {
             update.setString(1, retired.encrypt(secret));
             update.setString(2, ip);
@@ -150,7 +141,7 @@ class KeyRotationTest {
 
         assertTrue(VertxContextSupport.subscribeAndAwait(rotation::resealAll) >= 1);
 
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
+        try (Connection db = TestDatabase.connect();
                 PreparedStatement query = db.prepareStatement("select agent_secret from agent_host where ip = ?")) {
             query.setString(1, ip);
             try (ResultSet row = query.executeQuery()) {
@@ -166,7 +157,7 @@ class KeyRotationTest {
     }
 
     private String readColumn(String column, String name) throws Exception {
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
+        try (Connection db = TestDatabase.connect();
                 PreparedStatement query = db.prepareStatement("select " + column + " from resource where name = ?")) {
             query.setString(1, name);
             try (ResultSet row = query.executeQuery()) {
@@ -181,7 +172,7 @@ class KeyRotationTest {
     }
 
     private void writeColumn(String column, String name, String value) throws Exception {
-        try (Connection db = DriverManager.getConnection(jdbcUrl, user, password);
+        try (Connection db = TestDatabase.connect();
                 PreparedStatement update = db.prepareStatement("update resource set " + column + " = ?, version = version + 1 where name = ?")) {
             update.setString(1, value);
             update.setString(2, name);
