@@ -21,6 +21,7 @@ import io.paasoperator.apiserver.resource.ResourceViews.ResourceView;
 import io.paasoperator.apiserver.resource.ResourceViews.StatusView;
 import io.paasoperator.contract.AppSpecRules;
 import io.paasoperator.contract.ExpectedState;
+import io.paasoperator.contract.NamingRules;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
 import io.paasoperator.contract.WireValue;
@@ -144,6 +145,9 @@ public class ResourceApi {
         ExpectedState expectFilter = filter(ExpectedState.class, expect, "expect", errors);
         RealtimeState realtimeFilter = filter(RealtimeState.class, realtime, "realtime", errors);
         int pageSize = pageSize(limit, errors);
+        if (after != null && !NamingRules.isResourceName(after)) { // some (a NUL) are not even text to PostgreSQL
+            errors.add(new Problem.FieldError("continue", "must be the continue value of a page: a resource's name"));
+        }
         refuseIfAny(errors);
         // One more than asked tells whether another page follows.
         return store.list(resourceKind, expectFilter, realtimeFilter, after, pageSize + 1).map(records -> {

@@ -17,8 +17,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.stream.Stream;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -172,6 +172,12 @@ class BadInputTest {
                 .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("watch", "expect", "since"));
         given().queryParam("limit", "-5").get("/apis/v1alpha1/middleware/any/events").then().statusCode(400)
                 .body("errors.field", org.hamcrest.Matchers.contains("limit"));
+        // A continue value is a name a page answered: a NUL is not even text to PostgreSQL (it was a 500).
+        for (String after : List.of("\u0000", "a\u0000b", "-x")) {
+            given().queryParam("continue", after).queryParam("realtime", "nope").get("/apis/v1alpha1/middleware").then()
+                    .statusCode(400).contentType("application/problem+json")
+                    .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("realtime", "continue"));
+        }
     }
 
     @Test
