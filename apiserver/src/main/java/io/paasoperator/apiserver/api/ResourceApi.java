@@ -105,8 +105,7 @@ public class ResourceApi {
         ResourceKind resourceKind = kind(kind);
         bodyLimit.checkReadLength(body);
         CreateRequest request = validator.validate(reader.readCreate(body, resourceKind));
-        return store.refuseConflictingAgents(resourceKind, request.name(), request.hosts())
-                .chain(() -> store.create(resourceKind, request, caller.name())).invoke(this::wake).map(record -> RestResponse.ResponseBuilder.<ResourceView>
+        return store.create(resourceKind, request, caller.name()).invoke(this::wake).map(record -> RestResponse.ResponseBuilder.<ResourceView>
                 created(URI.create("/apis/v1alpha1/" + resourceKind.wire() + "/" + record.name))
                 .entity(documents.view(record)).build());
     }
@@ -202,8 +201,7 @@ public class ResourceApi {
             throw ProblemException.invalidField("app.status", "cannot be set by an update: states change only through"
                     + " PUT /{kind}/{name}/running, stopped, not-installed or restart");
         }
-        return store.refuseConflictingAgents(resourceKind, name, request.hosts())
-                .chain(() -> store.replaceSpec(resourceKind, request, ifMatch, caller.name())).invoke(this::wake).map(this::withEtag);
+        return store.replaceSpec(resourceKind, request, ifMatch, caller.name()).invoke(this::wake).map(this::withEtag);
     }
 
     @GET

@@ -62,6 +62,8 @@ public class ResourceStore {
     private static final Set<String> ABORTED_FOR_ANOTHER = Set.of("40P01", "40001");
     /** The first key of the advisory locks claims take turns on, one per host address (the second key). */
     private static final int CLAIM_LOCKS = 0x7061_6173; // "paas"
+    /** The first key of the locks the agent-agreement check holds, one per host address. */
+    private static final int AGREEMENT_LOCKS = 0x6167_7265; // "agre"
 
     private final ResourceDocuments documents;
     private final Clock clock;
@@ -83,9 +85,10 @@ public class ResourceStore {
     }
 
     /**
-     * Stores a new resource, or fails with a 409 when its name is taken. One statement, without a transaction around it:
-     * tried again on a connection lost meanwhile, a create that was stored before its answer was lost finds its own row
-     * (the same creation time and spec) and answers it.
+     * Stores a new resource, or fails with a 409 when its name is taken or a host's agent is set up differently by
+     * another resource. Tried again on a connection lost before the commit; a create whose commit was answered with a
+     * lost connection is a 503 (outcome unknown), and one that was stored before finds its own row (the same creation
+     * time and spec) and answers it.
      */
     public Uni<ResourceRecord> create(ResourceKind kind, CreateRequest request, String actor) {
         Instant now = now();
@@ -93,11 +96,14 @@ public class ResourceStore {
         metadata.put(SpecValidator.CREATE_AT, CREATE_AT_FORMAT.format(ZonedDateTime.ofInstant(now, clock.getZone())));
         String app = documents.storeApp(request.app().withMetadata(metadata));
         String hosts = documents.storeHosts(request.hosts());
-        // A new record per attempt: one that a failed attempt inserted carries that attempt's id.
-        return database.query(sql -> {
+        List<HostRow> rows = request.hosts().stream().map(HostRow::listed).toList();
+        // A new record per attempt: one that a failed attempt inserted carries that attempt's id. The check and the
+        // insert are sent at once and run in order; a refusal rolls the insert back.
+        return transaction(sql -> {
                     ResourceRecord record = ResourceRecord.create(kind, request.name(), app, hosts, request.ips(),
                             request.maxInFlight(), request.expect(), request.realtime(), now);
-                    return ResourceRows.insert(sql, record, request.hosts().stream().map(HostRow::listed).toList(), actor);
+                    return Uni.combine().all().unis(refuseConflictingAgents(sql, kind, request.name(), rows),
+                            ResourceRows.insert(sql, record, rows, actor)).with((agreed, created) -> created);
                 })
                 .chain(created -> created != null ? Uni.createFrom().item(created) : database.query(sql -> ResourceRows.find(sql,
                         kind, request.name())).map(existing -> {
@@ -221,7 +227,7 @@ public class ResourceStore {
      * Emits the record, written only when something changed.
      */
     public Uni<ResourceRecord> replaceSpec(ResourceKind kind, CreateRequest request, String ifMatch, String actor) {
-        return update(kind, request.name(), record -> {
+        Consumer<ResourceRecord> replace = record -> {
             if (ifMatch != null && !ifMatch.equals(ResourceDocuments.etag(record)) && !ifMatch.equals("*")) {
                 throw new ProblemException(412, "Precondition Failed", kind.wire() + " '" + request.name() + "' was changed since "
                         + ifMatch + " (now " + ResourceDocuments.etag(record) + "): GET it again and reapply your change", List.of());
@@ -250,21 +256,33 @@ public class ResourceStore {
             record.replaceSpec(documents.storeSealedApp(newApp), documents.storeSealedHosts(newHosts), request.ips(),
                     documents.storeSealedHosts(retired), request.maxInFlight(), newGeneration,
                     documents.storeSealedApp(ResourceDocuments.redacted(oldApp)), now());
-        }, actor);
+        };
+        return updateAgreeing(kind, request.name(), request.hosts().stream().map(HostRow::listed).toList(), replace, actor);
+    }
+
+    /** {@link #update}, once the hosts' agents are found to agree in its transaction ({@link #refuseConflictingAgents}). */
+    Uni<ResourceRecord> updateAgreeing(ResourceKind kind, String name, List<HostRow> hosts, Consumer<ResourceRecord> change,
+            String actor) {
+        return transaction(sql -> refuseConflictingAgents(sql, kind, name, hosts).chain(() -> change(sql, kind, name, change, actor)));
     }
 
     /**
-     * One agent serves every resource on a host: two resources naming different agent ports or accounts for one host
-     * would fight over it. Fails with a 409 naming, for each host that disagrees, another resource it disagrees with.
+     * Within a transaction: one agent serves every resource on a host, so two resources naming different agent ports or
+     * accounts for one host would fight over it. Fails with a 409 naming, for each host that disagrees, another resource
+     * it disagrees with. Each host's agreement lock is held until the transaction ends, so that checking and writing are
+     * one step: without it, two creates naming different ports for a new host both passed the check before either was
+     * stored. Locks are taken in address order (two writers never wait on each other in a circle), in a statement before
+     * the check's: under READ COMMITTED the check then sees every write committed under those locks.
      */
-    public Uni<Void> refuseConflictingAgents(ResourceKind kind, String name, List<HostSpec> hosts) {
-        List<HostRow> wanted = hosts.stream().map(HostRow::listed).toList();
+    private static Uni<Void> refuseConflictingAgents(SqlConnection sql, ResourceKind kind, String name, List<HostRow> wanted) {
         if (wanted.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        List<Tuple> batch = wanted.stream().map(host -> Tuple.of(host.ip(), host.agentPort(), host.account(), kind.wire(), name))
+        List<Tuple> locks = wanted.stream().map(HostRow::ip).sorted().map(Tuple::of).toList();
+        List<Tuple> checks = wanted.stream().map(host -> Tuple.of(host.ip(), host.agentPort(), host.account(), kind.wire(), name))
                 .toList();
-        return database.query(sql -> sql.preparedQuery(DISAGREEING).executeBatch(batch)).invoke(first -> {
+        return Uni.combine().all().unis(sql.preparedQuery(LOCK_HOST_AGREEMENT).executeBatch(locks),
+                sql.preparedQuery(DISAGREEING).executeBatch(checks)).with((locked, first) -> {
             List<Problem.FieldError> errors = new ArrayList<>();
             RowSet<Row> rows = first;
             for (int i = 0; i < wanted.size(); i++, rows = rows.next()) {
@@ -278,8 +296,12 @@ public class ResourceStore {
             if (!errors.isEmpty()) {
                 throw new ProblemException(409, "Conflict", "a host's agent is already set up differently by another resource", errors);
             }
-        }).replaceWithVoid();
+            return null;
+        });
     }
+
+    /** A host's agreement lock: a namespace of its own, so that checks never wait behind the action claims' locks. */
+    private static final String LOCK_HOST_AGREEMENT = "select 1 from pg_advisory_xact_lock(" + AGREEMENT_LOCKS + ", hashtext($1))";
 
     /**
      * For one wanted host ($1 ip, $2 port, $3 account), one other resource ($4, $5 being the resource itself) whose row

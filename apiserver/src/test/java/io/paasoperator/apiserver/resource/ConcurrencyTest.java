@@ -65,6 +65,36 @@ class ConcurrencyTest {
         return results;
     }
 
+    /**
+     * Creates that name different agent ports for one new host, all at once: the first stored wins and every other is
+     * refused, in each of several rounds (before the check and the insert were one step, two or more won in most rounds).
+     */
+    @Test
+    void concurrentCreatesThatDisagreeAboutANewHostsAgentLeaveOne() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            String ip = "127.0.0." + (167 + round % 2);
+            String host = "\"host\": [{\"ip\": \"127.0.0.2\", \"auth\": [{\"username\": \"paas\", \"password\": \"pw-%s\"}]}]";
+            List<String> names = new ArrayList<>();
+            List<Callable<Integer>> creates = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String name = Seeds.uniqueName("port-race");
+                names.add(name);
+                String body = Seeds.minimalBody(name, "stopped", "not-installed").replace(host.formatted(name),
+                        "\"host\": [{\"ip\": \"" + ip + "\", \"agent_port\": " + (4000 + 10 * round + i) + "}]");
+                creates.add(() -> given().body(body).post(API + "database/create").statusCode());
+            }
+            List<Integer> statuses = atOnce(creates);
+            assertEquals(1, Collections.frequency(statuses, 201), "round " + round + ": " + statuses);
+            assertEquals(7, Collections.frequency(statuses, 409), "round " + round + ": " + statuses);
+            // The one stored is the only one there; the host is free again for the next round.
+            String stored = names.get(statuses.indexOf(201));
+            for (String name : names) {
+                given().get(API + "database/" + name + "/status").then().statusCode(name.equals(stored) ? 200 : 404);
+            }
+            given().delete(API + "database/" + stored).then().statusCode(200);
+        }
+    }
+
     @Test
     void fiftyConcurrentCreatesOfOneNameMakeExactlyOne() throws Exception {
         String name = Seeds.uniqueName("race");
