@@ -191,12 +191,16 @@ public final class OpenSshHost implements AutoCloseable {
         }
     }
 
-    /** A fresh account with a random password, set through chpasswd's standard input, never a command line. */
+    /**
+     * A fresh account with a random password, set through chpasswd's standard input, never a command line. One of that
+     * name left by a run that died is removed first.
+     */
     private static Account account(String name) throws Exception {
-        if (run(List.of("id", name), null) != 0) {
-            if (run(List.of("useradd", "--create-home", "--shell", "/bin/bash", name), null) != 0) {
-                throw new AssertionError("useradd " + name + " failed");
-            }
+        if (run(List.of("id", name), null) == 0) {
+            remove(name);
+        }
+        if (run(List.of("useradd", "--create-home", "--shell", "/bin/bash", name), null) != 0) {
+            throw new AssertionError("useradd " + name + " failed");
         }
         Account account = new Account(name, "ssh-pw-" + Math.abs(new SecureRandom().nextLong()));
         if (run(List.of("chpasswd"), name + ":" + account.password() + "\n") != 0) {
@@ -220,10 +224,27 @@ public final class OpenSshHost implements AutoCloseable {
         sshd.destroy();
         sshd.waitFor(10, TimeUnit.SECONDS);
         for (Account account : List.of(login, agentAccount)) {
-            run(List.of("pkill", "-KILL", "-u", account.name()), null);
-            run(List.of("userdel", "--remove", account.name()), null);
+            remove(account.name());
         }
         Files.deleteIfExists(SUDOERS_RULE);
+    }
+
+    /**
+     * Removes an account and its home once none of its processes is left: userdel refuses an account still in use, and
+     * one left behind (its ~/.bash_profile without Java, say) was taken over by the next test of this JVM, whose account
+     * names are the same.
+     */
+    private static void remove(String name) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (run(List.of("pkill", "-KILL", "-u", name), null) == 0) { // 1: no process matched
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("the processes of " + name + " do not end");
+            }
+            Thread.sleep(100);
+        }
+        if (run(List.of("userdel", "--remove", name), null) != 0 && run(List.of("id", name), null) == 0) {
+            throw new AssertionError("userdel " + name + " failed");
+        }
     }
 
     private static void awaitListening(String ip, int port, Process sshd) throws Exception {
