@@ -13,6 +13,8 @@ import io.paasoperator.apiserver.testing.LocalSystem;
 import io.paasoperator.apiserver.testing.Sockets;
 import io.paasoperator.apiserver.testing.SshTestHost;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +59,29 @@ class HostsAndRolloutIT {
         host4 = system.startHost("127.0.0.4");
         host5 = system.startHost("127.0.0.5");
         pool = List.of(system.host2, system.host3, host4);
-        redisPort = SshTestHost.freePort("127.0.0.2");
+        redisPort = portForRedis(List.of(system.host2, system.host3, host4, host5));
+    }
+
+    /**
+     * A port free on every host and no host's agent port: each agent's port is only a number until the agent starts, and
+     * the number once picked for Redis on one host was host 5's agent port (its Redis then could not bind).
+     */
+    private static int portForRedis(List<SshTestHost> hosts) throws Exception {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            int port = SshTestHost.freePort(hosts.get(0).ip);
+            if (hosts.stream().noneMatch(h -> h.agentPort == port) && hosts.stream().allMatch(h -> freeOn(h.ip, port))) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no port free on every host");
+    }
+
+    private static boolean freeOn(String ip, int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(ip))) {
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
     }
 
     @AfterAll
