@@ -68,8 +68,8 @@ class ReconcileEndToEndIT {
     @Test
     @Order(1)
     void aDatabaseAndAMiddlewareLiveThroughEveryState() throws Exception {
-        int pgPort = freePort("127.0.0.2");
-        int redisPort = freePort("127.0.0.3");
+        int pgPort = host2.freePortForAnApp();
+        int redisPort = host3.freePortForAnApp();
         // Every process's command line while PostgreSQL is installed and started: PG_PASSWORD (secret metadata) in none.
         CommandLines watched = CommandLines.watch();
         create("database", "pg-e2e", host2, "postgresql/15/", Map.of("PG_PORT", String.valueOf(pgPort),

@@ -165,6 +165,18 @@ public final class SshTestHost implements AutoCloseable {
         return generator.generateKeyPair();
     }
 
+    /**
+     * A port free on this host for an application, and not its agent's: the agent's port is only a number until the
+     * agent starts, and the same number picked free before that would keep one of them from binding.
+     */
+    public int freePortForAnApp() throws IOException {
+        int port = freePort(ip);
+        while (port == agentPort) {
+            port = freePort(ip);
+        }
+        return port;
+    }
+
     public static int freePort(String ip) throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(ip))) {
             return socket.getLocalPort();
