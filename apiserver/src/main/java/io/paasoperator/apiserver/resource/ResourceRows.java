@@ -128,11 +128,16 @@ final class ResourceRows {
                     + " do update set agent_port = excluded.agent_port, account = excluded.account";
         }
 
-        /** The rows' ips, ports and accounts: the three arrays a statement unnests. */
+        /**
+         * The rows' ips, ports and accounts: the three arrays a statement unnests, in address order, the order every
+         * writer inserts them in: a writer waiting on another's row for one host (V14's constraints wait for a row not yet
+         * committed) then never holds a row that the other waits on in turn.
+         */
         static List<Object> columns(Collection<HostRow> rows) {
-            return Arrays.asList(rows.stream().map(HostRow::ip).toArray(String[]::new),
-                    rows.stream().map(HostRow::agentPort).toArray(Integer[]::new),
-                    rows.stream().map(HostRow::account).toArray(String[]::new));
+            List<HostRow> ordered = rows.stream().sorted(java.util.Comparator.comparing(HostRow::ip)).toList();
+            return Arrays.asList(ordered.stream().map(HostRow::ip).toArray(String[]::new),
+                    ordered.stream().map(HostRow::agentPort).toArray(Integer[]::new),
+                    ordered.stream().map(HostRow::account).toArray(String[]::new));
         }
     }
 

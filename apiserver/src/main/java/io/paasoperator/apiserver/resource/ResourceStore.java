@@ -62,8 +62,8 @@ public class ResourceStore {
     private static final Set<String> ABORTED_FOR_ANOTHER = Set.of("40P01", "40001");
     /** The first key of the advisory locks claims take turns on, one per host address (the second key). */
     private static final int CLAIM_LOCKS = 0x7061_6173; // "paas"
-    /** The first key of the locks the agent-agreement check holds, one per host address. */
-    private static final int AGREEMENT_LOCKS = 0x6167_7265; // "agre"
+    /** PostgreSQL's error for a row an exclusion constraint refuses. */
+    private static final String EXCLUSION_VIOLATION = "23P01";
 
     private final ResourceDocuments documents;
     private final Clock clock;
@@ -86,9 +86,9 @@ public class ResourceStore {
 
     /**
      * Stores a new resource, or fails with a 409 when its name is taken or a host's agent is set up differently by
-     * another resource. Tried again on a connection lost before the commit; a create whose commit was answered with a
-     * lost connection is a 503 (outcome unknown), and one that was stored before finds its own row (the same creation
-     * time and spec) and answers it.
+     * another resource. One statement, without a transaction around it: tried again on a connection lost meanwhile, a
+     * create that was stored before its answer was lost finds its own row (the same creation time and spec) and answers
+     * it. Tried again too when PostgreSQL broke a deadlock by aborting it (waiting on another writer's host row).
      */
     public Uni<ResourceRecord> create(ResourceKind kind, CreateRequest request, String actor) {
         Instant now = now();
@@ -97,14 +97,11 @@ public class ResourceStore {
         String app = documents.storeApp(request.app().withMetadata(metadata));
         String hosts = documents.storeHosts(request.hosts());
         List<HostRow> rows = request.hosts().stream().map(HostRow::listed).toList();
-        // A new record per attempt: one that a failed attempt inserted carries that attempt's id. The check and the
-        // insert are sent at once and run in order; a refusal rolls the insert back.
-        return transaction(sql -> {
-                    ResourceRecord record = ResourceRecord.create(kind, request.name(), app, hosts, request.ips(),
-                            request.maxInFlight(), request.expect(), request.realtime(), now);
-                    return Uni.combine().all().unis(refuseConflictingAgents(sql, kind, request.name(), rows),
-                            ResourceRows.insert(sql, record, rows, actor)).with((agreed, created) -> created);
-                })
+        // A new record per attempt: one that a failed attempt inserted carries that attempt's id.
+        Uni<ResourceRecord> insert = database.query(sql -> ResourceRows.insert(sql, ResourceRecord.create(kind, request.name(),
+                        app, hosts, request.ips(), request.maxInFlight(), request.expect(), request.realtime(), now), rows, actor))
+                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+        return agreeingAboutAgents(kind, request.name(), rows, insert)
                 .chain(created -> created != null ? Uni.createFrom().item(created) : database.query(sql -> ResourceRows.find(sql,
                         kind, request.name())).map(existing -> {
                             if (existing != null && existing.createdAt.equals(now) && existing.appSpec.equals(app)) {
@@ -257,32 +254,34 @@ public class ResourceStore {
                     documents.storeSealedHosts(retired), request.maxInFlight(), newGeneration,
                     documents.storeSealedApp(ResourceDocuments.redacted(oldApp)), now());
         };
-        return updateAgreeing(kind, request.name(), request.hosts().stream().map(HostRow::listed).toList(), replace, actor);
-    }
-
-    /** {@link #update}, once the hosts' agents are found to agree in its transaction ({@link #refuseConflictingAgents}). */
-    Uni<ResourceRecord> updateAgreeing(ResourceKind kind, String name, List<HostRow> hosts, Consumer<ResourceRecord> change,
-            String actor) {
-        return transaction(sql -> refuseConflictingAgents(sql, kind, name, hosts).chain(() -> change(sql, kind, name, change, actor)));
+        return agreeingAboutAgents(kind, request.name(), request.hosts().stream().map(HostRow::listed).toList(),
+                update(kind, request.name(), replace, actor));
     }
 
     /**
-     * Within a transaction: one agent serves every resource on a host, so two resources naming different agent ports or
-     * accounts for one host would fight over it. Fails with a 409 naming, for each host that disagrees, another resource
-     * it disagrees with. Each host's agreement lock is held until the transaction ends, so that checking and writing are
-     * one step: without it, two creates naming different ports for a new host both passed the check before either was
-     * stored. Locks are taken in address order (two writers never wait on each other in a circle), in a statement before
-     * the check's: under READ COMMITTED the check then sees every write committed under those locks.
+     * {@code write}, whose host rows PostgreSQL refuses when another resource names the host's agent differently
+     * (V14's exclusion constraints: one agent serves every resource on a host, so two naming different ports or accounts
+     * would fight over it). A refusal is a 409 naming, for each host that disagrees, another resource it disagrees with:
+     * the constraint's error names one pair of rows, and reading what disagrees takes only the refused writes' time.
      */
-    private static Uni<Void> refuseConflictingAgents(SqlConnection sql, ResourceKind kind, String name, List<HostRow> wanted) {
-        if (wanted.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        List<Tuple> locks = wanted.stream().map(HostRow::ip).sorted().map(Tuple::of).toList();
+    private <T> Uni<T> agreeingAboutAgents(ResourceKind kind, String name, List<HostRow> wanted, Uni<T> write) {
+        return write.onFailure(ResourceStore::isAgentDisagreement).recoverWithUni(() -> database.query(sql -> disagreements(sql, kind,
+                name, wanted)).map(errors -> {
+                    if (errors.isEmpty()) {
+                        // The other resource was changed or deleted since: the write may succeed if sent again.
+                        errors = List.of(new Problem.FieldError("hosts", "another resource being written at the same time"
+                                + " names a host's agent differently; try again"));
+                    }
+                    throw new ProblemException(409, "Conflict", "a host's agent is already set up differently by another"
+                            + " resource", errors);
+                }));
+    }
+
+    /** For each wanted host, another resource that names its agent differently: one {@link #DISAGREEING} per host. */
+    private static Uni<List<Problem.FieldError>> disagreements(SqlClient sql, ResourceKind kind, String name, List<HostRow> wanted) {
         List<Tuple> checks = wanted.stream().map(host -> Tuple.of(host.ip(), host.agentPort(), host.account(), kind.wire(), name))
                 .toList();
-        return Uni.combine().all().unis(sql.preparedQuery(LOCK_HOST_AGREEMENT).executeBatch(locks),
-                sql.preparedQuery(DISAGREEING).executeBatch(checks)).with((locked, first) -> {
+        return sql.preparedQuery(DISAGREEING).executeBatch(checks).map(first -> {
             List<Problem.FieldError> errors = new ArrayList<>();
             RowSet<Row> rows = first;
             for (int i = 0; i < wanted.size(); i++, rows = rows.next()) {
@@ -293,24 +292,28 @@ public class ResourceStore {
                             host.account(), row.getInteger(2), row.getString(3)) + " for " + other));
                 }
             }
-            if (!errors.isEmpty()) {
-                throw new ProblemException(409, "Conflict", "a host's agent is already set up differently by another resource", errors);
-            }
-            return null;
+            return errors;
         });
     }
 
-    /** A host's agreement lock: a namespace of its own, so that checks never wait behind the action claims' locks. */
-    private static final String LOCK_HOST_AGREEMENT = "select 1 from pg_advisory_xact_lock(" + AGREEMENT_LOCKS + ", hashtext($1))";
+    /** PostgreSQL refusing a host row that names the host's agent unlike another resource's row (V14). */
+    private static boolean isAgentDisagreement(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PgException pg && EXCLUSION_VIOLATION.equals(pg.getSqlState())
+                    && pg.getConstraint() != null && pg.getConstraint().startsWith("resource_host_one_agent_")) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /**
      * For one wanted host ($1 ip, $2 port, $3 account), one other resource ($4, $5 being the resource itself) whose row
      * for the host disagrees: another port, or another account where both name one. Four index range scans that stop at
      * their first row, so the check is exact and costs the same however many resources a host has. Each is ordered as
      * the index is: with a bare limit, the planner guessed that a sequential scan would meet a disagreeing row at once,
-     * and read the whole table (8 ms a create at 15,000 rows). One host per execution, the hosts sent as one batch: with
-     * the hosts as arrays, PostgreSQL counted 10 rows for any array against 1 for the one given, so it planned the
-     * statement again on every create (0.15 ms of its CPU each) rather than keep one plan.
+     * and read the whole table. One host per execution, the hosts sent as one batch: with the hosts as arrays,
+     * PostgreSQL counted 10 rows for any array against 1 for the one given, and would plan it again on every execution.
      */
     private static final String DISAGREEING = "select kind, name, agent_port, account from ("
             + disagreeing("agent_port < $2", "agent_port") + " union all " + disagreeing("agent_port > $2", "agent_port")

@@ -95,6 +95,54 @@ class ConcurrencyTest {
         }
     }
 
+    /**
+     * Creates and spec updates that each put two new hosts on a resource, naming ports for them unlike every other
+     * writer's, in either order of the hosts, all at once: one writer wins both hosts, every other is a 409 (none a 500,
+     * none a deadlock's 503), and each loser's resource is left as it was.
+     */
+    @Test
+    void concurrentCreatesAndSpecUpdatesThatDisagreeAboutTwoHostsLeaveOne() throws Exception {
+        String body = "{\"name\": \"%s\", \"host\": %s, \"app\": {\"repo_url\": \"http://127.0.0.1:8000/repo/\","
+                + " \"install\": \"install.sh\", \"start\": \"start.sh\", \"stop\": \"stop.sh\", \"check\": \"check.sh\","
+                + " \"uninstall\": \"uninstall.sh\"}}";
+        for (int round = 0; round < 5; round++) {
+            String first = "127.0.0.169", second = "127.0.0.170";
+            List<String> names = new ArrayList<>();
+            List<Callable<Integer>> writes = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String name = Seeds.uniqueName("two-hosts");
+                names.add(name);
+                int port = 4100 + 10 * round + i;
+                String[] order = i % 2 == 0 ? new String[] {first, second} : new String[] {second, first};
+                String wanted = body.formatted(name, "[{\"ip\": \"%s\", \"agent_port\": %d}, {\"ip\": \"%s\", \"agent_port\": %d}]"
+                        .formatted(order[0], port, order[1], port));
+                if (i < 4) {
+                    writes.add(() -> given().body(wanted).post(API + "database/create").statusCode());
+                } else {
+                    String elsewhere = body.formatted(name, "[{\"ip\": \"127.0.0.171\", \"agent_port\": 3335}]");
+                    given().body(elsewhere).post(API + "database/create").then().statusCode(201);
+                    writes.add(() -> given().body(wanted).put(API + "database/" + name).statusCode());
+                }
+            }
+            List<Integer> statuses = atOnce(writes);
+            assertEquals(7, Collections.frequency(statuses, 409), "round " + round + ": " + statuses);
+            int winner = statuses.indexOf(statuses.stream().filter(status -> status != 409).findFirst().orElseThrow());
+            assertEquals(winner < 4 ? 201 : 200, statuses.get(winner), "round " + round + ": " + statuses);
+            for (int i = 0; i < 8; i++) {
+                List<String> ips = i < 4 && i != winner ? List.of() : given().get(API + "database/" + names.get(i)).then()
+                        .statusCode(200).extract().jsonPath().getList("host.ip");
+                List<String> expected = i == winner ? List.of(i % 2 == 0 ? first : second, i % 2 == 0 ? second : first)
+                        : i < 4 ? List.of() : List.of("127.0.0.171");
+                assertEquals(expected, ips, "round " + round + ", writer " + i);
+            }
+            for (int i = 0; i < 8; i++) {
+                if (i >= 4 || i == winner) {
+                    given().delete(API + "database/" + names.get(i)).then().statusCode(200);
+                }
+            }
+        }
+    }
+
     @Test
     void fiftyConcurrentCreatesOfOneNameMakeExactlyOne() throws Exception {
         String name = Seeds.uniqueName("race");

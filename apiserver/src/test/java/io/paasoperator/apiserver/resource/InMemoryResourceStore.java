@@ -85,12 +85,6 @@ public class InMemoryResourceStore extends ResourceStore {
     }
 
     @Override
-    Uni<ResourceRecord> updateAgreeing(ResourceKind kind, String name, List<ResourceRows.HostRow> hosts,
-            Consumer<ResourceRecord> change, String actor) {
-        return update(kind, name, change, actor); // one agent per host is the database's check, not this store's
-    }
-
-    @Override
     public Uni<ResourceRecord> claimOnHost(ResourceKind kind, String name, String ip, int maxPerHost,
             Consumer<ResourceRecord> change) {
         return Uni.createFrom().item(() -> write(kind, name, change, ip, maxPerHost));
