@@ -16,16 +16,18 @@ public final class AgentAccounts {
     }
 
     /**
-     * Why an agent of {@code ip} wanted on {@code wantedPort} as {@code wantedAccount} cannot be the one another resource
-     * has there ({@code existingPort}, {@code existingAccount}); null when it can. A null account agrees with any.
+     * Why an agent of {@code ip} wanted on {@code wantedPort} as {@code wantedAccount} cannot be the one resource
+     * {@code other} names there ({@code existingPort}, {@code existingAccount}); null when it can. A null account agrees
+     * with any. Said as what the other resource names: its agent may not be running yet.
      */
-    public static String conflict(String ip, int wantedPort, String wantedAccount, int existingPort, String existingAccount) {
+    public static String conflict(String ip, int wantedPort, String wantedAccount, int existingPort, String existingAccount,
+            String other) {
         if (wantedPort != existingPort) {
-            return "the agent of " + ip + " listens on port " + existingPort + ", not " + wantedPort;
+            return other + " names agent_port " + existingPort + " for " + ip + ", not " + wantedPort;
         }
         if (wantedAccount == null || existingAccount == null || wantedAccount.equals(existingAccount)) {
             return null;
         }
-        return "the agent of " + ip + " runs as '" + existingAccount + "', not '" + wantedAccount + "'";
+        return other + " runs the agent of " + ip + " as '" + existingAccount + "', not '" + wantedAccount + "'";
     }
 }

@@ -287,9 +287,8 @@ public class ResourceStore {
             for (int i = 0; i < wanted.size(); i++, rows = rows.next()) {
                 HostRow host = wanted.get(i);
                 for (Row row : rows) {
-                    String other = row.getString(0) + " '" + row.getString(1) + "'";
                     errors.add(new Problem.FieldError("host[" + i + "]", AgentAccounts.conflict(host.ip(), host.agentPort(),
-                            host.account(), row.getInteger(2), row.getString(3)) + " for " + other));
+                            host.account(), row.getInteger(2), row.getString(3), row.getString(0) + " '" + row.getString(1) + "'")));
                 }
             }
             return errors;

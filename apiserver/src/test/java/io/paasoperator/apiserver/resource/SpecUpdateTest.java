@@ -117,7 +117,7 @@ class SpecUpdateTest {
         String body = Seeds.minimalBody(name, "running", "running").replace("\"paas\"", "\"someone-else\"");
         given().body(body).post(API + "database/create").then().statusCode(409)
                 .body("errors[0].field", equalTo("host[0]"))
-                .body("errors[0].message", containsString("runs as 'paas'"));
+                .body("errors[0].message", containsString("as 'paas', not 'someone-else'"));
         given().get(API + "database/" + name).then().statusCode(404);
         assertEquals(first, get(first).then().statusCode(200).extract().path("name"));
     }
@@ -153,9 +153,9 @@ class SpecUpdateTest {
         String refused = Seeds.uniqueName("bob");
         given().body(onHost(refused, ip, 3335, "bob")).post(API + "database/create").then().statusCode(409)
                 .body("errors[0].field", equalTo("host[0]"))
-                .body("errors[0].message", equalTo("the agent of " + ip + " runs as 'alice', not 'bob' for database '" + named + "'"));
+                .body("errors[0].message", equalTo("database '" + named + "' runs the agent of " + ip + " as 'alice', not 'bob'"));
         given().body(onHost(refused, ip, 3336, null)).post(API + "database/create").then().statusCode(409)
-                .body("errors[0].message", containsString("listens on port 3335, not 3336"));
+                .body("errors[0].message", containsString("names agent_port 3335 for " + ip + ", not 3336"));
         given().body(onHost(refused, ip, 3335, "alice")).post(API + "database/create").then().statusCode(201);
     }
 
@@ -172,10 +172,10 @@ class SpecUpdateTest {
         given().body(onHosts(name, hosts.formatted(second, 3335, fresh, first, 3337))).post(API + "database/create").then()
                 .statusCode(409)
                 .body("errors.field", contains("host[0]", "host[2]"))
-                .body("errors[0].message", equalTo("the agent of " + second + " listens on port 3336, not 3335 for database '"
-                        + onSecond + "'"))
-                .body("errors[1].message", equalTo("the agent of " + first + " listens on port 3335, not 3337 for database '"
-                        + onFirst + "'"));
+                .body("errors[0].message", equalTo("database '" + onSecond + "' names agent_port 3336 for " + second
+                        + ", not 3335"))
+                .body("errors[1].message", equalTo("database '" + onFirst + "' names agent_port 3335 for " + first
+                        + ", not 3337"));
         given().body(onHosts(name, hosts.formatted(second, 3336, fresh, first, 3335))).post(API + "database/create").then()
                 .statusCode(201);
     }
@@ -188,7 +188,7 @@ class SpecUpdateTest {
         given().body(onHost(only, ip, 3335, "paas")).post(API + "database/create").then().statusCode(201);
         given().body(onHost(only, ip, 3400, "paas")).put(API + "database/" + only).then().statusCode(200);
         given().body(onHost(Seeds.uniqueName("old-port"), ip, 3335, "paas")).post(API + "database/create").then()
-                .statusCode(409).body("errors[0].message", containsString("listens on port 3400, not 3335"));
+                .statusCode(409).body("errors[0].message", containsString("names agent_port 3400 for " + ip + ", not 3335"));
         given().body(onHost(Seeds.uniqueName("new-port"), ip, 3400, null)).post(API + "database/create").then().statusCode(201);
         // Once the host is no longer listed (being removed), what the resource said of its agent binds no one.
         given().body(onHost(only, "127.0.0.159", 3335, "paas")).put(API + "database/" + only).then().statusCode(200);
