@@ -9,6 +9,7 @@ import io.paasoperator.apiserver.resource.ResourceRecord;
 import io.paasoperator.apiserver.resource.ResourceStore;
 import io.paasoperator.apiserver.rules.HostState;
 import io.paasoperator.contract.NamingRules;
+import io.paasoperator.contract.Problem;
 import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.ResourceKind;
 import io.smallrye.mutiny.Multi;
@@ -17,7 +18,11 @@ import io.vertx.mutiny.core.buffer.Buffer;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -69,11 +74,14 @@ public class OperationLogApi {
     public RestMulti<Buffer> log(@RestPath String kind, @RestPath String name,
             @Parameter(description = "The operation's id, as its events show it (operation_id)") @RestPath String id,
             @Parameter(description = "The host that ran it; needed only when the events do not say (several hosts, and"
-                    + " an operation that has not reported yet)") @RestQuery String host) {
+                    + " an operation that has not reported yet)") @RestQuery String host, UriInfo uri) {
         ResourceKind resourceKind = AgentCallbacks.kind(kind);
+        List<Problem.FieldError> errors = new ArrayList<>();
+        QueryParameters.check(uri.getQueryParameters(), Set.of("host"), errors);
         if (host != null && !HostSpec.isIpLiteral(host)) {
-            throw ProblemException.invalidField("host", "must be an IP address literal, one of the resource's hosts");
+            errors.add(new Problem.FieldError("host", "must be an IP address literal, one of the resource's hosts"));
         }
+        QueryParameters.refuseIfAny(errors);
         Uni<Multi<Buffer>> content = store.get(resourceKind, name)
                 .chain(record -> host(record, id, host))
                 .chain(ip -> read(resourceKind, name, ip, id));

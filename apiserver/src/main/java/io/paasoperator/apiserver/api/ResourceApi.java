@@ -36,10 +36,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -64,6 +66,8 @@ public class ResourceApi {
 
     static final int DEFAULT_PAGE = 100;
     static final int MAX_PAGE = 1000;
+    /** What a list takes; watch=false too (watch=true is {@link WatchApi}'s). */
+    private static final Set<String> LIST_PARAMETERS = Set.of("expect", "realtime", "limit", "continue", "watch");
 
     private final ResourceStore store;
     private final History history;
@@ -138,16 +142,17 @@ public class ResourceApi {
             @RestQuery String realtime,
             @Parameter(description = "Page size", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "1000",
                     defaultValue = "100")) @RestQuery String limit,
-            @Parameter(description = "The previous page's continue value") @RestQuery("continue") String after) {
+            @Parameter(description = "The previous page's continue value") @RestQuery("continue") String after, UriInfo uri) {
         ResourceKind resourceKind = kind(kind);
         List<Problem.FieldError> errors = new ArrayList<>();
+        QueryParameters.check(uri.getQueryParameters(), LIST_PARAMETERS, errors);
         ExpectedState expectFilter = filter(ExpectedState.class, expect, "expect", errors);
         RealtimeState realtimeFilter = filter(RealtimeState.class, realtime, "realtime", errors);
         int pageSize = pageSize(limit, errors);
         if (after != null && !NamingRules.isResourceName(after)) { // some (a NUL) are not even text to PostgreSQL
             errors.add(new Problem.FieldError("continue", "must be the continue value of a page: a resource's name"));
         }
-        refuseIfAny(errors);
+        QueryParameters.refuseIfAny(errors);
         // One more than asked tells whether another page follows.
         return store.list(resourceKind, expectFilter, realtimeFilter, after, pageSize + 1).map(records -> {
             List<ResourceRecord> page = records.size() > pageSize ? records.subList(0, pageSize) : records;
@@ -252,13 +257,16 @@ public class ResourceApi {
     @APIResponse(responseCode = "400", ref = "BadRequest")
     public Uni<RestResponse<DeleteResult>> delete(@RestPath String kind, @RestPath String name,
             @Parameter(description = "Uninstall from every host before the record goes",
-                    schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false")) @RestQuery String uninstall) {
+                    schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false")) @RestQuery String uninstall, UriInfo uri) {
         ResourceKind resourceKind = kind(kind);
+        List<Problem.FieldError> errors = new ArrayList<>();
+        QueryParameters.check(uri.getQueryParameters(), Set.of("uninstall"), errors);
+        if (uninstall != null && !uninstall.equals("false") && !uninstall.equals("true")) {
+            errors.add(new Problem.FieldError("uninstall", "must be true or false"));
+        }
+        QueryParameters.refuseIfAny(errors);
         String missing = resourceKind.wire() + " '" + name + "' does not exist; nothing to delete";
-        if (uninstall != null && !uninstall.equals("false")) {
-            if (!uninstall.equals("true")) {
-                throw ProblemException.invalidField("uninstall", "must be true or false");
-            }
+        if ("true".equals(uninstall)) {
             return store.startDeleting(resourceKind, name, caller.name()).invoke(this::wake)
                     .map(record -> RestResponse.accepted(new DeleteResult(name, "uninstalling " + resourceKind.wire() + " '" + name
                             + "' from every host; the record goes once that is done")))
@@ -299,11 +307,12 @@ public class ResourceApi {
     @APIResponse(responseCode = "404", ref = "NotFound", description = "No history under this name")
     public Uni<List<EventView>> events(@RestPath String kind, @RestPath String name,
             @Parameter(description = "How many", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "1000",
-                    defaultValue = "100")) @RestQuery String limit) {
+                    defaultValue = "100")) @RestQuery String limit, UriInfo uri) {
         ResourceKind resourceKind = kind(kind);
         List<Problem.FieldError> errors = new ArrayList<>();
+        QueryParameters.check(uri.getQueryParameters(), Set.of("limit"), errors);
         int pageSize = pageSize(limit, errors);
-        refuseIfAny(errors);
+        QueryParameters.refuseIfAny(errors);
         return history.events(resourceKind, name, pageSize).map(events -> {
             if (events.isEmpty()) {
                 throw ProblemException.notFound(resourceKind.wire() + " '" + name + "' has no history");
@@ -344,13 +353,6 @@ public class ResourceApi {
             errors.add(new Problem.FieldError(field, "must be one of " + AppSpecRules.wireWords(type)));
             return null;
         });
-    }
-
-    /** A query's bad parameters, every one of them named in one 400. */
-    static void refuseIfAny(List<Problem.FieldError> errors) {
-        if (!errors.isEmpty()) {
-            throw ProblemException.invalid(errors);
-        }
     }
 
     private static int pageSize(String limit, List<Problem.FieldError> errors) {

@@ -20,7 +20,10 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -37,6 +40,8 @@ public class WatchApi {
     static final String EVENT_STREAM = "text/event-stream";
     static final String LAST_EVENT_ID = "Last-Event-ID";
     private static final Pattern EVENT_ID = Pattern.compile("\\d{1,18}");
+    /** What a watch takes: a list's filters, and where to resume; no page (limit, continue). */
+    private static final Set<String> WATCH_PARAMETERS = Set.of("watch", "expect", "realtime", "since");
 
     private final ApiAuthentication authentication;
     private final WatchStream.Means means;
@@ -71,13 +76,14 @@ public class WatchApi {
         try {
             ResourceKind kind = AgentCallbacks.kind(routing.pathParam("kind"));
             List<Problem.FieldError> errors = new ArrayList<>();
+            QueryParameters.check(queryParameters(routing), WATCH_PARAMETERS, errors);
             if (!watch.equals("true")) {
                 errors.add(new Problem.FieldError("watch", "must be true or false"));
             }
             ExpectedState expect = ResourceApi.filter(ExpectedState.class, request.getParam("expect"), "expect", errors);
             RealtimeState realtime = ResourceApi.filter(RealtimeState.class, request.getParam("realtime"), "realtime", errors);
             since = since(request, errors);
-            ResourceApi.refuseIfAny(errors);
+            QueryParameters.refuseIfAny(errors);
             stream = new WatchStream(routing.response(), kind, expect, realtime, means);
         } catch (ProblemException e) {
             refuse(routing, e.toProblem(), 0);
@@ -103,6 +109,13 @@ public class WatchApi {
             return null;
         }
         return new WatchStream.Resume(Long.parseLong(value.trim()), field);
+    }
+
+    /** The request's query parameters, each name with its values. */
+    private static Map<String, List<String>> queryParameters(RoutingContext routing) {
+        Map<String, List<String>> given = new LinkedHashMap<>();
+        routing.queryParams().names().forEach(name -> given.put(name, routing.queryParams().getAll(name)));
+        return given;
     }
 
     private void refuse(RoutingContext routing, Problem problem, long retryAfterSeconds) {

@@ -180,6 +180,41 @@ class BadInputTest {
         }
     }
 
+    /**
+     * A parameter a call does not take, one given twice and one given empty are refused and named, not ignored: a
+     * misspelt filter would list everything, a misspelt uninstall delete without uninstalling.
+     */
+    @Test
+    void queryParametersACallDoesNotTakeAreNamedNotIgnored() {
+        String list = "/apis/v1alpha1/middleware";
+        given().queryParam("state", "running").queryParam("realtime", "nope").get(list).then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("state", "realtime"))
+                .body("errors.find { it.field == 'state' }.message", org.hamcrest.Matchers.equalTo(
+                        "is not a parameter of this call, which takes continue, expect, limit, realtime, watch"));
+        given().get(list + "?limit=1&limit=2").then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.contains("limit"))
+                .body("errors[0].message", org.hamcrest.Matchers.equalTo("is given 2 times: give it once"));
+        given().get(list + "?expect=&limit=").then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("expect", "limit"))
+                .body("errors.message", org.hamcrest.Matchers.everyItem(org.hamcrest.Matchers.startsWith("is empty")));
+        given().get(list + "?watch=true&limit=5&continue=x").then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("limit", "continue"));
+        given().get(list + "/any/events?limit=5&since=1").then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.contains("since"));
+        given().get(list + "/any/operations/" + java.util.UUID.randomUUID() + "/log?hots=127.0.0.1").then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.contains("hots"));
+
+        String name = Seeds.uniqueName("kept");
+        given().body(Seeds.minimalBody(name, "stopped", "stopped")).post(list + "/create").then().statusCode(201);
+        given().delete(list + "/" + name + "?uninstal=true").then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.contains("uninstal"));
+        given().delete(list + "/" + name + "?uninstall=true&uninstall=false").then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.contains("uninstall"));
+        given().get(list + "/" + name + "/status").then().statusCode(200);
+        given().delete(list + "/" + name + "?uninstall=false").then().statusCode(200);
+    }
+
     @Test
     void unknownFieldsAreReportedWithEveryOtherErrorAtOnce() {
         // Unknown fields holding a number, a string, an object and an array: each named by its own path.
