@@ -31,13 +31,13 @@ final class ResourceRows {
 
     /**
      * A new resource, its hosts' rows and its events: one statement (data-modifying CTEs, all stored or none), one round
-     * trip where three inserts took three. A name already taken stores nothing and returns no row: no error, so nothing
-     * in PostgreSQL's log for what is an ordinary 409.
+     * trip where three inserts took three. A name already taken, or a host registered with another agent port, stores
+     * nothing and returns no row: no error, so nothing in PostgreSQL's log for what is an ordinary 409.
      */
     private static final String INSERT = "with created as (insert into resource (kind, name, app_spec, hosts, retired_hosts,"
             + " host_states, expect, realtime, realtime_since, generation, spec_version, max_in_flight, deleting, due_at,"
-            + " created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-            + " $16, 0) on conflict (kind, name) do nothing returning id),"
+            + " created_at, updated_at, version) select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+            + " $16, 0 where not exists (" + HostRow.unlikeRegistration(17) + ") on conflict (kind, name) do nothing returning id),"
             + " listed as (" + HostRow.writeStatement(17, " where exists (select 1 from created)") + "),"
             + " events as (" + ResourceEvent.insertAllStatement(20) + " where exists (select 1 from created))"
             + " select id from created";
@@ -107,6 +107,16 @@ final class ResourceRows {
      * or null when it names none); both null while the host is being removed.
      */
     record HostRow(String ip, Integer agentPort, String account) {
+
+        /**
+         * Rows' hosts (ips and ports: the arrays {@link #columns} numbered from {@code first}) whose agents are registered
+         * (PUT /hosts/{ip}) on another port: the one port such an agent answers on.
+         */
+        static String unlikeRegistration(int first) {
+            return "select 1 from unnest($" + first + "::text[], $" + (first + 1) + "::int[]) as listed(ip, port)"
+                    + " join agent_host registered on registered.ip = listed.ip where registered.registered_at is not null"
+                    + " and registered.agent_port <> listed.port";
+        }
 
         static HostRow listed(HostSpec host) {
             return new HostRow(host.ip(), host.withDefaults().agentPort(), AgentAccounts.account(host));

@@ -103,12 +103,45 @@ public class ResourceStore {
                 .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
         return agreeingAboutAgents(kind, request.name(), rows, insert)
                 .chain(created -> created != null ? Uni.createFrom().item(created) : database.query(sql -> ResourceRows.find(sql,
-                        kind, request.name())).map(existing -> {
+                        kind, request.name())).chain(existing -> {
                             if (existing != null && existing.createdAt.equals(now) && existing.appSpec.equals(app)) {
-                                return existing;
+                                return Uni.createFrom().item(existing);
                             }
-                            throw ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists");
+                            if (existing != null) {
+                                throw ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists");
+                            }
+                            return refuseUnlikeRegistrations(rows).map(none -> {
+                                // Registered otherwise when stored, registered again since: sent again, it may be stored.
+                                throw ProblemException.conflict("a host's agent was registered again while " + kind.wire()
+                                        + " '" + request.name() + "' was being created; try again");
+                            });
                         }));
+    }
+
+    /**
+     * Fails with a 409 naming each of the {@code wanted} hosts whose agent is registered (PUT /hosts/{ip}) on another
+     * port than the one wanted: it answers on that one only, and every step there would fail.
+     */
+    private Uni<Void> refuseUnlikeRegistrations(List<HostRow> wanted) {
+        return database.query(sql -> sql.preparedQuery("select ip, agent_port from agent_host where ip = any($1)"
+                        + " and registered_at is not null").execute(Tuple.of(wanted.stream().map(HostRow::ip).toArray(String[]::new))))
+                .map(rows -> {
+                    Map<String, Integer> registered = new HashMap<>();
+                    rows.forEach(row -> registered.put(row.getString(0), row.getInteger(1)));
+                    List<Problem.FieldError> errors = new ArrayList<>();
+                    for (int i = 0; i < wanted.size(); i++) {
+                        HostRow host = wanted.get(i);
+                        Integer port = registered.get(host.ip());
+                        if (port != null && !port.equals(host.agentPort())) {
+                            errors.add(new Problem.FieldError("host[" + i + "]", host.ip() + " is registered with agent_port " + port
+                                    + ", not " + host.agentPort() + " (PUT /hosts/" + host.ip() + ")"));
+                        }
+                    }
+                    if (!errors.isEmpty()) {
+                        throw new ProblemException(409, "Conflict", "a host's agent is registered on another port", errors);
+                    }
+                    return null;
+                });
     }
 
     public Uni<ResourceRecord> get(ResourceKind kind, String name) {
@@ -254,8 +287,9 @@ public class ResourceStore {
                     documents.storeSealedHosts(retired), request.maxInFlight(), newGeneration,
                     documents.storeSealedApp(ResourceDocuments.redacted(oldApp)), now());
         };
-        return agreeingAboutAgents(kind, request.name(), request.hosts().stream().map(HostRow::listed).toList(),
-                update(kind, request.name(), replace, actor));
+        List<HostRow> rows = request.hosts().stream().map(HostRow::listed).toList();
+        return refuseUnlikeRegistrations(rows).chain(() -> agreeingAboutAgents(kind, request.name(), rows,
+                update(kind, request.name(), replace, actor)));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.paasoperator.apiserver.api;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -182,6 +183,29 @@ class HostRegistrationTest {
         given().body(withoutAuth(name, "127.0.0.95").replace("\"ip\": \"127.0.0.95\"", "\"ip\": \"127.0.0.95\", \"auth\": {}"))
                 .put(MIDDLEWARE + name).then().statusCode(400).body("errors.field", hasItem("host[0].auth"));
         given().delete(MIDDLEWARE + name).then().statusCode(200);
+    }
+
+    /**
+     * A registered agent answers on its registered port only: a resource naming another is refused at once (it was
+     * stored, and every step on the host failed), by a create and by a spec update alike.
+     */
+    @Test
+    void aResourceNamesTheAgentPortItsHostIsRegisteredWith() {
+        String ip = "127.0.0.173";
+        given().body("{\"agent_port\": 4173, \"secret\": \"" + secret("registered-port") + "\"}").put(HOSTS + ip).then()
+                .statusCode(200);
+        String name = Seeds.uniqueName("registered-port");
+        String onItsPort = withoutAuth(name, ip).replace("\"ip\": \"" + ip + "\"", "\"ip\": \"" + ip + "\", \"agent_port\": 4173");
+        given().body(withoutAuth(name, ip)).post(MIDDLEWARE + "create").then().statusCode(409)
+                .body("errors.field", contains("host[0]"))
+                .body("errors[0].message", equalTo(ip + " is registered with agent_port 4173, not 3335 (PUT /hosts/" + ip + ")"));
+        given().get(MIDDLEWARE + name).then().statusCode(404);
+        given().body(onItsPort).post(MIDDLEWARE + "create").then().statusCode(201);
+        given().body(withoutAuth(name, ip)).put(MIDDLEWARE + name).then().statusCode(409)
+                .body("errors.field", contains("host[0]"));
+        given().get(MIDDLEWARE + name).then().statusCode(200).body("host[0].agent_port", equalTo(4173));
+        given().delete(MIDDLEWARE + name).then().statusCode(200);
+        given().delete(HOSTS + ip).then().statusCode(200);
     }
 
     /** A distinct secret of the length a user would pick; "s3cr3t" in it shows if it is ever echoed. */

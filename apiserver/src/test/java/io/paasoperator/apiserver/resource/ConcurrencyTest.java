@@ -119,7 +119,7 @@ class ConcurrencyTest {
                 if (i < 4) {
                     writes.add(() -> given().body(wanted).post(API + "database/create").statusCode());
                 } else {
-                    String elsewhere = body.formatted(name, "[{\"ip\": \"127.0.0.171\", \"agent_port\": 3335}]");
+                    String elsewhere = body.formatted(name, "[{\"ip\": \"127.0.0.172\", \"agent_port\": 3335}]");
                     given().body(elsewhere).post(API + "database/create").then().statusCode(201);
                     writes.add(() -> given().body(wanted).put(API + "database/" + name).statusCode());
                 }
@@ -132,7 +132,7 @@ class ConcurrencyTest {
                 List<String> ips = i < 4 && i != winner ? List.of() : given().get(API + "database/" + names.get(i)).then()
                         .statusCode(200).extract().jsonPath().getList("host.ip");
                 List<String> expected = i == winner ? List.of(i % 2 == 0 ? first : second, i % 2 == 0 ? second : first)
-                        : i < 4 ? List.of() : List.of("127.0.0.171");
+                        : i < 4 ? List.of() : List.of("127.0.0.172");
                 assertEquals(expected, ips, "round " + round + ", writer " + i);
             }
             for (int i = 0; i < 8; i++) {
