@@ -300,12 +300,10 @@ public class ResourceStore {
      */
     private <T> Uni<T> agreeingAboutAgents(ResourceKind kind, String name, List<HostRow> wanted, Uni<T> write) {
         return write.onFailure(ResourceStore::isAgentDisagreement).recoverWithUni(() -> database.query(sql -> disagreements(sql, kind,
-                name, wanted)).map(errors -> {
-                    if (errors.isEmpty()) {
-                        // The other resource was changed or deleted since: the write may succeed if sent again.
-                        errors = List.of(new Problem.FieldError("hosts", "another resource being written at the same time"
-                                + " names a host's agent differently; try again"));
-                    }
+                name, wanted)).map(found -> {
+                    // None found: the other resource was changed or deleted since, and the write may succeed if sent again.
+                    List<Problem.FieldError> errors = !found.isEmpty() ? found : List.of(new Problem.FieldError("host",
+                            "another resource being written at the same time names a host's agent differently; try again"));
                     throw new ProblemException(409, "Conflict", "a host's agent is already set up differently by another"
                             + " resource", errors);
                 }));
