@@ -9,22 +9,24 @@ create extension if not exists btree_gist;
 
 -- Before the lock (2d3d500), two creates sent at once could both be stored though they disagreed. Such a resource never
 -- worked (its agent's steps failed); it keeps its spec, and its row no longer counts in the rule: the rows that agree
--- with the host's oldest resource stay, the others forget their port or account until a spec update writes them again.
+-- with the host's registered port (PUT /hosts/{ip}: the one its agent answers on), else with its oldest resource, stay;
+-- the others forget their port or account until a spec update changes what they say of that host.
 update resource_host h
    set agent_port = null, account = null
   from (select distinct on (hr.ip) hr.ip, hr.agent_port
           from resource_host hr join resource r on r.kind = hr.kind and r.name = hr.name
+               left join agent_host registered on registered.ip = hr.ip and registered.registered_at is not null
          where hr.agent_port is not null
-         order by hr.ip, r.id) oldest
- where h.ip = oldest.ip and h.agent_port <> oldest.agent_port;
+         order by hr.ip, hr.agent_port is distinct from registered.agent_port, r.id) kept
+ where h.ip = kept.ip and h.agent_port <> kept.agent_port;
 
 update resource_host h
    set account = null
   from (select distinct on (hr.ip) hr.ip, hr.account
           from resource_host hr join resource r on r.kind = hr.kind and r.name = hr.name
          where hr.account is not null
-         order by hr.ip, r.id) oldest
- where h.ip = oldest.ip and h.account <> oldest.account;
+         order by hr.ip, r.id) kept
+ where h.ip = kept.ip and h.account <> kept.account;
 
 alter table resource_host
   add constraint resource_host_one_agent_port exclude using gist (ip with =, agent_port with <>),

@@ -145,6 +145,9 @@ public class ResourceApi {
             @Parameter(description = "The previous page's continue value") @RestQuery("continue") String after, UriInfo uri) {
         ResourceKind resourceKind = kind(kind);
         List<Problem.FieldError> errors = new ArrayList<>();
+        if (uri.getQueryParameters().containsKey("since")) {
+            errors.add(new Problem.FieldError("since", "is taken only with watch=true: where a watch resumes"));
+        }
         QueryParameters.check(uri.getQueryParameters(), LIST_PARAMETERS, errors);
         ExpectedState expectFilter = filter(ExpectedState.class, expect, "expect", errors);
         RealtimeState realtimeFilter = filter(RealtimeState.class, realtime, "realtime", errors);

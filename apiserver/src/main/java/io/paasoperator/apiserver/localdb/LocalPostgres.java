@@ -148,13 +148,12 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
-
-    /** The Quarkus settings that point the apiserver's datasource at this server. */
     /** The port it listens on, on 127.0.0.1: one found free at its start. */
     public int port() {
         return server.getPort();
     }
 
+    /** The Quarkus settings that point the apiserver's datasource at this server. */
     public Map<String, String> datasourceSettings() {
         String hostPort = "127.0.0.1:" + port() + "/postgres";
         return Map.of(

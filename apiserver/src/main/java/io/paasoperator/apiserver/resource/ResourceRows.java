@@ -140,8 +140,9 @@ final class ResourceRows {
 
         /**
          * The rows' ips, ports and accounts: the three arrays a statement unnests, in address order, the order every
-         * writer inserts them in: a writer waiting on another's row for one host (V14's constraints wait for a row not yet
-         * committed) then never holds a row that the other waits on in turn.
+         * writer inserts them in, so that two writers waiting on each other's rows of different hosts (V14's constraints
+         * wait for a row not yet committed) are rare. Not never: two that disagree about one host can still deadlock in
+         * PostgreSQL's check, which aborts one (40P01) after its deadlock_timeout; the writes are tried again.
          */
         static List<Object> columns(Collection<HostRow> rows) {
             List<HostRow> ordered = rows.stream().sorted(java.util.Comparator.comparing(HostRow::ip)).toList();

@@ -41,6 +41,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.hibernate.JDBCException;
 import org.hibernate.StaleStateException;
 
@@ -110,29 +111,29 @@ public class ResourceStore {
                             if (existing != null) {
                                 throw ProblemException.conflict(kind.wire() + " '" + request.name() + "' already exists");
                             }
-                            return refuseUnlikeRegistrations(rows).map(none -> {
-                                // Registered otherwise when stored, registered again since: sent again, it may be stored.
-                                throw ProblemException.conflict("a host's agent was registered again while " + kind.wire()
-                                        + " '" + request.name() + "' was being created; try again");
+                            return database.query(sql -> refuseUnlikeRegistrations(sql, rows, null)).map(none -> {
+                                // Neither now: the name or a registration changed since the insert; sent again, it may do.
+                                throw ProblemException.conflict(kind.wire() + " '" + request.name() + "' was not stored: it"
+                                        + " or a registration of one of its hosts changed meanwhile; try again");
                             });
                         }));
     }
 
     /**
-     * Fails with a 409 naming each of the {@code wanted} hosts whose agent is registered (PUT /hosts/{ip}) on another
-     * port than the one wanted: it answers on that one only, and every step there would fail.
+     * Fails with a 409 naming each of {@code wanted} (the hosts of a spec, in its order; with {@code only}, those of
+     * these addresses) whose agent is registered (PUT /hosts/{ip}) on another port: it answers on that one only, and
+     * every step there would fail. Emits when there is none.
      */
-    private Uni<Void> refuseUnlikeRegistrations(List<HostRow> wanted) {
-        return database.query(sql -> sql.preparedQuery("select ip, agent_port from agent_host where ip = any($1)"
-                        + " and registered_at is not null").execute(Tuple.of(wanted.stream().map(HostRow::ip).toArray(String[]::new))))
-                .map(rows -> {
+    private static Uni<Void> refuseUnlikeRegistrations(SqlClient sql, List<HostRow> wanted, Set<String> only) {
+        return sql.preparedQuery("select ip, agent_port from agent_host where ip = any($1) and registered_at is not null")
+                .execute(Tuple.of(wanted.stream().map(HostRow::ip).toArray(String[]::new))).map(rows -> {
                     Map<String, Integer> registered = new HashMap<>();
                     rows.forEach(row -> registered.put(row.getString(0), row.getInteger(1)));
                     List<Problem.FieldError> errors = new ArrayList<>();
                     for (int i = 0; i < wanted.size(); i++) {
                         HostRow host = wanted.get(i);
                         Integer port = registered.get(host.ip());
-                        if (port != null && !port.equals(host.agentPort())) {
+                        if (port != null && !port.equals(host.agentPort()) && (only == null || only.contains(host.ip()))) {
                             errors.add(new Problem.FieldError("host[" + i + "]", host.ip() + " is registered with agent_port " + port
                                     + ", not " + host.agentPort() + " (PUT /hosts/" + host.ip() + ")"));
                         }
@@ -287,9 +288,8 @@ public class ResourceStore {
                     documents.storeSealedHosts(retired), request.maxInFlight(), newGeneration,
                     documents.storeSealedApp(ResourceDocuments.redacted(oldApp)), now());
         };
-        List<HostRow> rows = request.hosts().stream().map(HostRow::listed).toList();
-        return refuseUnlikeRegistrations(rows).chain(() -> agreeingAboutAgents(kind, request.name(), rows,
-                update(kind, request.name(), replace, actor)));
+        return agreeingAboutAgents(kind, request.name(), request.hosts().stream().map(HostRow::listed).toList(),
+                update(kind, request.name(), replace, actor));
     }
 
     /**
@@ -571,7 +571,8 @@ public class ResourceStore {
         // The host rows before the resource row: the order a delete takes them in, so that the two never deadlock.
         Uni<Void> hostRows = specHostsBefore.equals(record.hosts) && hostsBefore.equals(record.hostIps())
                 ? Uni.createFrom().voidItem()
-                : syncHostRows(sql, record, hostRows(specHostsBefore, hostsBefore), hostRows(record.hosts, record.hostIps()));
+                : syncHostRows(sql, record, hostRows(specHostsBefore, hostsBefore), hostRows(record.hosts, record.hostIps()),
+                        documents.readHosts(record.hosts).stream().map(HostRow::listed).toList());
         return hostRows
                 .chain(() -> syncRows(sql, "host_action", record, actionsBefore, record.inFlightHosts()))
                 .chain(() -> stored.equals(ResourceRows.written(record))
@@ -587,16 +588,27 @@ public class ResourceStore {
         return rows;
     }
 
-    /** Brings a resource's {@code resource_host} rows from {@code before} to {@code after}: one delete, one upsert at most. */
+    /**
+     * Brings a resource's {@code resource_host} rows from {@code before} to {@code after}: one delete, one upsert at most.
+     * A row that changes for a host whose agent is registered on another port is not written: the upsert writes none,
+     * and a 409 names those hosts by their place in the spec ({@code listed}, its hosts in order).
+     */
     private static Uni<Void> syncHostRows(SqlClient sql, ResourceRecord record, Map<String, HostRow> before,
-            Map<String, HostRow> after) {
+            Map<String, HostRow> after, List<HostRow> listed) {
         Set<String> gone = new HashSet<>(before.keySet());
         gone.removeAll(after.keySet());
         List<HostRow> changed = after.values().stream().filter(row -> !row.equals(before.get(row.ip()))).toList();
         List<Object> values = new ArrayList<>(List.of(record.kind.wire(), record.name));
         values.addAll(HostRow.columns(changed));
         return deleteRows(sql, "resource_host", record, gone).chain(() -> changed.isEmpty() ? Uni.createFrom().voidItem()
-                : sql.preparedQuery(HostRow.writeStatement(3, "")).execute(Tuple.from(values)).replaceWithVoid());
+                : sql.preparedQuery(HostRow.writeStatement(3, " where not exists (" + HostRow.unlikeRegistration(3) + ")"))
+                        .execute(Tuple.from(values)).chain(written -> written.rowCount() == changed.size()
+                                ? Uni.createFrom().voidItem()
+                                : refuseUnlikeRegistrations(sql, listed, changed.stream().map(HostRow::ip).collect(Collectors.toSet()))
+                                        .invoke(() -> {
+                                            throw ProblemException.conflict(record.kind.wire() + " '" + record.name + "' was"
+                                                    + " not changed: a registration of one of its hosts changed meanwhile; try again");
+                                        })));
     }
 
     /**

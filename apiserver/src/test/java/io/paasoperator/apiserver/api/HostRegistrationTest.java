@@ -204,7 +204,20 @@ class HostRegistrationTest {
         given().body(withoutAuth(name, ip)).put(MIDDLEWARE + name).then().statusCode(409)
                 .body("errors.field", contains("host[0]"));
         given().get(MIDDLEWARE + name).then().statusCode(200).body("host[0].agent_port", equalTo(4173));
+        // A change that leaves the host as it was is not held up by it; one that adds it on another port is.
+        given().body(onItsPort.replace("install.sh", "setup.sh")).put(MIDDLEWARE + name).then().statusCode(200);
+        String other = Seeds.uniqueName("registered-port");
+        given().body(withoutAuth(other, "127.0.0.176")).post(MIDDLEWARE + "create").then().statusCode(201);
+        given().body(withoutAuth(other, "127.0.0.176").replace("\"host\": [{\"ip\": \"127.0.0.176\"}]",
+                        "\"host\": [{\"ip\": \"127.0.0.176\"}, {\"ip\": \"" + ip + "\"}]"))
+                .put(MIDDLEWARE + other).then().statusCode(409).body("errors.field", contains("host[1]"));
+        given().get(MIDDLEWARE + other).then().statusCode(200).body("host.ip", contains("127.0.0.176"));
+        // Registered again on another port, the host's one resource follows with an update of its own.
+        given().body("{\"agent_port\": 4174, \"secret\": \"" + secret("registered-port") + "\"}").put(HOSTS + ip).then()
+                .statusCode(200);
+        given().body(onItsPort.replace("4173", "4174")).put(MIDDLEWARE + name).then().statusCode(200);
         given().delete(MIDDLEWARE + name).then().statusCode(200);
+        given().delete(MIDDLEWARE + other).then().statusCode(200);
         given().delete(HOSTS + ip).then().statusCode(200);
     }
 

@@ -200,6 +200,9 @@ class BadInputTest {
                 .body("errors.message", org.hamcrest.Matchers.everyItem(org.hamcrest.Matchers.startsWith("is empty")));
         given().get(list + "?watch=true&limit=5&continue=x").then().statusCode(400).contentType("application/problem+json")
                 .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("limit", "continue"));
+        given().get(list + "?since=12&watch=false").then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.contains("since"))
+                .body("errors[0].message", org.hamcrest.Matchers.startsWith("is taken only with watch=true"));
         given().get(list + "/any/events?limit=5&since=1").then().statusCode(400)
                 .body("errors.field", org.hamcrest.Matchers.contains("since"));
         given().get(list + "/any/operations/" + java.util.UUID.randomUUID() + "/log?hots=127.0.0.1").then().statusCode(400)
