@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class OneAgentPerHostMigrationTest {
 
     @Test
-    void hostsThatDisagreedBeforeTheRuleKeepTheirOldestResourcesAgreement() throws Exception {
+    void hostsThatDisagreedBeforeTheRuleKeepTheirRegisteredElseOldestAgreement() throws Exception {
         String database = "before_v14_" + ProcessHandle.current().pid();
         try (Connection admin = TestDatabase.connect(); Statement st = admin.createStatement()) {
             st.execute("drop database if exists " + database);
@@ -43,6 +43,7 @@ class OneAgentPerHostMigrationTest {
         try (Connection db = DriverManager.getConnection(url, user, password); Statement st = db.createStatement()) {
             // Host .10: 'first' (oldest) on port 3335 as alice; 'second' on 3336 as bob; 'third' on 3335 as carol;
             // 'fourth' on 3335 with no account; 'leaving' being removed from it. Host .11: 'second' alone, on 3336.
+            // Host .12, whose agent is registered on 3336: 'first' on 3335, 'third' on 3336.
             for (String name : List.of("first", "second", "third", "fourth", "leaving")) {
                 st.execute("insert into resource (kind, name, app_spec, hosts, host_states, expect, realtime, realtime_since,"
                         + " created_at, updated_at, due_at) values ('database', '" + name + "', '{}', '[]', '[]', 'stopped',"
@@ -51,12 +52,15 @@ class OneAgentPerHostMigrationTest {
             st.execute("insert into resource_host (ip, kind, name, agent_port, account) values"
                     + " ('127.0.0.10', 'database', 'first', 3335, 'alice'), ('127.0.0.10', 'database', 'second', 3336, 'bob'),"
                     + " ('127.0.0.10', 'database', 'third', 3335, 'carol'), ('127.0.0.10', 'database', 'fourth', 3335, null),"
-                    + " ('127.0.0.10', 'database', 'leaving', null, null), ('127.0.0.11', 'database', 'second', 3336, 'bob')");
+                    + " ('127.0.0.10', 'database', 'leaving', null, null), ('127.0.0.11', 'database', 'second', 3336, 'bob'),"
+                    + " ('127.0.0.12', 'database', 'first', 3335, null), ('127.0.0.12', 'database', 'third', 3336, null)");
+            st.execute("insert into agent_host (ip, agent_port, registered_at) values ('127.0.0.12', 3336, now())");
 
             Flyway.configure().dataSource(url, user, password).load().migrate();
 
             assertEquals(List.of("127.0.0.10 first 3335 alice", "127.0.0.10 fourth 3335 null", "127.0.0.10 leaving null null",
-                            "127.0.0.10 second null null", "127.0.0.10 third 3335 null", "127.0.0.11 second 3336 bob"),
+                            "127.0.0.10 second null null", "127.0.0.10 third 3335 null", "127.0.0.11 second 3336 bob",
+                            "127.0.0.12 first null null", "127.0.0.12 third 3336 null"),
                     rows(st, "select ip, name, agent_port, account from resource_host order by ip, name"));
             assertEquals(5, rows(st, "select name from resource").size(), "no resource is lost");
             SQLException refused = assertThrows(SQLException.class, () -> st.execute("insert into resource_host"
