@@ -1,6 +1,7 @@
 package io.paasoperator.apiserver.localdb;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,7 @@ class LocalPostgresLockdownTest {
         try (LocalPostgres postgres = LocalPostgres.start(data, false)) {
             settings = postgres.datasourceSettings();
             assertLogsInOnlyWithItsPassword(settings);
+            assertFalse(Files.exists(Path.of("/tmp/.s.PGSQL." + postgres.port())), "a Unix socket in /tmp");
         }
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(work.resolve("postgres-password"))));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(work.resolve("postgres-bin"))));
