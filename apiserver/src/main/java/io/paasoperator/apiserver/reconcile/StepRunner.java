@@ -248,6 +248,13 @@ public class StepRunner {
                         return failInFlight(key, host.ip(), id, inFlight.action(), "no-result", follow.overdue()
                                 ? late + " (" + e.getMessage() + ")" : e.getMessage(), credentialsRefused(e), now());
                     }
+                    if (heard == null && e instanceof BootstrapException) {
+                        // Never handed over here (claimed while the host's bootstrap was another step's, or before a
+                        // restart), and no agent can be installed to take it: fail it now, visibly and with backoff, as
+                        // a step that could not hand it over does, not a bootstrap every few seconds until its deadline.
+                        return failInFlight(key, host.ip(), id, inFlight.action(), "bootstrap-failed", e.getMessage(), false,
+                                now());
+                    }
                     if (heard != null) {
                         // Only an ask in case the push was lost: the next one is soon enough.
                         follow(id, inFlight.deadline(), now);

@@ -169,24 +169,40 @@ class ReconcileEndToEndIT {
         }
     }
 
+    /**
+     * Every resource on a host whose agent cannot be installed fails its step with the reason and backs off: not only
+     * the one whose step tried the bootstrap. The others' actions were claimed while it ran (the host's bootstrap lease
+     * taken); following them tried the bootstrap again every few seconds, failing nothing, until their deadline.
+     */
     @Test
     @Order(4)
-    void aHostWhoseAgentCannotBeInstalledFailsTheStepWithAReasonAndBacksOff() throws Exception {
+    void resourcesOnAHostWhoseAgentCannotBeInstalledEachFailTheStepWithAReasonAndBackOff() throws Exception {
         int nobody = freePort("127.0.0.9");
-        Map<String, Object> body = Map.of("name", "orphan", "host", List.of(Map.of("ip", "127.0.0.9", "ssh_port", nobody,
-                        "agent_port", freePort("127.0.0.9"), "auth", List.of(Map.of("username", "paas", "password", "x")))),
-                "app", Map.of("repo_url", system.repo.url("counter"), "install", "install.sh", "start", "start.sh",
-                        "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh"));
-        assertEquals(201, apiserver.send("POST", "/apis/v1alpha1/database/create", JSON.writeValueAsString(body)).statusCode());
-        put("database", "orphan", "running");
-        awaitRealtime("database", "orphan", "failed");
-        JsonNode detail = status("database", "orphan").at("/detail/hosts/0");
-        assertTrue(detail.get("last_error").asText().contains("cannot reach SSH at 127.0.0.9:" + nobody + ": connection refused"),
-                detail.toString());
-        assertTrue(events("database", "orphan").stream().anyMatch(e -> e.path("message").asText().contains("cannot reach SSH")));
-        assertTrue(detail.get("failure_count").asInt() >= 1);
-        assertTrue(detail.has("next_retry_at"), detail.toString());
-        assertEquals(200, apiserver.send("DELETE", "/apis/v1alpha1/database/orphan", null).statusCode());
+        int agentPort = freePort("127.0.0.9");
+        List<String> names = List.of("orphan", "orphan-2", "orphan-3");
+        for (String name : names) {
+            Map<String, Object> body = Map.of("name", name, "host", List.of(Map.of("ip", "127.0.0.9", "ssh_port", nobody,
+                            "agent_port", agentPort, "auth", List.of(Map.of("username", "paas", "password", "x")))),
+                    "app", Map.of("repo_url", system.repo.url("counter"), "install", "install.sh", "start", "start.sh",
+                            "stop", "stop.sh", "check", "check.sh", "uninstall", "uninstall.sh"));
+            assertEquals(201, apiserver.send("POST", "/apis/v1alpha1/database/create", JSON.writeValueAsString(body)).statusCode());
+        }
+        for (String name : names) {
+            put("database", name, "running");
+        }
+        for (String name : names) {
+            awaitRealtime("database", name, "failed");
+            JsonNode detail = status("database", name).at("/detail/hosts/0");
+            assertTrue(detail.get("last_error").asText().contains("cannot reach SSH at 127.0.0.9:" + nobody + ": connection refused"),
+                    name + ": " + detail);
+            assertTrue(events("database", name).stream().anyMatch(e -> e.path("message").asText().contains("cannot reach SSH")),
+                    name);
+            assertTrue(detail.get("failure_count").asInt() >= 1, name + ": " + detail);
+            assertTrue(detail.has("next_retry_at"), name + ": " + detail);
+        }
+        for (String name : names) {
+            assertEquals(200, apiserver.send("DELETE", "/apis/v1alpha1/database/" + name, null).statusCode());
+        }
     }
 
     /**
