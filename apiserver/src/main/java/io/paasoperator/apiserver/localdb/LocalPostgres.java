@@ -61,7 +61,7 @@ public final class LocalPostgres implements AutoCloseable {
                 .setCleanDataDirectory(false)
                 .setOverrideWorkingDirectory(binaries.toFile())
                 .setServerConfig("listen_addresses", "127.0.0.1")
-                // No Unix socket (it made one in /tmp, open to every account, if behind the password): TCP on loopback only.
+                // No Unix socket (it made one in /tmp, open to every account though behind the password): TCP on loopback only.
                 .setServerConfig("unix_socket_directories", "")
                 // The embedding library starts a scratch server (-F: fsync off; synchronous_commit off): this one keeps
                 // the apiserver's records, so every commit is on disk before it is answered, as in any PostgreSQL.
