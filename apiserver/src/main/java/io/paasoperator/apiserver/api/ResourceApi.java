@@ -145,6 +145,7 @@ public class ResourceApi {
             @Parameter(description = "The previous page's continue value") @RestQuery("continue") String after, UriInfo uri) {
         ResourceKind resourceKind = kind(kind);
         List<Problem.FieldError> errors = new ArrayList<>();
+        // Named first, so that it, not the check's "not a parameter of this call", is what the 400 says of since.
         if (uri.getQueryParameters().containsKey("since")) {
             errors.add(new Problem.FieldError("since", "is taken only with watch=true: where a watch resumes"));
         }

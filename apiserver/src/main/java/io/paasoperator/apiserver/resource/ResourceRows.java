@@ -17,6 +17,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -145,7 +146,7 @@ final class ResourceRows {
          * PostgreSQL's check, which aborts one (40P01) after its deadlock_timeout; the writes are tried again.
          */
         static List<Object> columns(Collection<HostRow> rows) {
-            List<HostRow> ordered = rows.stream().sorted(java.util.Comparator.comparing(HostRow::ip)).toList();
+            List<HostRow> ordered = rows.stream().sorted(Comparator.comparing(HostRow::ip)).toList();
             return Arrays.asList(ordered.stream().map(HostRow::ip).toArray(String[]::new),
                     ordered.stream().map(HostRow::agentPort).toArray(Integer[]::new),
                     ordered.stream().map(HostRow::account).toArray(String[]::new));

@@ -571,8 +571,8 @@ public class ResourceStore {
         // The host rows before the resource row: the order a delete takes them in, so that the two never deadlock.
         Uni<Void> hostRows = specHostsBefore.equals(record.hosts) && hostsBefore.equals(record.hostIps())
                 ? Uni.createFrom().voidItem()
-                : syncHostRows(sql, record, hostRows(specHostsBefore, hostsBefore), hostRows(record.hosts, record.hostIps()),
-                        documents.readHosts(record.hosts).stream().map(HostRow::listed).toList());
+                : syncHostRows(sql, record, hostRows(listedRows(specHostsBefore), hostsBefore), listedRows(record.hosts),
+                        record.hostIps());
         return hostRows
                 .chain(() -> syncRows(sql, "host_action", record, actionsBefore, record.inFlightHosts()))
                 .chain(() -> stored.equals(ResourceRows.written(record))
@@ -580,21 +580,28 @@ public class ResourceStore {
                         : ResourceRows.update(sql, record, events, actor));
     }
 
-    /** The {@code resource_host} rows of a resource whose spec lists {@code specHosts} and that has hosts {@code ips}. */
-    private Map<String, HostRow> hostRows(String specHosts, Set<String> ips) {
+    /** The rows of the hosts a spec lists ({@code specHosts}), in its order. */
+    private List<HostRow> listedRows(String specHosts) {
+        return documents.readHosts(specHosts).stream().map(HostRow::listed).toList();
+    }
+
+    /** The {@code resource_host} rows of a resource whose spec lists {@code listed} and that has hosts {@code ips}. */
+    private static Map<String, HostRow> hostRows(List<HostRow> listed, Set<String> ips) {
         Map<String, HostRow> rows = new HashMap<>();
         ips.forEach(ip -> rows.put(ip, HostRow.removing(ip)));
-        documents.readHosts(specHosts).forEach(host -> rows.put(host.ip(), HostRow.listed(host)));
+        listed.forEach(row -> rows.put(row.ip(), row));
         return rows;
     }
 
     /**
-     * Brings a resource's {@code resource_host} rows from {@code before} to {@code after}: one delete, one upsert at most.
-     * A row that changes for a host whose agent is registered on another port is not written: the upsert writes none,
-     * and a 409 names those hosts by their place in the spec ({@code listed}, its hosts in order).
+     * Brings a resource's {@code resource_host} rows from {@code before} to those of its spec's hosts ({@code listed},
+     * in the spec's order) and its hosts {@code ips}: one delete, one upsert at most. A row that changes for a host whose
+     * agent is registered on another port is not written: the upsert writes none, and a 409 names those hosts by their
+     * place in the spec.
      */
     private static Uni<Void> syncHostRows(SqlClient sql, ResourceRecord record, Map<String, HostRow> before,
-            Map<String, HostRow> after, List<HostRow> listed) {
+            List<HostRow> listed, Set<String> ips) {
+        Map<String, HostRow> after = hostRows(listed, ips);
         Set<String> gone = new HashSet<>(before.keySet());
         gone.removeAll(after.keySet());
         List<HostRow> changed = after.values().stream().filter(row -> !row.equals(before.get(row.ip()))).toList();
