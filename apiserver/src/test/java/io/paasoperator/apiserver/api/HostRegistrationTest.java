@@ -227,11 +227,6 @@ class HostRegistrationTest {
     }
 
     private static String withoutAuth(String name, String ip) {
-        return """
-                {"name": "%s",
-                 "host": [{"ip": "%s"}],
-                 "app": {"repo_url": "http://127.0.0.1:8000/repo/", "install": "install.sh", "start": "start.sh",
-                         "stop": "stop.sh", "check": "check.sh", "uninstall": "uninstall.sh"}}
-                """.formatted(name, ip);
+        return Seeds.onHosts(name, "[{\"ip\": \"" + ip + "\"}]");
     }
 }

@@ -102,9 +102,6 @@ class ConcurrencyTest {
      */
     @Test
     void concurrentCreatesAndSpecUpdatesThatDisagreeAboutTwoHostsLeaveOne() throws Exception {
-        String body = "{\"name\": \"%s\", \"host\": %s, \"app\": {\"repo_url\": \"http://127.0.0.1:8000/repo/\","
-                + " \"install\": \"install.sh\", \"start\": \"start.sh\", \"stop\": \"stop.sh\", \"check\": \"check.sh\","
-                + " \"uninstall\": \"uninstall.sh\"}}";
         for (int round = 0; round < 5; round++) {
             String first = "127.0.0.169", second = "127.0.0.170";
             List<String> names = new ArrayList<>();
@@ -114,12 +111,12 @@ class ConcurrencyTest {
                 names.add(name);
                 int port = 4100 + 10 * round + i;
                 String[] order = i % 2 == 0 ? new String[] {first, second} : new String[] {second, first};
-                String wanted = body.formatted(name, "[{\"ip\": \"%s\", \"agent_port\": %d}, {\"ip\": \"%s\", \"agent_port\": %d}]"
+                String wanted = Seeds.onHosts(name, "[{\"ip\": \"%s\", \"agent_port\": %d}, {\"ip\": \"%s\", \"agent_port\": %d}]"
                         .formatted(order[0], port, order[1], port));
                 if (i < 4) {
                     writes.add(() -> given().body(wanted).post(API + "database/create").statusCode());
                 } else {
-                    String elsewhere = body.formatted(name, "[{\"ip\": \"127.0.0.172\", \"agent_port\": 3335}]");
+                    String elsewhere = Seeds.onHosts(name, "[{\"ip\": \"127.0.0.172\", \"agent_port\": 3335}]");
                     given().body(elsewhere).post(API + "database/create").then().statusCode(201);
                     writes.add(() -> given().body(wanted).put(API + "database/" + name).statusCode());
                 }

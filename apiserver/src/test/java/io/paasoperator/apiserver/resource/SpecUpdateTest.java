@@ -125,16 +125,7 @@ class SpecUpdateTest {
     /** A body for host {@code ip} with agent port {@code port} and, unless null, auth as {@code account}. */
     private static String onHost(String name, String ip, int port, String account) {
         String auth = account == null ? "" : ", \"auth\": [{\"username\": \"" + account + "\", \"password\": \"pw\"}]";
-        return onHosts(name, "[{\"ip\": \"%s\", \"agent_port\": %d%s}]".formatted(ip, port, auth));
-    }
-
-    /** A body for the hosts of JSON array {@code hosts}. */
-    private static String onHosts(String name, String hosts) {
-        return """
-                {"name": "%s", "host": %s,
-                 "app": {"repo_url": "http://127.0.0.1:8000/repo/", "install": "install.sh", "start": "start.sh",
-                         "stop": "stop.sh", "check": "check.sh", "uninstall": "uninstall.sh"}}
-                """.formatted(name, hosts);
+        return Seeds.onHosts(name, "[{\"ip\": \"%s\", \"agent_port\": %d%s}]".formatted(ip, port, auth));
     }
 
     /**
@@ -169,14 +160,14 @@ class SpecUpdateTest {
         String name = Seeds.uniqueName("three");
         String hosts = "[{\"ip\": \"%s\", \"agent_port\": %d}, {\"ip\": \"%s\", \"agent_port\": 3335},"
                 + " {\"ip\": \"%s\", \"agent_port\": %d}]";
-        given().body(onHosts(name, hosts.formatted(second, 3335, fresh, first, 3337))).post(API + "database/create").then()
+        given().body(Seeds.onHosts(name, hosts.formatted(second, 3335, fresh, first, 3337))).post(API + "database/create").then()
                 .statusCode(409)
                 .body("errors.field", contains("host[0]", "host[2]"))
                 .body("errors[0].message", equalTo("database '" + onSecond + "' names agent_port 3336 for " + second
                         + ", not 3335"))
                 .body("errors[1].message", equalTo("database '" + onFirst + "' names agent_port 3335 for " + first
                         + ", not 3337"));
-        given().body(onHosts(name, hosts.formatted(second, 3336, fresh, first, 3335))).post(API + "database/create").then()
+        given().body(Seeds.onHosts(name, hosts.formatted(second, 3336, fresh, first, 3335))).post(API + "database/create").then()
                 .statusCode(201);
     }
 

@@ -48,4 +48,13 @@ public final class Seeds {
                          "status": {"expect": "%s", "realtime": "%s"}}}
                 """.formatted(name, name, expect, realtime);
     }
+
+    /** A valid body whose hosts are the JSON array {@code hosts}; no status (so nothing to do until one is set). */
+    public static String onHosts(String name, String hosts) {
+        return """
+                {"name": "%s", "host": %s,
+                 "app": {"repo_url": "http://127.0.0.1:8000/repo/", "install": "install.sh", "start": "start.sh",
+                         "stop": "stop.sh", "check": "check.sh", "uninstall": "uninstall.sh"}}
+                """.formatted(name, hosts);
+    }
 }
