@@ -2,7 +2,6 @@ package io.paasoperator.apiserver.api;
 
 import io.paasoperator.apiserver.history.ChangeDay;
 import io.paasoperator.apiserver.history.History;
-import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.apiserver.problem.BodyLimit;
 import io.paasoperator.apiserver.reconcile.Reconciler;
 import io.paasoperator.contract.Problem;
@@ -77,10 +76,9 @@ public class ResourceApi {
     private final BodyLimit bodyLimit;
     private final Reconciler reconciler;
     private final CurrentCaller caller;
-    private final HostStore hosts;
 
     public ResourceApi(ResourceStore store, History history, RequestReader reader, SpecValidator validator,
-            ResourceDocuments documents, BodyLimit bodyLimit, Reconciler reconciler, CurrentCaller caller, HostStore hosts) {
+            ResourceDocuments documents, BodyLimit bodyLimit, Reconciler reconciler, CurrentCaller caller) {
         this.store = store;
         this.history = history;
         this.reader = reader;
@@ -89,7 +87,6 @@ public class ResourceApi {
         this.bodyLimit = bodyLimit;
         this.reconciler = reconciler;
         this.caller = caller;
-        this.hosts = hosts;
     }
 
     @POST
@@ -175,9 +172,10 @@ public class ResourceApi {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ResourceView.class)))
     @APIResponse(responseCode = "404", ref = "NotFound")
     public Uni<RestResponse<ResourceView>> get(@RestPath String kind, @RestPath String name) {
-        return store.get(kind(kind), name)
-                .call(record -> hosts.heartbeats(record.hostIps()).invoke(record::showHeard))
-                .map(this::withEtag);
+        return store.getWithHeartbeats(kind(kind), name).map(read -> {
+            read.record().showHeard(read.heartbeats());
+            return withEtag(read.record());
+        });
     }
 
     @PUT

@@ -94,6 +94,14 @@ public class DatabaseWork {
         return retrying(() -> work.apply(pool));
     }
 
+    /**
+     * {@link #query} on one connection of the pool, without a transaction: statements that follow each other (a read, then
+     * a write compared on what it read) wait for the pool once. Tried again whole on a lost connection, as {@link #query}.
+     */
+    public <T> Uni<T> onOneConnection(Function<SqlConnection, Uni<T>> work) {
+        return retrying(() -> pool.withConnection(work));
+    }
+
     /** {@link #transaction}, as SQL on one connection of the pool: no session; the same rules for a lost connection. */
     public <T> Uni<T> sqlTransaction(Function<SqlConnection, Uni<T>> work) {
         return retrying(() -> {

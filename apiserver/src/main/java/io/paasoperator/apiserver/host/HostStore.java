@@ -29,7 +29,7 @@ import java.util.TreeSet;
 @ApplicationScoped
 public class HostStore {
 
-    /** What {@link #heartbeat(Row)} reads a row of. */
+    /** What {@link Heartbeat#read} reads a row of, from its second column. */
     private static final String HEARTBEAT_COLUMNS = "ip, reported_at, reported_apps";
 
     private final DatabaseWork database;
@@ -63,7 +63,7 @@ public class HostStore {
                         return null;
                     }
                     Row row = rows.iterator().next();
-                    return new SecretHolder(row.getString(0), heartbeat(row));
+                    return new SecretHolder(row.getString(0), Heartbeat.read(row, 1));
                 });
     }
 
@@ -191,6 +191,15 @@ public class HostStore {
             return apps.contains(app(kind, name));
         }
 
+        /**
+         * The heartbeat in a row whose column {@code first} is {@code agent_host.reported_at} and the next one its
+         * {@code reported_apps}; null when its agent has not reported by host.
+         */
+        public static Heartbeat read(Row row, int first) {
+            String[] apps = row.getArrayOfStrings(first + 1);
+            return apps == null ? null : new Heartbeat(row.getOffsetDateTime(first).toInstant(), Set.of(apps));
+        }
+
         /** {@code host} of application {@code kind/name} as last heard of: its heartbeat's time when that covers it. */
         public static HostState heard(Map<String, Heartbeat> heartbeats, String kind, String name, HostState host) {
             Heartbeat beat = heartbeats.get(host.ip());
@@ -206,26 +215,6 @@ public class HostStore {
         return database.query(sql -> sql.preparedQuery("update agent_host set reported_at = $1, reported_apps = $2"
                         + " where ip = $3 and (reported_at is null or reported_at < $1)")
                 .execute(Tuple.of(utc(at), new TreeSet<>(apps).toArray(String[]::new), ip))).replaceWithVoid();
-    }
-
-    /** The heartbeats of those of {@code ips} whose agents report this way. */
-    public Uni<Map<String, Heartbeat>> heartbeats(Collection<String> ips) {
-        if (ips.isEmpty()) {
-            return Uni.createFrom().item(Map.of());
-        }
-        return database.query(sql -> sql.preparedQuery("select " + HEARTBEAT_COLUMNS + " from agent_host"
-                        + " where ip = any($1) and reported_apps is not null").execute(Tuple.of(ips.toArray(String[]::new))))
-                .map(rows -> {
-                    Map<String, Heartbeat> found = new HashMap<>();
-                    rows.forEach(row -> found.put(row.getString(0), heartbeat(row)));
-                    return found;
-                });
-    }
-
-    /** The heartbeat in a row of {@link #HEARTBEAT_COLUMNS}; null when its agent has not reported by host. */
-    private static Heartbeat heartbeat(Row row) {
-        String[] apps = row.getArrayOfStrings(2);
-        return apps == null ? null : new Heartbeat(row.getOffsetDateTime(1).toInstant(), Set.of(apps));
     }
 
     /**

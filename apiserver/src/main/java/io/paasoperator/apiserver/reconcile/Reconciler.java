@@ -136,12 +136,9 @@ public class Reconciler {
      */
     public Uni<HostReportOutcome> reportHost(String ip, Heartbeat before, HostReport report) {
         Instant now = store.now();
-        Map<ResourceKind, List<String>> names = new EnumMap<>(ResourceKind.class);
-        report.reports().forEach(v -> names.computeIfAbsent(v.kind(), k -> new ArrayList<>()).add(v.name()));
-        Uni<List<ResourceRecord>> records = Uni.join().all(names.entrySet().stream()
-                        .map(e -> store.getMany(e.getKey(), e.getValue())).toList())
-                .andFailFast().map(lists -> lists.stream().flatMap(List::stream).toList());
-        return records.chain(found -> {
+        Map<ResourceKind, Set<String>> names = new EnumMap<>(ResourceKind.class);
+        report.reports().forEach(v -> names.computeIfAbsent(v.kind(), k -> new HashSet<>()).add(v.name()));
+        return store.getMany(names).chain(found -> {
             Map<String, ResourceRecord> byApp = new HashMap<>();
             found.forEach(r -> byApp.put(Heartbeat.app(r.kind.wire(), r.name), r));
             Set<String> taken = new HashSet<>();

@@ -3,7 +3,6 @@ package io.paasoperator.apiserver.reconcile;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.paasoperator.apiserver.agentclient.AgentCallException;
 import io.paasoperator.apiserver.context.FreshContexts;
-import io.paasoperator.apiserver.host.HostStore;
 import io.paasoperator.apiserver.host.HostStore.Heartbeat;
 import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.agentclient.OperatorAddress;
@@ -73,7 +72,6 @@ public class StepRunner {
     private final Backoff backoff;
     private final MeterRegistry metrics;
     private final FreshContexts contexts;
-    private final HostStore hostStore;
     /**
      * Operations this replica sent or has followed since it started, with when it last heard of each (sent it, or asked
      * the agent): their results come by push, or are asked for when the rules' next ask is due ({@link Step.Follow}), and
@@ -84,7 +82,7 @@ public class StepRunner {
     private volatile int followedPruneAt = FOLLOWED_PRUNE_AT;
 
     public StepRunner(ResourceStore store, ResourceDocuments documents, Agents agents, OperatorAddress operator,
-            ReconcileSettings settings, MeterRegistry metrics, FreshContexts contexts, HostStore hostStore) {
+            ReconcileSettings settings, MeterRegistry metrics, FreshContexts contexts) {
         this.store = store;
         this.documents = documents;
         this.agents = agents;
@@ -94,7 +92,6 @@ public class StepRunner {
         this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), Backoff.DEFAULT.jitter());
         this.metrics = metrics;
         this.contexts = contexts;
-        this.hostStore = hostStore;
     }
 
     /**
@@ -102,10 +99,9 @@ public class StepRunner {
      * itself), or null (its stored due time, or the next change, will bring it back). A deleted resource emits null.
      */
     public Uni<Instant> pass(ResourceKey key) {
-        return store.get(key.kind(), key.name())
+        return store.getWithHeartbeats(key.kind(), key.name())
                 .onFailure(StepRunner::isNotFound).recoverWithNull()
-                .chain(record -> record == null ? Uni.createFrom().nullItem()
-                        : hostStore.heartbeats(record.hostIps()).chain(heartbeats -> steps(key, record, heartbeats)));
+                .chain(read -> read == null ? Uni.createFrom().nullItem() : steps(key, read.record(), read.heartbeats()));
     }
 
     private Uni<Instant> steps(ResourceKey key, ResourceRecord record, Map<String, Heartbeat> heartbeats) {

@@ -3,6 +3,7 @@ package io.paasoperator.apiserver.resource;
 import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.host.AgentAccounts;
 import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.apiserver.host.HostStore.Heartbeat;
 import io.paasoperator.contract.ExpectedState;
 import io.paasoperator.contract.RealtimeState;
 import io.paasoperator.contract.ResourceKind;
@@ -18,7 +19,10 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code resource} table as SQL on the reactive pool, for the hot routes: a read maps a row straight to a
@@ -47,14 +51,35 @@ final class ResourceRows {
             + " expect = $5, realtime = $6, realtime_since = $7, generation = $8, spec_version = $9, max_in_flight = $10,"
             + " deleting = $11, due_at = $12, updated_at = $13, version = version + 1 where id = $14 and version = $15";
 
-    /** {@link #UPDATE} and the change's events, in one statement (one exchange with the database less per write). */
-    private static final String UPDATE_WITH_EVENTS = "with updated as (" + UPDATE + " returning 1), events as ("
-            + ResourceEvent.insertAllStatement(16) + ") select count(*) from updated";
+    /**
+     * A change of a resource in one statement: the row, compared on its version; the host action slots its change takes
+     * ($18) and gives back ($19), of kind $16 and name $17; and its events. The rest is written only if the row was, so
+     * that the statement stands alone (autocommit) and a write that finds the row changed since its read stores nothing.
+     * The resource row is taken before the slots, the order every writer of both takes them in (see {@link
+     * ResourceStore#deleteIf}).
+     */
+    static final String WRITE = "with updated as (" + UPDATE + " returning 1),"
+            + " slots_taken as (insert into host_action (ip, kind, name) select ip, $16, $17 from unnest($18::text[]) as taken(ip)"
+            + " where exists (select 1 from updated)),"
+            + " slots_freed as (delete from host_action where kind = $16 and name = $17 and ip = any($19::text[])"
+            + " and exists (select 1 from updated)),"
+            + " events as (" + ResourceEvent.insertAllStatement(20) + " where exists (select 1 from updated))"
+            + " select count(*) from updated";
 
     private static final String FIND = "select " + COLUMNS + " from resource where kind = $1 and name = $2";
     private static final int COLUMN_COUNT = COLUMNS.split(",").length;
     private static final String FIND_WITH_ACTIONS_ON_HOST = "select " + COLUMNS
             + ", (select count(*) from host_action where ip = $3) from resource where kind = $1 and name = $2";
+
+    /**
+     * {@link #FIND} with the heartbeat of each of its hosts whose agent reports by host: a row per such host (the record's
+     * columns in each), or one with nulls after the record's when there is none.
+     */
+    static final String FIND_WITH_HEARTBEATS = "select " + COLUMNS + ", heard.ip, heard.reported_at,"
+            + " heard.reported_apps from resource left join lateral (select agent.ip, agent.reported_at, agent.reported_apps"
+            + " from resource_host host join agent_host agent on agent.ip = host.ip where host.kind = resource.kind"
+            + " and host.name = resource.name and agent.reported_apps is not null) heard on true"
+            + " where resource.kind = $1 and resource.name = $2";
 
     private ResourceRows() {
     }
@@ -86,6 +111,25 @@ final class ResourceRows {
     static Uni<ResourceRecord> find(SqlClient sql, ResourceKind kind, String name) {
         return sql.preparedQuery(FIND).execute(Tuple.of(kind.wire(), name))
                 .map(rows -> rows.size() == 0 ? null : read(rows.iterator().next()));
+    }
+
+    /** {@link #find} and its hosts' heartbeats (by address), in one statement; null when there is none. */
+    static Uni<ResourceStore.WithHeartbeats> findWithHeartbeats(SqlClient sql, ResourceKind kind, String name) {
+        return sql.preparedQuery(FIND_WITH_HEARTBEATS).execute(Tuple.of(kind.wire(), name)).map(rows -> {
+            if (rows.size() == 0) {
+                return null;
+            }
+            Map<String, Heartbeat> heartbeats = new HashMap<>();
+            ResourceRecord record = null;
+            for (Row row : rows) {
+                record = record == null ? read(row) : record;
+                String ip = row.getString(COLUMN_COUNT);
+                if (ip != null) {
+                    heartbeats.put(ip, Heartbeat.read(row, COLUMN_COUNT + 1));
+                }
+            }
+            return new ResourceStore.WithHeartbeats(record, heartbeats);
+        });
     }
 
     /** A resource, and how many actions are in flight on host {@code ip} (of any resource). */
@@ -183,24 +227,20 @@ final class ResourceRows {
 
     /**
      * Writes a changed record, unless it was written since it was read (then fails with an {@link OptimisticLockException},
-     * which the store answers by running the transaction again on fresh data). Its version goes up by one. The change's
-     * {@code events} go in the same statement.
+     * on which the store reads it again and applies the change anew), with the action slots its hosts took and gave back
+     * and the change's {@code events}. Its version goes up by one.
      */
-    static Uni<ResourceRecord> update(SqlClient sql, ResourceRecord record, List<ResourceEvent> events, String actor) {
+    static Uni<ResourceRecord> update(SqlClient sql, ResourceRecord record, Set<String> slotsTaken, Set<String> slotsFreed,
+            List<ResourceEvent> events, String actor) {
         List<Object> values = new java.util.ArrayList<>(written(record));
-        values.add(record.id);
-        values.add(record.version);
-        if (events.isEmpty()) {
-            return sql.preparedQuery(UPDATE).execute(Tuple.from(values)).map(rows -> updated(record, rows.rowCount()));
-        }
+        values.addAll(List.of(record.id, record.version, record.kind.wire(), record.name, slotsTaken.toArray(String[]::new),
+                slotsFreed.toArray(String[]::new)));
         values.addAll(ResourceEvent.insertAllParameters(events, actor));
-        return sql.preparedQuery(UPDATE_WITH_EVENTS).execute(Tuple.from(values))
-                .map(rows -> updated(record, rows.iterator().next().getLong(0)));
+        return sql.preparedQuery(WRITE).execute(Tuple.from(values)).map(rows -> updated(record, rows.iterator().next().getLong(0)));
     }
 
     private static ResourceRecord updated(ResourceRecord record, long rowsUpdated) {
         if (rowsUpdated == 0) {
-            // The caller's transaction rolls back, with the events written beside.
             throw new OptimisticLockException("resource " + record.id + " changed since read");
         }
         record.version++;

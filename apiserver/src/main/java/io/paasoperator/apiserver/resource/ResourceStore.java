@@ -4,6 +4,7 @@ import io.paasoperator.apiserver.context.DatabaseWork;
 import io.paasoperator.apiserver.history.ResourceEvent;
 import io.paasoperator.apiserver.host.AgentAccounts;
 import io.paasoperator.apiserver.host.HostSpec;
+import io.paasoperator.apiserver.host.HostStore.Heartbeat;
 import io.paasoperator.apiserver.resource.ResourceRows.HostRow;
 import io.paasoperator.apiserver.rules.HostState;
 import io.paasoperator.contract.AppSpec;
@@ -149,6 +150,15 @@ public class ResourceStore {
         return database.query(sql -> find(sql, kind, name));
     }
 
+    /** A resource with the heartbeats of those of its hosts whose agents report by host, by address. */
+    public record WithHeartbeats(ResourceRecord record, Map<String, Heartbeat> heartbeats) {
+    }
+
+    /** {@link #get} and its hosts' heartbeats, in one statement: what a reconcile pass and a GET start from. */
+    public Uni<WithHeartbeats> getWithHeartbeats(ResourceKind kind, String name) {
+        return database.query(sql -> findNamed(kind, name, () -> ResourceRows.findWithHeartbeats(sql, kind, name)));
+    }
+
     /** The expected and realtime state alone: the one route polled most reads two columns, not the record. */
     public Uni<ResourceViews.StatusView> status(ResourceKind kind, String name) {
         if (!NamingRules.isResourceName(name)) {
@@ -166,9 +176,22 @@ public class ResourceStore {
                 });
     }
 
-    /** Those of {@code names} (resource names, checked) that exist as resources of {@code kind}. */
-    public Uni<List<ResourceRecord>> getMany(ResourceKind kind, Collection<String> names) {
-        return whereAny(kind, "name = any($2::text[])", names.toArray(String[]::new));
+    static final String GET_MANY = "select " + ResourceRows.COLUMNS + " from resource where kind = any($1::text[])"
+            + " and name = any($2::text[])";
+
+    /**
+     * The resources named in {@code names} (by kind; resource names, checked) that exist: one statement whatever the
+     * kinds, which may find a name of one kind under another too (those are left out).
+     */
+    public Uni<List<ResourceRecord>> getMany(Map<ResourceKind, Set<String>> names) {
+        String[] kinds = names.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(e -> e.getKey().wire())
+                .toArray(String[]::new);
+        if (kinds.length == 0) {
+            return Uni.createFrom().item(List.of());
+        }
+        String[] named = names.values().stream().flatMap(Set::stream).distinct().toArray(String[]::new);
+        return database.query(sql -> sql.preparedQuery(GET_MANY).execute(Tuple.of(kinds, named)))
+                .map(rows -> records(rows).stream().filter(r -> names.getOrDefault(r.kind, Set.of()).contains(r.name)).toList());
     }
 
     /** Every resource of {@code kind}, by name: what a watch starts with. */
@@ -179,16 +202,11 @@ public class ResourceStore {
 
     /** Those of {@code ids} that still exist as resources of {@code kind}. */
     public Uni<List<ResourceRecord>> byIds(ResourceKind kind, Collection<Long> ids) {
-        return whereAny(kind, "id = any($2::bigint[])", ids.toArray(Long[]::new));
-    }
-
-    /** The resources of {@code kind} that {@code condition} takes, {@code values} its array $2; none without values. */
-    private Uni<List<ResourceRecord>> whereAny(ResourceKind kind, String condition, Object[] values) {
-        if (values.length == 0) {
+        if (ids.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return database.query(sql -> sql.preparedQuery("select " + ResourceRows.COLUMNS + " from resource where kind = $1 and "
-                + condition).execute(Tuple.of(kind.wire(), values))).map(ResourceStore::records);
+        return database.query(sql -> sql.preparedQuery("select " + ResourceRows.COLUMNS + " from resource where kind = $1"
+                + " and id = any($2::bigint[])").execute(Tuple.of(kind.wire(), ids.toArray(Long[]::new)))).map(ResourceStore::records);
     }
 
     /** One page ordered by name, after {@code after} when given, filtered by state when given. */
@@ -417,16 +435,27 @@ public class ResourceStore {
     }
 
     /**
-     * Reads, changes and writes one resource in a transaction, with its history. On a version conflict the whole
-     * transaction runs again on fresh data (at once, on the same event loop: a delayed retry would leave its context).
+     * Reads, changes and writes one resource, with its history, for a change that may be applied anew to what it stored
+     * (the reconciler's, whose rules then find their step taken; a key rotation's). A read, then one statement compared
+     * on the version read, on one connection and without a transaction (a change of hosts writes their rows too, in
+     * one). On a version conflict, or a connection lost with the write's answer, the change is applied anew to a fresh
+     * read (at once, on the same event loop: a delayed retry would leave its context).
      */
     public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
-        return update(kind, name, change, null);
+        return database.onOneConnection(sql -> find(sql, kind, name).chain(record -> {
+            Change applied = new Change(record, change);
+            return applied.movesHosts() ? sql.begin().chain(transaction -> applied.write(sql)
+                    .call(transaction::commit).onFailure().call(transaction::rollback)) : applied.write(sql);
+        })).onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
     }
 
-    /** {@link #update}, for a change an API caller asked for: its events name {@code actor}. */
+    /**
+     * {@link #update}, for a change an API caller asked for: its events name {@code actor}. Read and written in one
+     * transaction, so that a commit whose answer was lost is a 503 ({@link DatabaseWork#transaction}), never a change
+     * (a restart, say) applied twice.
+     */
     public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change, String actor) {
-        return transaction(sql -> change(sql, kind, name, change, actor));
+        return transaction(sql -> find(sql, kind, name).chain(record -> new Change(record, change, actor).write(sql)));
     }
 
     /**
@@ -444,7 +473,7 @@ public class ResourceStore {
                         .execute(Tuple.of(ip))
                 .chain(() -> findNamed(kind, name, () -> ResourceRows.findWithActionsOn(sql, kind, name, ip)))
                 .chain(found -> found.actionsOnHost() >= maxPerHost ? Uni.createFrom().<ResourceRecord>nullItem()
-                        : change(sql, found.record(), change, null)));
+                        : new Change(found.record(), change).write(sql)));
     }
 
     /** Deletes the record (never the application on its hosts). Emits the deleted record, or null when there was none. */
@@ -465,10 +494,9 @@ public class ResourceStore {
         }
         return transaction(sql -> ResourceRows.find(sql, kind, name)
                 .chain(record -> record == null || !condition.test(record) ? Uni.createFrom().<ResourceRecord>nullItem()
-                        // The host rows first, the resource row last: the order a change takes them in, so that the two
-                        // never deadlock.
-                        : sql.preparedQuery("delete from host_action where kind = $1 and name = $2").execute(Tuple.of(kind.wire(), name))
-                                .chain(() -> deleteRows(sql, "resource_host", record, record.hostIps()))
+                        // The host rows, the resource row, then its action slots: the order a change takes them in, so
+                        // that the two never deadlock.
+                        : deleteRows(sql, "resource_host", record, record.hostIps())
                                 .chain(() -> sql.preparedQuery("delete from resource where id = $1 and version = $2")
                                         .execute(Tuple.of(record.id, record.version)))
                                 .invoke(deleted -> {
@@ -476,6 +504,8 @@ public class ResourceStore {
                                         throw new OptimisticLockException("resource " + record.id + " changed since read");
                                     }
                                 })
+                                .chain(() -> sql.preparedQuery("delete from host_action where kind = $1 and name = $2")
+                                        .execute(Tuple.of(kind.wire(), name)))
                                 .chain(() -> ResourceEvent.insertAll(sql, List.of(record.deletedEvent(now())), actor))
                                 .replaceWith(record)));
     }
@@ -552,32 +582,54 @@ public class ResourceStore {
     }
 
     /**
-     * Within a transaction: reads the resource, changes it, writes the host rows the change implies, the record (only if
-     * the change changed it, as Hibernate's dirty check did) and the history.
+     * A change applied to a record as read, and what writing it takes: the host rows it implies, the record (only if the
+     * change changed it, as Hibernate's dirty check did), the host action slots and the history.
      */
-    private Uni<ResourceRecord> change(SqlConnection sql, ResourceKind kind, String name, Consumer<ResourceRecord> change,
-            String actor) {
-        return find(sql, kind, name).chain(record -> change(sql, record, change, actor));
-    }
+    private final class Change {
 
-    /** Applies {@code change} to {@code record}, read in this transaction, and writes what it changed. */
-    private Uni<ResourceRecord> change(SqlConnection sql, ResourceRecord record, Consumer<ResourceRecord> change, String actor) {
-        String specHostsBefore = record.hosts;
-        Set<String> hostsBefore = record.hostIps();
-        Set<String> actionsBefore = record.inFlightHosts();
-        List<Object> stored = ResourceRows.written(record);
-        change.accept(record);
-        List<ResourceEvent> events = record.drainEvents();
-        // The host rows before the resource row: the order a delete takes them in, so that the two never deadlock.
-        Uni<Void> hostRows = specHostsBefore.equals(record.hosts) && hostsBefore.equals(record.hostIps())
-                ? Uni.createFrom().voidItem()
-                : syncHostRows(sql, record, hostRows(listedRows(specHostsBefore), hostsBefore), listedRows(record.hosts),
-                        record.hostIps());
-        return hostRows
-                .chain(() -> syncRows(sql, "host_action", record, actionsBefore, record.inFlightHosts()))
-                .chain(() -> stored.equals(ResourceRows.written(record))
-                        ? ResourceEvent.insertAll(sql, events, actor).replaceWith(record)
-                        : ResourceRows.update(sql, record, events, actor));
+        private final ResourceRecord record;
+        private final String actor;
+        private final String specHostsBefore;
+        private final Set<String> hostsBefore;
+        private final Set<String> actionsBefore;
+        private final List<Object> stored;
+        private final List<ResourceEvent> events;
+
+        Change(ResourceRecord record, Consumer<ResourceRecord> change) {
+            this(record, change, null);
+        }
+
+        Change(ResourceRecord record, Consumer<ResourceRecord> change, String actor) {
+            this.record = record;
+            this.actor = actor;
+            specHostsBefore = record.hosts;
+            hostsBefore = record.hostIps();
+            actionsBefore = record.inFlightHosts();
+            stored = ResourceRows.written(record);
+            change.accept(record);
+            events = record.drainEvents();
+        }
+
+        /** Whether the change moves hosts in or out, or changes what the spec says of them: rows beside the record's. */
+        boolean movesHosts() {
+            return !specHostsBefore.equals(record.hosts) || !hostsBefore.equals(record.hostIps());
+        }
+
+        /** One statement, unless {@link #movesHosts} (then the host rows first, in the caller's transaction). */
+        Uni<ResourceRecord> write(SqlClient sql) {
+            Uni<Void> hostRows = !movesHosts() ? Uni.createFrom().voidItem()
+                    : syncHostRows(sql, record, hostRows(listedRows(specHostsBefore), hostsBefore), listedRows(record.hosts),
+                            record.hostIps());
+            if (stored.equals(ResourceRows.written(record))) {
+                return hostRows.chain(() -> ResourceEvent.insertAll(sql, events, actor)).replaceWith(record);
+            }
+            Set<String> actionsAfter = record.inFlightHosts();
+            Set<String> taken = new HashSet<>(actionsAfter);
+            taken.removeAll(actionsBefore);
+            Set<String> freed = new HashSet<>(actionsBefore);
+            freed.removeAll(actionsAfter);
+            return hostRows.chain(() -> ResourceRows.update(sql, record, taken, freed, events, actor));
+        }
     }
 
     /** The rows of the hosts a spec lists ({@code specHosts}), in its order. */
@@ -616,20 +668,6 @@ public class ResourceStore {
                                             throw ProblemException.conflict(record.kind.wire() + " '" + record.name + "' was"
                                                     + " not changed: a registration of one of its hosts changed meanwhile; try again");
                                         })));
-    }
-
-    /**
-     * Brings {@code table}'s rows (ip, kind, name) for the record from the hosts in {@code before} to those in
-     * {@code after}: at most one delete and one insert, whatever the number of hosts.
-     */
-    private static Uni<Void> syncRows(SqlClient sql, String table, ResourceRecord record, Set<String> before, Set<String> after) {
-        Set<String> gone = new HashSet<>(before);
-        gone.removeAll(after);
-        Set<String> added = new HashSet<>(after);
-        added.removeAll(before);
-        return deleteRows(sql, table, record, gone).chain(() -> added.isEmpty() ? Uni.createFrom().voidItem() : sql.preparedQuery(
-                        "insert into " + table + " (ip, kind, name) select ip, $1, $2 from unnest($3::text[]) as added(ip)")
-                .execute(Tuple.of(record.kind.wire(), record.name, added.toArray(String[]::new))).replaceWithVoid());
     }
 
     /** Deletes the record's rows of {@code table} for hosts {@code ips}; nothing is sent when there are none. */

@@ -23,15 +23,15 @@ public class InMemoryHostStore extends HostStore {
         return Uni.createFrom().voidItem();
     }
 
-    @Override
-    public Uni<Map<String, Heartbeat>> heartbeats(Collection<String> ips) {
+    /** The heartbeats of those of {@code ips} that reported, as a pass reads them with its resource. */
+    public Map<String, Heartbeat> heartbeats(Collection<String> ips) {
         Map<String, Heartbeat> found = new HashMap<>();
         ips.forEach(ip -> {
             if (heartbeats.containsKey(ip)) {
                 found.put(ip, heartbeats.get(ip));
             }
         });
-        return Uni.createFrom().item(found);
+        return found;
     }
 
     @Override

@@ -100,8 +100,8 @@ class StepRunnerTest {
         }
         SecretCipher cipher = new SecretCipher(Optional.of(Base64.getEncoder().encodeToString(key)), Optional.empty(), dataDir);
         documents = new ResourceDocuments(json, cipher);
-        store = new InMemoryResourceStore(documents, clock);
         hostStore = new InMemoryHostStore();
+        store = new InMemoryResourceStore(documents, clock, hostStore);
         agents = new FakeAgents(clock);
         settings = new Settings();
         metrics = new SimpleMeterRegistry();
@@ -111,7 +111,7 @@ class StepRunnerTest {
     /** A StepRunner as after a start of the apiserver: it has sent and followed nothing yet. */
     StepRunner newRunner() {
         return new StepRunner(store, documents, agents, new OperatorAddress(Optional.of("192.0.2.10"), Optional.of(3336), 8080),
-                settings, metrics, new SameContext(), hostStore);
+                settings, metrics, new SameContext());
     }
 
     /** No Vert.x here: every unit of work runs where it is subscribed to, synchronously. */

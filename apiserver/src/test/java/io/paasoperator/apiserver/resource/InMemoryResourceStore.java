@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.paasoperator.apiserver.history.ResourceEvent;
+import io.paasoperator.apiserver.host.InMemoryHostStore;
 import io.paasoperator.apiserver.rules.HostState;
 import io.paasoperator.contract.NamingRules;
 import io.paasoperator.contract.ProblemException;
@@ -36,6 +37,7 @@ public class InMemoryResourceStore extends ResourceStore {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
     private final ResourceDocuments documents;
+    private final InMemoryHostStore hosts;
     private final Map<String, ResourceRecord> records = new LinkedHashMap<>();
     private final List<ResourceEvent> history = new ArrayList<>();
     private long nextId = 1;
@@ -45,9 +47,10 @@ public class InMemoryResourceStore extends ResourceStore {
     /** Calls of {@link #setDue} that found the version they expected. */
     public int dueSets;
 
-    public InMemoryResourceStore(ResourceDocuments documents, Clock clock) {
+    public InMemoryResourceStore(ResourceDocuments documents, Clock clock, InMemoryHostStore hosts) {
         super(documents, clock, null); // every method that would use a Vert.x context is overridden
         this.documents = documents;
+        this.hosts = hosts;
     }
 
     // ---- the store's API, as StepRunner uses it ----
@@ -80,8 +83,18 @@ public class InMemoryResourceStore extends ResourceStore {
     }
 
     @Override
-    public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change, String actor) {
+    public Uni<WithHeartbeats> getWithHeartbeats(ResourceKind kind, String name) {
+        return get(kind, name).map(record -> new WithHeartbeats(record, hosts.heartbeats(record.hostIps())));
+    }
+
+    @Override
+    public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
         return Uni.createFrom().item(() -> write(kind, name, change, null, 0));
+    }
+
+    @Override
+    public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change, String actor) {
+        return update(kind, name, change);
     }
 
     @Override

@@ -66,6 +66,12 @@ class QueryPlanTest {
                     assertTrue(plan.contains(index), plan);
                     assertFalse(plan.contains("Sort"), plan);
                 });
+                // A pass's read, a host report's and the reconciler's write look rows up by key, whatever the values.
+                for (String byKey : List.of(ResourceRows.FIND_WITH_HEARTBEATS, ResourceStore.GET_MANY, ResourceRows.WRITE)) {
+                    String plan = genericPlan(st, byKey);
+                    assertFalse(plan.contains("Seq Scan on resource "), plan);
+                    assertTrue(plan.contains("resource_kind_name_key") || plan.contains("resource_pkey"), plan);
+                }
                 String takeDue = genericPlan(st, ResourceStore.TAKE_DUE);
                 assertTrue(takeDue.contains("resource_due_at_idx"), takeDue);
                 assertFalse(takeDue.contains("Seq Scan"), takeDue);

@@ -1,0 +1,163 @@
+package io.paasoperator.apiserver.resource;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.paasoperator.apiserver.rules.HostState;
+import io.paasoperator.apiserver.rules.Transition;
+import io.paasoperator.apiserver.testing.ApiClientToken;
+import io.paasoperator.apiserver.testing.PostgresResource;
+import io.paasoperator.apiserver.testing.Seeds;
+import io.paasoperator.apiserver.testing.TestDatabase;
+import io.paasoperator.contract.Action;
+import io.paasoperator.contract.ResourceKind;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reconciler's writes racing each other. Each reads the resource, then writes it in one statement compared on the
+ * version it read, with no transaction around the two: a writer that lost the race must store nothing of its change
+ * (neither the host action slots it took or gave back, nor its events) and apply it anew to a fresh read.
+ */
+@QuarkusTest
+@WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
+class EngineWriteRaceTest {
+
+    private static final String API = "/apis/v1alpha1/";
+    private static final int WRITERS = 16;
+    private static final int WRITES_EACH = 4;
+    private static final ExecutorService CLIENTS = Executors.newFixedThreadPool(WRITERS);
+
+    @Inject
+    ResourceStore store;
+
+    @BeforeEach
+    void sendTheApiToken() {
+        ApiClientToken.sendWithEveryRequest();
+    }
+
+    @AfterAll
+    static void stopClients() {
+        CLIENTS.shutdownNow();
+    }
+
+    /**
+     * Writers at once, each flipping the action in flight on the resource's host (taking its slot, or giving it back) as
+     * the record it read says: every flip is applied once, the slot rows are what the record says, and the history holds
+     * one realtime event per flip.
+     */
+    @Test
+    void racingWritesOfAnActionSlotEachApplyOnceAndLeaveTheSlotAsTheRecordSays() throws Exception {
+        String name = Seeds.uniqueName("slot-race");
+        given().body(Seeds.minimalBody(name, "running", "stopped")).post(API + "middleware/create").then().statusCode(201);
+        long versionBefore = read(name).version;
+        int eventsBefore = events(name);
+        AtomicInteger applied = new AtomicInteger();
+        CountDownLatch start = new CountDownLatch(1);
+        List<CompletableFuture<Void>> writers = new ArrayList<>();
+        for (int w = 0; w < WRITERS; w++) {
+            writers.add(CompletableFuture.runAsync(() -> {
+                await(start);
+                for (int i = 0; i < WRITES_EACH; i++) {
+                    flipInFlight(name);
+                    applied.incrementAndGet();
+                }
+            }, CLIENTS));
+        }
+        start.countDown();
+        for (CompletableFuture<Void> writer : writers) {
+            writer.get(60, TimeUnit.SECONDS);
+        }
+
+        ResourceRecord after = read(name);
+        assertEquals(WRITERS * WRITES_EACH, applied.get());
+        assertEquals(versionBefore + WRITERS * WRITES_EACH, after.version, "each write applied once");
+        assertEquals(after.inFlightHosts(), slots(name), "the host action slots are the record's");
+        // An even number of flips: back to where it began, nothing in flight.
+        assertEquals(Set.of(), after.inFlightHosts());
+        assertEquals(eventsBefore + WRITERS * WRITES_EACH, events(name), "one event per flip, none of a lost write");
+    }
+
+    /** Begins an action on the resource's host if none is in flight there, else ends it: as the fresh record says. */
+    private void flipInFlight(String name) {
+        Instant now = Instant.now();
+        awaitStore(() -> store.update(ResourceKind.MIDDLEWARE, name, record -> {
+            HostState host = record.hostStates().get(0);
+            boolean begin = host.inFlight() == null;
+            record.apply(record.desired(false), host.ip(), h -> new Transition(h.withInFlight(begin
+                    ? new HostState.InFlight(Action.START, "op-" + now.toEpochMilli(), now, now.plusSeconds(60), 1) : null)
+                    .withRealtime(begin ? io.paasoperator.contract.RealtimeState.STARTING
+                            : io.paasoperator.contract.RealtimeState.STOPPED, now),
+                    Transition.Cause.RECONCILER, "test"), now);
+        }));
+    }
+
+    private ResourceRecord read(String name) {
+        return awaitStore(() -> store.get(ResourceKind.MIDDLEWARE, name));
+    }
+
+    /** The hosts whose action slot the resource holds, as {@code host_action} says. */
+    private static Set<String> slots(String name) throws Exception {
+        try (Connection db = TestDatabase.connect();
+                PreparedStatement query = db.prepareStatement("select ip from host_action where kind = 'middleware' and name = ?")) {
+            query.setString(1, name);
+            Set<String> ips = new TreeSet<>();
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    ips.add(rows.getString(1));
+                }
+            }
+            return ips;
+        }
+    }
+
+    /** How many realtime events the resource's history holds. */
+    private static int events(String name) throws Exception {
+        try (Connection db = TestDatabase.connect();
+                PreparedStatement query = db.prepareStatement("select count(*) from resource_event where kind = 'middleware'"
+                        + " and name = ? and type = 'realtime'")) {
+            query.setString(1, name);
+            try (ResultSet rows = query.executeQuery()) {
+                rows.next();
+                return rows.getInt(1);
+            }
+        }
+    }
+
+    private static <T> T awaitStore(java.util.function.Supplier<io.smallrye.mutiny.Uni<T>> work) {
+        try {
+            return VertxContextSupport.subscribeAndAwait(work::get);
+        } catch (Throwable e) {
+            throw e instanceof RuntimeException r ? r : new RuntimeException(e);
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
