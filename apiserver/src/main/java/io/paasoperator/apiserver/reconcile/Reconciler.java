@@ -110,14 +110,19 @@ public class Reconciler {
         }
     }
 
-    /** A health report from the agent of host {@code ip}; the resource is looked at when it changed anything. */
+    /** A health report from the agent of host {@code ip}; the resource is looked at when that made a step due. */
     public Uni<Void> report(ResourceKind kind, String name, String ip, CheckReport report) {
-        ResourceKey key = new ResourceKey(kind, name);
-        return runner.report(key, ip, report).invoke(changed -> {
-            if (changed) {
-                wake(kind, name);
-            }
-        }).replaceWithVoid();
+        return runner.report(new ResourceKey(kind, name), ip, report).invoke(this::wakeIfDue).replaceWithVoid();
+    }
+
+    /**
+     * Looks at a resource the engine wrote when the rules, on what it wrote, name a step to take now (its due time has
+     * come). Else its stored due time brings it back, so that a write that leaves nothing to do costs no pass.
+     */
+    private void wakeIfDue(ResourceRecord written) {
+        if (written != null && written.dueAt != null && !written.dueAt.isAfter(clock.instant())) {
+            wake(written.kind, written.name);
+        }
     }
 
     /** What a host's report came to: how many verdicts were taken, and those that were not, with why. */
@@ -166,11 +171,15 @@ public class Reconciler {
         });
     }
 
-    /** An action's result, pushed by the agent of host {@code ip}; 403 when that agent does not manage the resource. */
+    /**
+     * An action's result, pushed by the agent of host {@code ip}; 403 when that agent does not manage the resource. Applied,
+     * it frees the action's slot on the host: resources whose steps found the host busy are looked at.
+     */
     public Uni<Void> resultFromAgent(ResourceKind kind, String name, String ip, Operation operation) {
-        return runner.result(new ResourceKey(kind, name), ip, operation, true).invoke(decided -> {
-            if (decided) {
-                wake(kind, name);
+        return runner.result(new ResourceKey(kind, name), ip, operation, true).invoke(written -> {
+            if (written != null) {
+                wakeIfDue(written);
+                runner.slotFreed(ip).forEach(key -> wake(key.kind(), key.name()));
             }
         }).replaceWithVoid();
     }

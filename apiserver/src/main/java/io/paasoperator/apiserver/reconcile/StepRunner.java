@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -54,8 +55,11 @@ import java.util.function.IntFunction;
 @Singleton
 public class StepRunner {
 
-    /** How soon a step held back by a busy host tries again (results also wake it sooner). */
-    static final Duration HOST_BUSY_RETRY = Duration.ofMillis(500);
+    /**
+     * How soon a step held back by a busy host tries again, unless an action's result pushed from that host frees a
+     * slot first ({@link #slotFreed}): for slots freed otherwise (an expiry, a follow-up, another replica).
+     */
+    static final Duration HOST_BUSY_RETRY = Duration.ofSeconds(2);
     /** How soon a step waiting for another replica's bootstrap of its host tries again. */
     static final Duration BOOTSTRAP_ELSEWHERE_RETRY = Duration.ofSeconds(2);
     /** How soon an action in flight whose agent could not be asked about it is asked again. */
@@ -78,6 +82,8 @@ public class StepRunner {
      * at the deadline. Entries past their deadline are dropped as new ones come.
      */
     private final Map<String, Followed> followed = new ConcurrentHashMap<>();
+    /** Resources whose step found every action slot of a host taken, by host: {@link #slotFreed} names them. */
+    private final Map<String, Set<ResourceKey>> waitingForSlot = new ConcurrentHashMap<>();
     /** The size past which {@link #follow} drops entries past their deadline (event loops race on it: an extra scan at most). */
     private volatile int followedPruneAt = FOLLOWED_PRUNE_AT;
 
@@ -120,12 +126,21 @@ public class StepRunner {
                 .toList();
         return Uni.join().all(steps).andCollectFailures()
                 .map(whens -> whens.stream().filter(Objects::nonNull).min(Instant::compareTo).orElse(null))
-                .call(soonest -> soonest != null && !soonest.isAfter(now) ? Uni.createFrom().voidItem()
-                        : contexts.run(() -> keepDue(record, Summary.dueAt(decided, now))));
+                .call(soonest -> soonest != null && !soonest.isAfter(now) || decided.stream().anyMatch(StepRunner::writes)
+                        ? Uni.createFrom().voidItem() : contexts.run(() -> keepDue(record, Summary.dueAt(decided, now))));
     }
 
     /**
-     * Whatever the steps wrote set its own due time; if none wrote, the stored one is made the one the rules give (a
+     * Whether taking {@code step} writes the resource, so sets its due time: every step but a wait and a follow-up. One
+     * that could not (its host busy, its agent being installed elsewhere) comes back by the timer it returns; what is
+     * stored is then due now already (the rules gave the step) or the due poll's claim, which brings it back after a crash.
+     */
+    private static boolean writes(Step step) {
+        return !(step instanceof Step.Wait || step instanceof Step.Follow);
+    }
+
+    /**
+     * Whatever the steps wrote set its own due time; if none could, the stored one is made the one the rules give (a
      * due poll moved it ahead). A write since the read wins: the version no longer matches.
      */
     private Uni<Void> keepDue(ResourceRecord record, Instant due) {
@@ -170,6 +185,7 @@ public class StepRunner {
                                 (desired, h) -> Transitions.begin(desired, h, run, operationId, now, deadline))))
                 .chain(claimed -> {
                     if (claimed == null) {
+                        waitingForSlot.computeIfAbsent(spec.ip(), ip -> ConcurrentHashMap.newKeySet()).add(key);
                         return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
                     }
                     follow(operationId, deadline, now);
@@ -287,10 +303,11 @@ public class StepRunner {
     }
 
     /**
-     * Applies an action's result, whoever delivered it (the agent's push, or a follow-up); emits whether it decided
-     * anything. {@code fromAgent}: pushed by host {@code ip}'s agent, refused (403) unless the resource is on that host.
+     * Applies an action's result, whoever delivered it (the agent's push, or a follow-up); emits the record as written
+     * when it decided anything, else null. {@code fromAgent}: pushed by host {@code ip}'s agent, refused (403) unless the
+     * resource is on that host.
      */
-    public Uni<Boolean> result(ResourceKey key, String ip, Operation operation, boolean fromAgent) {
+    public Uni<ResourceRecord> result(ResourceKey key, String ip, Operation operation, boolean fromAgent) {
         Instant now = now();
         boolean[] decided = {false};
         return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
@@ -304,12 +321,13 @@ public class StepRunner {
             if (decided[0]) {
                 fresh.recordResult(operation, ip, now);
             }
-        })).map(ignored -> {
-            if (decided[0]) {
-                followed.remove(operation.id());
-                count(operation);
+        })).map(written -> {
+            if (!decided[0]) {
+                return null;
             }
-            return decided[0];
+            followed.remove(operation.id());
+            count(operation);
+            return written;
         });
     }
 
@@ -327,19 +345,24 @@ public class StepRunner {
                 retryAt(now)).host());
     }
 
-    /** Applies a health report from host {@code ip}'s agent; emits whether the host's realtime changed. */
-    public Uni<Boolean> report(ResourceKey key, String ip, CheckReport report) {
+    /** Applies a health report from host {@code ip}'s agent; emits the record as written. */
+    public Uni<ResourceRecord> report(ResourceKey key, String ip, CheckReport report) {
         Instant now = now();
-        boolean[] changed = {false};
         return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
-            HostState before = fresh.host(ip).orElse(null);
-            if (before == null) {
-                return;
+            if (fresh.host(ip).isPresent()) {
+                Desired desired = documents.desired(fresh);
+                fresh.apply(desired, ip, h -> Transitions.report(desired, h, report, now, timing, retryAt(now)), now);
             }
-            Desired desired = documents.desired(fresh);
-            HostState after = fresh.apply(desired, ip, h -> Transitions.report(desired, h, report, now, timing, retryAt(now)), now);
-            changed[0] = after.realtime() != before.realtime() || after.failureCount() != before.failureCount();
-        })).map(ignored -> changed[0]);
+        }));
+    }
+
+    /**
+     * Host {@code ip} freed an action slot (a result from there was applied): the resources whose steps found it busy
+     * since, each once, to be woken rather than wait for {@link #HOST_BUSY_RETRY}.
+     */
+    public Set<ResourceKey> slotFreed(String ip) {
+        Set<ResourceKey> waiting = waitingForSlot.remove(ip);
+        return waiting == null ? Set.of() : waiting;
     }
 
     /** Notes that this replica heard of {@code operationId} at {@code at}: sent it, or learnt from its agent that it runs. */

@@ -175,6 +175,28 @@ class StepRunnerTest {
         assertEquals(id, host(key, IP1).inFlight().operationId());
     }
 
+    /**
+     * What a result wrote is what the reconciler wakes the resource on: due at once when the rules name a step to take,
+     * later (or never) when they name a wait, so that a result that leaves nothing to do costs no pass.
+     */
+    @Test
+    void aResultLeavesTheResourceDueAtOnceWhenItsNextStepIsToBeTakenAndLaterWhenItWaits() {
+        ResourceKey key = create("db1", RealtimeState.NOT_INSTALLED, IP1);
+        pass(key);
+        clock.advance(Duration.ofSeconds(2));
+        ResourceRecord installed = runner.result(key, IP1, finished(agents.submits.get(0).request().operationId(),
+                Action.INSTALL, Operation.State.SUCCEEDED, null), true).await().indefinitely();
+        assertEquals(clock.instant(), installed.dueAt, "installed, expected running: its start is due at once");
+
+        pass(key);
+        assertEquals(Action.START, agents.submits.get(1).action());
+        clock.advance(Duration.ofSeconds(2));
+        ResourceRecord started = runner.result(key, IP1, finished(agents.submits.get(1).request().operationId(),
+                Action.START, Operation.State.SUCCEEDED, null), true).await().indefinitely();
+        assertTrue(started.dueAt == null || started.dueAt.isAfter(clock.instant()),
+                "started: nothing to do before its first report or a deadline, due " + started.dueAt);
+    }
+
     @Test
     void theResultOfTheActionInFlightIsApplied() {
         ResourceKey key = create("db1", RealtimeState.NOT_INSTALLED, IP1);
@@ -182,11 +204,11 @@ class StepRunnerTest {
         String id = agents.submits.get(0).request().operationId();
         clock.advance(Duration.ofSeconds(7));
 
-        assertFalse(runner.result(key, IP1, finished(id + "-other", Action.INSTALL, Operation.State.SUCCEEDED, null), true)
+        assertNull(runner.result(key, IP1, finished(id + "-other", Action.INSTALL, Operation.State.SUCCEEDED, null), true)
                 .await().indefinitely(), "a result for another operation decides nothing");
         assertEquals(RealtimeState.INSTALLING, host(key, IP1).realtime());
 
-        assertTrue(runner.result(key, IP1, finished(id, Action.INSTALL, Operation.State.SUCCEEDED, null), true).await().indefinitely());
+        assertNotNull(runner.result(key, IP1, finished(id, Action.INSTALL, Operation.State.SUCCEEDED, null), true).await().indefinitely());
         HostState host = host(key, IP1);
         assertEquals(RealtimeState.STOPPED, host.realtime());
         assertEquals(1, host.generation());
@@ -198,7 +220,7 @@ class StepRunnerTest {
         assertEquals(1.0, metrics.counter("paas.actions", "action", "install", "outcome", "succeeded").count());
 
         long version = record(key).version;
-        assertFalse(runner.result(key, IP1, finished(id, Action.INSTALL, Operation.State.SUCCEEDED, null), true).await().indefinitely(),
+        assertNull(runner.result(key, IP1, finished(id, Action.INSTALL, Operation.State.SUCCEEDED, null), true).await().indefinitely(),
                 "a repeated result decides nothing");
         assertEquals(version, record(key).version);
         assertEquals(1, store.history().stream().filter(e -> ResourceEvent.ACTION.equals(e.type) && id.equals(e.operationId)).count(),
@@ -443,7 +465,7 @@ class StepRunnerTest {
         pass(key);
         assertEquals(1, agents.lookups.size(), "not asked again before its next ask");
 
-        assertTrue(runner.result(key, IP1, finished("op-before-crash", Action.INSTALL, Operation.State.SUCCEEDED, null), true)
+        assertNotNull(runner.result(key, IP1, finished("op-before-crash", Action.INSTALL, Operation.State.SUCCEEDED, null), true)
                 .await().indefinitely(), "its pushed result is applied");
         assertEquals(RealtimeState.STOPPED, host(key, IP1).realtime());
     }
@@ -640,11 +662,14 @@ class StepRunnerTest {
         ResourceKey key = create("db1", RealtimeState.RUNNING, IP1);
         clock.advance(Duration.ofSeconds(5));
 
-        assertFalse(runner.report(key, IP1, new CheckReport("0", "ok")).await().indefinitely(), "healthy: nothing changes");
+        ResourceRecord healthy = runner.report(key, IP1, new CheckReport("0", "ok")).await().indefinitely();
+        assertEquals(RealtimeState.RUNNING, host(key, IP1).realtime(), "healthy: nothing changes");
+        assertTrue(healthy.dueAt == null || healthy.dueAt.isAfter(clock.instant()), "nothing to do: " + healthy.dueAt);
         assertEquals(T0.plusSeconds(5), host(key, IP1).lastReportAt(), "but it is heard");
 
-        assertTrue(runner.report(key, IP1, new CheckReport("1", "port 5432 closed")).await().indefinitely());
+        ResourceRecord unhealthy = runner.report(key, IP1, new CheckReport("1", "port 5432 closed")).await().indefinitely();
         HostState host = host(key, IP1);
+        assertEquals(host.nextRetryAt(), unhealthy.dueAt, "due when its backoff ends, not at once");
         assertEquals(RealtimeState.FAILED, host.realtime());
         assertEquals(Action.START, host.failedAction());
         assertEquals(1, host.failureCount());
@@ -664,17 +689,18 @@ class StepRunnerTest {
         HostState before = host(key, IP1);
         long version = record(key).version;
 
-        assertFalse(runner.report(key, IP1, new CheckReport("0", "ok")).await().indefinitely());
-        assertFalse(runner.report(key, IP1, new CheckReport("1", "down")).await().indefinitely());
+        runner.report(key, IP1, new CheckReport("0", "ok")).await().indefinitely();
+        runner.report(key, IP1, new CheckReport("1", "down")).await().indefinitely();
         assertEquals(before, host(key, IP1));
         assertEquals(version, record(key).version, "nothing written");
 
-        assertFalse(runner.report(key, "10.9.9.9", new CheckReport("1", "down")).await().indefinitely(), "not one of its hosts");
+        runner.report(key, "10.9.9.9", new CheckReport("1", "down")).await().indefinitely(); // not one of its hosts
+        assertEquals(version, record(key).version, "nothing written for a host it does not have");
 
         // Installing: the install's own result decides; the report changes no state.
         pass(key);
         HostState installing = host(key, IP1);
-        assertFalse(runner.report(key, IP1, new CheckReport("1", "down")).await().indefinitely());
+        runner.report(key, IP1, new CheckReport("1", "down")).await().indefinitely();
         HostState after = host(key, IP1);
         assertEquals(RealtimeState.INSTALLING, after.realtime());
         assertEquals(installing.inFlight(), after.inFlight());
@@ -693,8 +719,9 @@ class StepRunnerTest {
         pass(b);
         assertEquals(2, store.inFlightOn(IP1));
 
-        assertEquals(T0.plusMillis(500), pass(c), "the host is busy: try again soon");
+        assertEquals(T0.plus(StepRunner.HOST_BUSY_RETRY), pass(c), "the host is busy: try again later, unless woken");
         assertEquals(2, agents.submits.size(), "nothing sent for the third");
+        assertEquals(Set.of(), runner.slotFreed(IP2), "no step waits for the other host");
         HostState waiting = host(c, IP1);
         assertEquals(RealtimeState.NOT_INSTALLED, waiting.realtime());
         assertNull(waiting.inFlight());
@@ -706,6 +733,8 @@ class StepRunnerTest {
 
         complete(a, IP1, 0, Operation.State.SUCCEEDED);
         assertEquals(1, store.inFlightOn(IP1));
+        assertEquals(Set.of(c), runner.slotFreed(IP1), "the step held back is named when the host frees a slot");
+        assertEquals(Set.of(), runner.slotFreed(IP1), "once");
         assertNull(pass(c));
         assertEquals(4, agents.submits.size());
         assertEquals("db-c", agents.submits.get(3).request().name());
@@ -825,7 +854,7 @@ class StepRunnerTest {
     void complete(ResourceKey key, String ip, int index, Operation.State state) {
         Submit submit = agents.submits.get(index);
         assertEquals(ip, submit.ip());
-        assertTrue(runner.result(key, ip, finished(submit.request().operationId(), submit.action(), state, null), true)
+        assertNotNull(runner.result(key, ip, finished(submit.request().operationId(), submit.action(), state, null), true)
                 .await().indefinitely(), "the result of " + submit.action().wire() + " on " + ip + " decides");
     }
 
