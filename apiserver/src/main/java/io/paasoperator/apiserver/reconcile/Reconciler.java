@@ -148,7 +148,7 @@ public class Reconciler {
             found.forEach(r -> byApp.put(Heartbeat.app(r.kind.wire(), r.name), r));
             Set<String> taken = new HashSet<>();
             List<HostReportOutcome.Ignored> ignored = new ArrayList<>();
-            List<HostReport.Verdict> changing = new ArrayList<>();
+            Map<ResourceRecord, CheckReport> changing = new java.util.LinkedHashMap<>();
             for (HostReport.Verdict verdict : report.reports()) {
                 String app = Heartbeat.app(verdict.kind().wire(), verdict.name());
                 ResourceRecord record = byApp.get(app);
@@ -156,15 +156,16 @@ public class Reconciler {
                     ignored.add(new HostReportOutcome.Ignored(verdict.kind(), verdict.name(), record == null
                             ? "no such resource" : "not managed on " + ip));
                 } else if (taken.add(app) && runner.reportChanges(record, ip, verdict.check())) {
-                    changing.add(verdict);
+                    changing.put(record, verdict.check());
                 }
             }
             if (before != null) {
                 before.apps().stream().filter(app -> !taken.contains(app)).forEach(this::wake);
             }
-            return Multi.createFrom().iterable(changing)
-                    .onItem().transformToUni(v -> contexts.run(() -> report(v.kind(), v.name(), ip, v.check()))
-                            .onFailure(Reconciler::isNotFound).recoverWithNull())
+            // Written from the records just read: each is read again only if it was written since.
+            return Multi.createFrom().iterable(changing.entrySet())
+                    .onItem().transformToUni(change -> contexts.run(() -> runner.report(change.getKey(), ip, change.getValue()))
+                            .invoke(this::wakeIfDue).onFailure(Reconciler::isNotFound).recoverWithNull())
                     .merge(REPORT_WRITES).collect().last()
                     .chain(() -> hostStore.recordHeartbeat(ip, now, taken))
                     .replaceWith(new HostReportOutcome(taken.size(), ignored));

@@ -347,13 +347,22 @@ public class StepRunner {
 
     /** Applies a health report from host {@code ip}'s agent; emits the record as written. */
     public Uni<ResourceRecord> report(ResourceKey key, String ip, CheckReport report) {
+        return store.update(key.kind(), key.name(), reportOf(ip, report));
+    }
+
+    /** {@link #report} to {@code read}, a record just read: written from it, unless it was written since. */
+    public Uni<ResourceRecord> report(ResourceRecord read, String ip, CheckReport report) {
+        return store.update(read, reportOf(ip, report));
+    }
+
+    private Consumer<ResourceRecord> reportOf(String ip, CheckReport report) {
         Instant now = now();
-        return store.update(key.kind(), key.name(), r -> write(r, now, fresh -> {
+        return r -> write(r, now, fresh -> {
             if (fresh.host(ip).isPresent()) {
                 Desired desired = documents.desired(fresh);
                 fresh.apply(desired, ip, h -> Transitions.report(desired, h, report, now, timing, retryAt(now)), now);
             }
-        }));
+        });
     }
 
     /**

@@ -442,11 +442,19 @@ public class ResourceStore {
      * read (at once, on the same event loop: a delayed retry would leave its context).
      */
     public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change) {
-        return database.onOneConnection(sql -> find(sql, kind, name).chain(record -> {
-            Change applied = new Change(record, change);
-            return applied.movesHosts() ? sql.begin().chain(transaction -> applied.write(sql)
-                    .call(transaction::commit).onFailure().call(transaction::rollback)) : applied.write(sql);
-        })).onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+        return database.onOneConnection(sql -> find(sql, kind, name).chain(record -> new Change(record, change).writeAlone(sql)))
+                .onFailure(ResourceStore::isWriteConflict).retry().atMost(MAX_WRITE_ATTEMPTS - 1);
+    }
+
+    /**
+     * {@link #update(ResourceKind, String, Consumer)} from {@code read}, a record just read (a host report's): written
+     * as changed unless it was written since, and then the change is applied anew to a fresh read.
+     */
+    public Uni<ResourceRecord> update(ResourceRecord read, Consumer<ResourceRecord> change) {
+        return Uni.createFrom().deferred(() -> {
+            Change applied = new Change(read, change);
+            return database.onOneConnection(applied::writeAlone);
+        }).onFailure(ResourceStore::isWriteConflict).recoverWithUni(() -> update(read.kind, read.name, change));
     }
 
     /**
@@ -613,6 +621,12 @@ public class ResourceStore {
         /** Whether the change moves hosts in or out, or changes what the spec says of them: rows beside the record's. */
         boolean movesHosts() {
             return !specHostsBefore.equals(record.hosts) || !hostsBefore.equals(record.hostIps());
+        }
+
+        /** {@link #write} on a connection of its own: in a transaction there only when it {@link #movesHosts}. */
+        Uni<ResourceRecord> writeAlone(SqlConnection sql) {
+            return !movesHosts() ? write(sql) : sql.begin().chain(transaction -> write(sql).call(transaction::commit)
+                    .onFailure().call(transaction::rollback));
         }
 
         /** One statement, unless {@link #movesHosts} (then the host rows first, in the caller's transaction). */

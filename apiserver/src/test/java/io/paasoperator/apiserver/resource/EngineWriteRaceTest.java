@@ -35,9 +35,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reconciler's writes racing each other. Each reads the resource, then writes it in one statement compared on the
- * version it read, with no transaction around the two: a writer that lost the race must store nothing of its change
- * (neither the host action slots it took or gave back, nor its events) and apply it anew to a fresh read.
+ * The reconciler's writes racing each other. Each reads the resource (or starts from a record read before), then writes
+ * it in one statement compared on the version it read, with no transaction around the two: a writer that lost the race
+ * must store nothing of its change (neither the host action slots it took or gave back, nor its events) and apply it
+ * anew to a fresh read.
  */
 @QuarkusTest
 @WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
@@ -98,18 +99,42 @@ class EngineWriteRaceTest {
         assertEquals(eventsBefore + WRITERS * WRITES_EACH, events(name), "one event per flip, none of a lost write");
     }
 
+    /**
+     * A write from a record read before (as a host report's is, from the records its read found) that was written since:
+     * refused, then applied to a fresh read.
+     */
+    @Test
+    void aWriteFromARecordWrittenSinceItWasReadIsAppliedAnewToAFreshRead() throws Exception {
+        String name = Seeds.uniqueName("stale-read");
+        given().body(Seeds.minimalBody(name, "running", "stopped")).post(API + "middleware/create").then().statusCode(201);
+        ResourceRecord read = read(name);
+        flipInFlight(name);
+
+        List<Boolean> sawInFlight = new ArrayList<>();
+        ResourceRecord written = awaitStore(() -> store.update(read, record -> {
+            sawInFlight.add(record.hostStates().get(0).inFlight() != null);
+            flip(record);
+        }));
+        assertEquals(List.of(false, true), sawInFlight, "applied to the record read, refused, then to a fresh read");
+        assertEquals(read(name).version, written.version);
+        assertEquals(Set.of(), written.inFlightHosts(), "the other writer's action ended, as the fresh read said");
+        assertEquals(Set.of(), slots(name));
+    }
+
     /** Begins an action on the resource's host if none is in flight there, else ends it: as the fresh record says. */
     private void flipInFlight(String name) {
+        awaitStore(() -> store.update(ResourceKind.MIDDLEWARE, name, EngineWriteRaceTest::flip));
+    }
+
+    private static void flip(ResourceRecord record) {
         Instant now = Instant.now();
-        awaitStore(() -> store.update(ResourceKind.MIDDLEWARE, name, record -> {
-            HostState host = record.hostStates().get(0);
-            boolean begin = host.inFlight() == null;
-            record.apply(record.desired(false), host.ip(), h -> new Transition(h.withInFlight(begin
-                    ? new HostState.InFlight(Action.START, "op-" + now.toEpochMilli(), now, now.plusSeconds(60), 1) : null)
-                    .withRealtime(begin ? io.paasoperator.contract.RealtimeState.STARTING
-                            : io.paasoperator.contract.RealtimeState.STOPPED, now),
-                    Transition.Cause.RECONCILER, "test"), now);
-        }));
+        HostState host = record.hostStates().get(0);
+        boolean begin = host.inFlight() == null;
+        record.apply(record.desired(false), host.ip(), h -> new Transition(h.withInFlight(begin
+                ? new HostState.InFlight(Action.START, "op-" + now.toEpochMilli(), now, now.plusSeconds(60), 1) : null)
+                .withRealtime(begin ? io.paasoperator.contract.RealtimeState.STARTING
+                        : io.paasoperator.contract.RealtimeState.STOPPED, now),
+                Transition.Cause.RECONCILER, "test"), now);
     }
 
     private ResourceRecord read(String name) {

@@ -93,6 +93,11 @@ public class InMemoryResourceStore extends ResourceStore {
     }
 
     @Override
+    public Uni<ResourceRecord> update(ResourceRecord read, Consumer<ResourceRecord> change) {
+        return update(read.kind, read.name, change);
+    }
+
+    @Override
     public Uni<ResourceRecord> update(ResourceKind kind, String name, Consumer<ResourceRecord> change, String actor) {
         return update(kind, name, change);
     }
