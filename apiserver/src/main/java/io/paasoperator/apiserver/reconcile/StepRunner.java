@@ -188,6 +188,8 @@ public class StepRunner {
                         waitingForSlot.computeIfAbsent(spec.ip(), ip -> ConcurrentHashMap.newKeySet()).add(key);
                         return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
                     }
+                    // Waits no longer (a slot came free otherwise): the host's waiters stay those still waiting.
+                    waitingForSlot.computeIfPresent(spec.ip(), (ip, waiting) -> waiting.remove(key) && waiting.isEmpty() ? null : waiting);
                     follow(operationId, deadline, now);
                     return agents.submit(spec, action, request, notes(key, spec.ip())).replaceWith((Instant) null)
                             .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(() -> {

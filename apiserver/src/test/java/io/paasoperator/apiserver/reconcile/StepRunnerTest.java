@@ -739,6 +739,12 @@ class StepRunnerTest {
         assertEquals(4, agents.submits.size());
         assertEquals("db-c", agents.submits.get(3).request().name());
         assertEquals(2, store.inFlightOn(IP1));
+
+        ResourceKey e = create("db-e", RealtimeState.NOT_INSTALLED, IP1);
+        assertEquals(T0.plus(StepRunner.HOST_BUSY_RETRY), pass(e), "busy again");
+        complete(b, IP1, 1, Operation.State.SUCCEEDED);
+        assertNull(pass(e), "its timer came first: it takes the slot");
+        assertEquals(Set.of(), runner.slotFreed(IP1), "a step that got its slot waits no longer");
     }
 
     @Test
