@@ -10,6 +10,7 @@ import io.paasoperator.apiserver.testing.PostgresResource;
 import io.paasoperator.apiserver.testing.Seeds;
 import io.paasoperator.apiserver.testing.TestDatabase;
 import io.paasoperator.contract.Action;
+import io.paasoperator.contract.ProblemException;
 import io.paasoperator.contract.ResourceKind;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -35,10 +36,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reconciler's writes racing each other. Each reads the resource (or starts from a record read before), then writes
- * it in one statement compared on the version it read, with no transaction around the two: a writer that lost the race
- * must store nothing of its change (neither the host action slots it took or gave back, nor its events) and apply it
- * anew to a fresh read.
+ * The reconciler's writes racing each other and deletes. Each reads the resource (or starts from a record read before),
+ * then writes it in one statement compared on the version it read, with no transaction around the two: a writer that
+ * lost the race must store nothing of its change (neither the host action slots it took or gave back, nor its events)
+ * and apply it anew to a fresh read. A delete takes the same rows (the resource's, then its action slots): once in the
+ * opposite order, so that PostgreSQL aborted the delete as a deadlock and the API answered 500.
  */
 @QuarkusTest
 @WithTestResource(value = PostgresResource.class, scope = TestResourceScope.GLOBAL)
@@ -47,6 +49,7 @@ class EngineWriteRaceTest {
     private static final String API = "/apis/v1alpha1/";
     private static final int WRITERS = 16;
     private static final int WRITES_EACH = 4;
+    private static final int DELETE_ROUNDS = 40;
     private static final ExecutorService CLIENTS = Executors.newFixedThreadPool(WRITERS);
 
     @Inject
@@ -97,6 +100,39 @@ class EngineWriteRaceTest {
         // An even number of flips: back to where it began, nothing in flight.
         assertEquals(Set.of(), after.inFlightHosts());
         assertEquals(eventsBefore + WRITERS * WRITES_EACH, events(name), "one event per flip, none of a lost write");
+    }
+
+    /** Deletes racing a write of the host's action slot (an action's result): every delete answers 200 and removes it. */
+    @Test
+    void deletesRacingActionWritesAllSucceed() throws Exception {
+        List<Integer> statuses = new ArrayList<>();
+        for (int round = 0; round < DELETE_ROUNDS; round++) {
+            String name = Seeds.uniqueName("delete-race");
+            given().body(Seeds.minimalBody(name, "running", "running")).post(API + "middleware/create").then().statusCode(201);
+            flipInFlight(name);
+            CountDownLatch start = new CountDownLatch(1);
+            // The reconciler's side: an action's result clears the host's action slot (and bumps the resource's version).
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                await(start);
+                try {
+                    flipInFlight(name);
+                } catch (RuntimeException e) {
+                    if (!(rootCause(e) instanceof ProblemException)) { // gone already: the delete won
+                        throw e;
+                    }
+                }
+            }, CLIENTS);
+            CompletableFuture<Integer> delete = CompletableFuture.supplyAsync(() -> {
+                await(start);
+                return given().delete(API + "middleware/" + name).statusCode();
+            }, CLIENTS);
+            start.countDown();
+            writer.get(30, TimeUnit.SECONDS);
+            statuses.add(delete.get(30, TimeUnit.SECONDS));
+            given().get(API + "middleware/" + name).then().statusCode(404);
+            assertEquals(Set.of(), slots(name), "no action slot outlives its resource");
+        }
+        assertEquals(DELETE_ROUNDS, statuses.stream().filter(s -> s == 200).count(), "delete statuses: " + statuses);
     }
 
     /**
@@ -175,6 +211,14 @@ class EngineWriteRaceTest {
         } catch (Throwable e) {
             throw e instanceof RuntimeException r ? r : new RuntimeException(e);
         }
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     private static void await(CountDownLatch latch) {
