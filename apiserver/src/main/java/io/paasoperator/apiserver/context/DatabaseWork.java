@@ -37,6 +37,9 @@ import org.jboss.logging.Logger;
  * before that fails at its first statement (BEGIN). Such a failure is a connection that was dead before use, and the
  * next attempt takes another.
  * <p>
+ * The reconciler's writes ({@link #onOneConnection}) are the exception: tried again whole on a lost connection, also
+ * after a commit, since the reconciler applies its change anew to what it finds and its rules find their step taken.
+ * <p>
  * The hot routes ({@link #query}, {@link #sqlTransaction}) run SQL on the reactive pool directly, with the same rules:
  * a Hibernate Reactive session (its persistence context, flush and dirty check, one Vert.x context of its own) costs
  * more than the statements of a one-row read or write.

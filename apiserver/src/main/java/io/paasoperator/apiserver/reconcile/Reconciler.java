@@ -38,9 +38,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Drives every resource toward its expected state: a {@link WorkQueue} deciding which resource gets a pass when, and a
- * {@link StepRunner} running each pass. A resource is looked at when something happens to it (an API write, a health
- * report, an action's result) or when a time it depends on comes due; due times are stored and found by an indexed
- * query, shared between replicas, so that the cost of an idle estate does not grow with its size.
+ * {@link StepRunner} running each pass. A resource is looked at when something happens to it (an API write; a health
+ * report or an action's result that leaves a step to take at once) or when a time it depends on comes due; due times
+ * are stored and found by an indexed query, shared between replicas, so that the cost of an idle estate does not grow
+ * with its size.
  */
 @Singleton
 public class Reconciler {

@@ -40,13 +40,14 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
  * Runs one reconcile pass for one resource: reads it, asks {@link StateMachine} for each host's next step, and takes
- * those steps, hosts in parallel. Every write is decided again on fresh data inside its transaction (the rules must
- * still name the same step), so concurrent passes, reports and replicas never act on a stale decision.
+ * those steps, hosts in parallel. Every write is decided again on the record it writes, compared on its version (the
+ * rules must still name the same step), so concurrent passes, reports and replicas never act on a stale decision.
  * <p>
  * An action is claimed before the agent is called, under an operation id chosen here and stored with the claim; the
  * agent runs an id once however often it is sent. After a crash, following an action is asking the agent for that id,
@@ -120,20 +121,21 @@ public class StepRunner {
         List<HostState> hosts = record.hostStates();
         List<Step> decided = liveness(record, heartbeats, now).steps(desired, hosts, timing);
         // Hosts take their steps at once, each on a context (so a database session) of its own.
+        AtomicBoolean heldBack = new AtomicBoolean();
         List<Uni<Instant>> steps = java.util.stream.IntStream.range(0, hosts.size())
-                .mapToObj(i -> contexts.run(() -> take(key, record, app, hosts.get(i), decided.get(i), now, heartbeats))
+                .mapToObj(i -> contexts.run(() -> take(key, record, app, hosts.get(i), decided.get(i), now, heartbeats, heldBack))
                         .onFailure(StepRunner::isNotFound).recoverWithNull()) // deleted meanwhile: nothing left to do
                 .toList();
         return Uni.join().all(steps).andCollectFailures()
                 .map(whens -> whens.stream().filter(Objects::nonNull).min(Instant::compareTo).orElse(null))
-                .call(soonest -> soonest != null && !soonest.isAfter(now) || decided.stream().anyMatch(StepRunner::writes)
+                .call(soonest -> soonest != null && !soonest.isAfter(now) || !heldBack.get() && decided.stream().anyMatch(StepRunner::writes)
                         ? Uni.createFrom().voidItem() : contexts.run(() -> keepDue(record, Summary.dueAt(decided, now))));
     }
 
     /**
-     * Whether taking {@code step} writes the resource, so sets its due time: every step but a wait and a follow-up. One
-     * that could not (its host busy, its agent being installed elsewhere) comes back by the timer it returns; what is
-     * stored is then due now already (the rules gave the step) or the due poll's claim, which brings it back after a crash.
+     * Whether taking {@code step} writes the resource, so sets its due time: every step but a wait and a follow-up, unless
+     * it was held back (its host busy, its agent being installed elsewhere): then the due time is kept as the rules give
+     * it, so that the resource comes back after a crash too, not only by the timer the step returns.
      */
     private static boolean writes(Step step) {
         return !(step instanceof Step.Wait || step instanceof Step.Follow);
@@ -148,16 +150,16 @@ public class StepRunner {
     }
 
     private Uni<Instant> take(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now,
-            Map<String, Heartbeat> heartbeats) {
+            Map<String, Heartbeat> heartbeats, AtomicBoolean heldBack) {
         if (step instanceof Step.Expire expire) {
             return decide(key, host.ip(), step, now, heartbeats,
                     (desired, h) -> Transitions.expire(desired, h, expire, now, retryAt(now)));
         }
         if (step instanceof Step.Run run) {
-            return run(key, record, app, host, run, now, heartbeats);
+            return run(key, record, app, host, run, now, heartbeats, heldBack);
         }
         if (step instanceof Step.Probe) {
-            return probe(key, record, app, host, step, now, heartbeats);
+            return probe(key, record, app, host, step, now, heartbeats, heldBack);
         }
         if (step instanceof Step.Follow follow) {
             return follow(key, record, app, host, follow, now);
@@ -174,7 +176,7 @@ public class StepRunner {
      * that starts and when it ended well), and the action handed over. A failed bootstrap or call fails the step, visibly.
      */
     private Uni<Instant> run(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step.Run run, Instant now,
-            Map<String, Heartbeat> heartbeats) {
+            Map<String, Heartbeat> heartbeats, AtomicBoolean heldBack) {
         HostSpec spec = documents.hostSpec(record, host.ip());
         Action action = run.action();
         String operationId = UUID.randomUUID().toString();
@@ -185,6 +187,7 @@ public class StepRunner {
                                 (desired, h) -> Transitions.begin(desired, h, run, operationId, now, deadline))))
                 .chain(claimed -> {
                     if (claimed == null) {
+                        heldBack.set(true);
                         waitingForSlot.computeIfAbsent(spec.ip(), ip -> ConcurrentHashMap.newKeySet()).add(key);
                         return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
                     }
@@ -212,13 +215,16 @@ public class StepRunner {
 
     /** Asks the agent whether the app is installed and healthy: for a host whose state is unknown or was lost. */
     private Uni<Instant> probe(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now,
-            Map<String, Heartbeat> heartbeats) {
+            Map<String, Heartbeat> heartbeats, AtomicBoolean heldBack) {
         HostSpec spec = documents.hostSpec(record, host.ip());
         Duration checkTimeout = Action.CHECK.timeout(app.timeouts(), Action.CHECK.defaultTimeout());
         return agents.probe(spec, request(record, app, host.ip()), checkTimeout, notes(key, host.ip()))
                 .chain(status -> decide(key, host.ip(), step, now, heartbeats, (desired, h) -> Transitions.probed(desired, h,
                         status.installed(), status.lastCheck(), now)))
-                .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
+                .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(() -> {
+                    heldBack.set(true);
+                    return now.plus(BOOTSTRAP_ELSEWHERE_RETRY);
+                })
                 .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> decide(key, host.ip(), step, now, heartbeats,
                         (desired, h) -> parkIf(credentialsRefused(e), Transitions.unreachable(h, e.getMessage(), retryAt(now)))));
     }

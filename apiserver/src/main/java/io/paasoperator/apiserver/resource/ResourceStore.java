@@ -47,12 +47,13 @@ import org.hibernate.JDBCException;
 import org.hibernate.StaleStateException;
 
 /**
- * Stores resources. Every write is one transaction holding the change and its history, and a compare-and-set on the
- * row's version: a write based on a stale read is retried on fresh data, so concurrent writers never lose an update.
+ * Stores resources. Every write holds the change and its history together (one statement, or a transaction where it
+ * takes several) and is a compare-and-set on the row's version: a write based on a stale read is applied anew to fresh
+ * data, so concurrent writers never lose an update.
  * <p>
- * Two tables are kept in step with each record in the same transaction: {@code resource_host} (its hosts, to find who
- * else uses a host by index) and {@code host_action} (its actions in flight, counted per host across resources and
- * replicas).
+ * Two tables are kept in step with each record in the same statement or transaction: {@code resource_host} (its hosts,
+ * to find who else uses a host by index) and {@code host_action} (its actions in flight, counted per host across
+ * resources and replicas).
  */
 @ApplicationScoped
 public class ResourceStore {
@@ -453,7 +454,9 @@ public class ResourceStore {
     public Uni<ResourceRecord> update(ResourceRecord read, Consumer<ResourceRecord> change) {
         return Uni.createFrom().deferred(() -> {
             Change applied = new Change(read, change);
-            return database.onOneConnection(applied::writeAlone);
+            // One statement, sent again as it is on a lost connection; a change of hosts (several, in a transaction)
+            // takes the path that reads afresh at each attempt.
+            return applied.movesHosts() ? update(read.kind, read.name, change) : database.onOneConnection(applied::write);
         }).onFailure(ResourceStore::isWriteConflict).recoverWithUni(() -> update(read.kind, read.name, change));
     }
 

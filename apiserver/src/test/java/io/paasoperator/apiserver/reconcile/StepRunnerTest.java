@@ -719,7 +719,10 @@ class StepRunnerTest {
         pass(b);
         assertEquals(2, store.inFlightOn(IP1));
 
+        ResourceRecord claimed = record(c); // due later, as a due poll's claim leaves it
+        store.setDue(claimed.id, claimed.version, T0.plusSeconds(30)).await().indefinitely();
         assertEquals(T0.plus(StepRunner.HOST_BUSY_RETRY), pass(c), "the host is busy: try again later, unless woken");
+        assertEquals(T0, record(c).dueAt, "held back, nothing written: the stored due time is the rules' again");
         assertEquals(2, agents.submits.size(), "nothing sent for the third");
         assertEquals(Set.of(), runner.slotFreed(IP2), "no step waits for the other host");
         HostState waiting = host(c, IP1);

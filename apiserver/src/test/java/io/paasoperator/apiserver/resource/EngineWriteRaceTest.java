@@ -47,8 +47,8 @@ import org.junit.jupiter.api.Test;
 class EngineWriteRaceTest {
 
     private static final String API = "/apis/v1alpha1/";
-    private static final int WRITERS = 16;
-    private static final int WRITES_EACH = 4;
+    private static final int WRITERS = 8;
+    private static final int WRITES_EACH = 8;
     private static final int DELETE_ROUNDS = 40;
     private static final ExecutorService CLIENTS = Executors.newFixedThreadPool(WRITERS);
 
