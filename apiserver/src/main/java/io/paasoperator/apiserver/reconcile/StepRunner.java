@@ -40,7 +40,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
@@ -121,24 +120,31 @@ public class StepRunner {
         List<HostState> hosts = record.hostStates();
         List<Step> decided = liveness(record, heartbeats, now).steps(desired, hosts, timing);
         // Hosts take their steps at once, each on a context (so a database session) of its own.
-        AtomicBoolean heldBack = new AtomicBoolean();
         List<Uni<Instant>> steps = java.util.stream.IntStream.range(0, hosts.size())
-                .mapToObj(i -> contexts.run(() -> take(key, record, app, hosts.get(i), decided.get(i), now, heartbeats, heldBack))
+                .mapToObj(i -> contexts.run(() -> take(key, record, app, hosts.get(i), decided.get(i), now, heartbeats))
                         .onFailure(StepRunner::isNotFound).recoverWithNull()) // deleted meanwhile: nothing left to do
                 .toList();
         return Uni.join().all(steps).andCollectFailures()
-                .map(whens -> whens.stream().filter(Objects::nonNull).min(Instant::compareTo).orElse(null))
-                .call(soonest -> soonest != null && !soonest.isAfter(now) || !heldBack.get() && decided.stream().anyMatch(StepRunner::writes)
-                        ? Uni.createFrom().voidItem() : contexts.run(() -> keepDue(record, Summary.dueAt(decided, now))));
+                .call(whens -> wrote(decided, whens, now) ? Uni.createFrom().voidItem()
+                        : contexts.run(() -> keepDue(record, Summary.dueAt(decided, now))))
+                .map(whens -> whens.stream().filter(Objects::nonNull).min(Instant::compareTo).orElse(null));
     }
 
     /**
-     * Whether taking {@code step} writes the resource, so sets its due time: every step but a wait and a follow-up, unless
-     * it was held back (its host busy, its agent being installed elsewhere): then the due time is kept as the rules give
-     * it, so that the resource comes back after a crash too, not only by the timer the step returns.
+     * Whether a step wrote the resource (so set its due time), told by what it returned: now after a write it decided,
+     * null after an action handed over. A step held back (its host busy, its agent being installed elsewhere) returns a
+     * later time and wrote nothing: then the due time is kept as the rules give it, so that a crash brings it back too.
      */
-    private static boolean writes(Step step) {
-        return !(step instanceof Step.Wait || step instanceof Step.Follow);
+    private static boolean wrote(List<Step> decided, List<Instant> whens, Instant now) {
+        for (int i = 0; i < decided.size(); i++) {
+            Step step = decided.get(i);
+            Instant when = whens.get(i);
+            boolean acting = !(step instanceof Step.Wait || step instanceof Step.Follow);
+            if (when != null ? !when.isAfter(now) : acting) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -150,16 +156,16 @@ public class StepRunner {
     }
 
     private Uni<Instant> take(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now,
-            Map<String, Heartbeat> heartbeats, AtomicBoolean heldBack) {
+            Map<String, Heartbeat> heartbeats) {
         if (step instanceof Step.Expire expire) {
             return decide(key, host.ip(), step, now, heartbeats,
                     (desired, h) -> Transitions.expire(desired, h, expire, now, retryAt(now)));
         }
         if (step instanceof Step.Run run) {
-            return run(key, record, app, host, run, now, heartbeats, heldBack);
+            return run(key, record, app, host, run, now, heartbeats);
         }
         if (step instanceof Step.Probe) {
-            return probe(key, record, app, host, step, now, heartbeats, heldBack);
+            return probe(key, record, app, host, step, now, heartbeats);
         }
         if (step instanceof Step.Follow follow) {
             return follow(key, record, app, host, follow, now);
@@ -176,7 +182,7 @@ public class StepRunner {
      * that starts and when it ended well), and the action handed over. A failed bootstrap or call fails the step, visibly.
      */
     private Uni<Instant> run(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step.Run run, Instant now,
-            Map<String, Heartbeat> heartbeats, AtomicBoolean heldBack) {
+            Map<String, Heartbeat> heartbeats) {
         HostSpec spec = documents.hostSpec(record, host.ip());
         Action action = run.action();
         String operationId = UUID.randomUUID().toString();
@@ -187,7 +193,6 @@ public class StepRunner {
                                 (desired, h) -> Transitions.begin(desired, h, run, operationId, now, deadline))))
                 .chain(claimed -> {
                     if (claimed == null) {
-                        heldBack.set(true);
                         waitingForSlot.computeIfAbsent(spec.ip(), ip -> ConcurrentHashMap.newKeySet()).add(key);
                         return Uni.createFrom().item(now.plus(HOST_BUSY_RETRY));
                     }
@@ -215,16 +220,13 @@ public class StepRunner {
 
     /** Asks the agent whether the app is installed and healthy: for a host whose state is unknown or was lost. */
     private Uni<Instant> probe(ResourceKey key, ResourceRecord record, AppSpec app, HostState host, Step step, Instant now,
-            Map<String, Heartbeat> heartbeats, AtomicBoolean heldBack) {
+            Map<String, Heartbeat> heartbeats) {
         HostSpec spec = documents.hostSpec(record, host.ip());
         Duration checkTimeout = Action.CHECK.timeout(app.timeouts(), Action.CHECK.defaultTimeout());
         return agents.probe(spec, request(record, app, host.ip()), checkTimeout, notes(key, host.ip()))
                 .chain(status -> decide(key, host.ip(), step, now, heartbeats, (desired, h) -> Transitions.probed(desired, h,
                         status.installed(), status.lastCheck(), now)))
-                .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(() -> {
-                    heldBack.set(true);
-                    return now.plus(BOOTSTRAP_ELSEWHERE_RETRY);
-                })
+                .onFailure(HostAgents.InstallingElsewhere.class).recoverWithItem(now.plus(BOOTSTRAP_ELSEWHERE_RETRY))
                 .onFailure(StepRunner::agentUnavailable).recoverWithUni(e -> decide(key, host.ip(), step, now, heartbeats,
                         (desired, h) -> parkIf(credentialsRefused(e), Transitions.unreachable(h, e.getMessage(), retryAt(now)))));
     }
