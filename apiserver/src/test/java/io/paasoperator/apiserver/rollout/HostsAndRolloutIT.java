@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -165,13 +166,16 @@ class HostsAndRolloutIT {
         assertTrue(rollout.get("reason").asText().startsWith("127.0.0.2: "), rollout.toString());
         Thread.sleep(3000); // time enough for a wrong roll-out to reach the next host
         JsonNode hosts = resource().at("/detail/hosts");
-        assertEquals("failed", hosts.get(0).get("realtime").asText());
+        // The failed host backs off and tries its install again (from 2 s on): it is failed, or in such a retry.
+        assertTrue(Set.of("failed", "installing").contains(hosts.get(0).get("realtime").asText()), hosts.toString());
+        assertTrue(hosts.get(0).get("failure_count").asInt() >= 1, hosts.toString());
         for (int i = 1; i < 3; i++) {
             assertEquals("running", hosts.get(i).get("realtime").asText(), hosts.toString());
             assertEquals(2, hosts.get(i).get("generation").asInt(), "the others keep the generation they run");
             assertEquals("+PONG", ping(pool.get(i).ip));
         }
-        assertEquals("failed", realtime());
+        assertTrue(Set.of("failed", "installing").contains(realtime()), realtime());
+        assertTrue(resource().at("/detail/rollout/paused").asBoolean(), "still paused");
         // A newer spec supersedes the failed roll-out.
         assertEquals(200, apiserver.send("PUT", POOL, body(pool, "redis/7", Map.of("REDIS_MAXMEMORY", "32mb"), null)).statusCode());
         await().atMost(CONVERGE).until(() -> resource().at("/detail/rollout").isMissingNode() && realtime().equals("running"));
