@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
@@ -236,7 +238,7 @@ public class RequestReader {
             @Override
             public boolean handleUnknownProperty(DeserializationContext context, JsonParser parser,
                     JsonDeserializer<?> deserializer, Object beanOrClass, String property) throws IOException {
-                unknown.add(new Problem.FieldError(path(prefix, parser.getParsingContext().pathAsPointer()),
+                unknown.add(new Problem.FieldError(unknownField(prefix, parser, property),
                         "is not a known field; known here: " + known(deserializer.getKnownPropertyNames())));
                 parser.skipChildren();
                 return true;
@@ -301,6 +303,19 @@ public class RequestReader {
             }
         }
         return path.isEmpty() ? "(body)" : path.toString();
+    }
+
+    /**
+     * Where unknown field {@code property} is: in the object the parser is in, or, when its value is an array or an
+     * object, in that value's parent (the parser has entered the value, and a value read through a buffer, for a
+     * record's constructor, is left with its index past its last element).
+     */
+    private static String unknownField(String prefix, JsonParser parser, String property) {
+        JsonToken token = parser.currentToken();
+        JsonStreamContext object = token != null && (token.isStructStart() || token.isStructEnd())
+                ? parser.getParsingContext().getParent() : parser.getParsingContext();
+        String at = object == null || object.getParent() == null ? "(body)" : path(prefix, object.getParent().pathAsPointer());
+        return at.equals("(body)") ? property : at + "." + property;
     }
 
     private static String path(String prefix, JsonMappingException e) {

@@ -93,7 +93,11 @@ class BadInputTest {
                 Arguments.of(VALID.replace("\"name\": \"NAME\",", "\"name\": \"NAME\", \"colour\": \"red\","), "colour"),
                 Arguments.of(VALID.replace("\"install\":", "\"instal\": \"x.sh\", \"install\":"), "app.instal"),
                 Arguments.of(VALID.replace("\"name\": \"NAME\",", "\"name\": \"NAME\", \"type\": \"middleware\","), "type"),
-                Arguments.of(VALID.replace("\"app\": {", "\"app\": 7, \"x\": {"), "app"));
+                Arguments.of(VALID.replace("\"app\": {", "\"app\": 7, \"x\": {"), "app"),
+                // An unknown field holding an array, at the top (where host is) and inside app: named, not by an index.
+                Arguments.of(VALID.replace("\"name\": \"NAME\",", "\"name\": \"NAME\", \"hostz\": [1, 2],"), "hostz"),
+                Arguments.of(VALID.replace("\"name\": \"NAME\",", "\"name\": \"NAME\", \"hosts\": [],"), "hosts"),
+                Arguments.of(VALID.replace("\"uninstall.sh\",", "\"uninstall.sh\", \"checksumz\": [\"a\"],"), "app.checksumz"));
     }
 
     @ParameterizedTest
