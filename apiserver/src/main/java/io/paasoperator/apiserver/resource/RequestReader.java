@@ -314,8 +314,7 @@ public class RequestReader {
         JsonToken token = parser.currentToken();
         JsonStreamContext object = token != null && (token.isStructStart() || token.isStructEnd())
                 ? parser.getParsingContext().getParent() : parser.getParsingContext();
-        String at = object == null || object.getParent() == null ? "(body)" : path(prefix, object.getParent().pathAsPointer());
-        return at.equals("(body)") ? property : at + "." + property;
+        return path(prefix, object.getParent().pathAsPointer().appendProperty(property));
     }
 
     private static String path(String prefix, JsonMappingException e) {
